@@ -1,0 +1,46 @@
+# fm-core: `make run` serves the API on the embedded default; `make test` runs the suite.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DEBUG ?= 1
+
+.PHONY: run test lint fmt migrate demo worker schema clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo_data
+
+run: demo
+	@echo "GraphiQL: http://127.0.0.1:$(PORT)/graphql/"
+	$(VENV)/bin/uvicorn fmcore.asgi:application --host 127.0.0.1 --port $(PORT) --ws websockets
+
+worker: install
+	$(PY) manage.py rundramatiq --processes 1 --threads 4
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: install
+	$(PY) manage.py export_schema
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var

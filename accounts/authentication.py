@@ -1,0 +1,47 @@
+"""Who is calling: the user behind an `Authorization` header, JWT cookies or
+a websocket `connection_init` payload."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from .errors import InvalidToken
+from .models import User
+from .tokens import access_token_user
+
+ACCESS_COOKIE = "JWT"
+REFRESH_COOKIE = "JWT-refresh-token"
+SCHEMES = ("jwt", "bearer")
+
+
+def token_from_authorization(value: str | None) -> str | None:
+    """The token of `JWT <token>` or `Bearer <token>`; None for anything else."""
+    scheme, _, token = (value or "").strip().partition(" ")
+    if scheme.lower() in SCHEMES and token.strip():
+        return token.strip()
+    return None
+
+
+def user_for_token(token: str | None) -> User | AnonymousUser:
+    if not token:
+        return AnonymousUser()
+    try:
+        return access_token_user(token)
+    except InvalidToken:
+        return AnonymousUser()
+
+
+def uses_cookie_auth(request) -> bool:
+    """True when the credentials are ambient cookies, which need CSRF protection."""
+    if request.headers.get("Authorization"):
+        return False
+    return ACCESS_COOKIE in request.COOKIES or REFRESH_COOKIE in request.COOKIES
+
+
+def request_user(request) -> User | AnonymousUser:
+    token = token_from_authorization(request.headers.get("Authorization"))
+    if token is None and not request.headers.get("Authorization"):
+        token = request.COOKIES.get(ACCESS_COOKIE)
+    return user_for_token(token)
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"

@@ -1,0 +1,63 @@
+"""Google login through social-auth-app-django, and its pipeline step."""
+
+from django.db import transaction
+from requests import RequestException
+from social_core.exceptions import AuthException, SocialAuthBaseException
+from social_django.utils import load_backend, load_strategy
+
+from fmcore.errors import InvalidInput
+
+from . import tokens
+from .errors import EmailNotVerifiedByProvider, InvalidCredentials, SocialAuthFailed
+from .models import User
+
+PROVIDERS = {"google-oauth2"}
+
+
+def link_or_create_user(strategy, details, backend, user=None, *args, **kwargs):
+    """Pipeline step: reuse the account of the provider-verified email, or create one."""
+    if user is not None:
+        return {"is_new": False}
+    email = (details.get("email") or "").strip()
+    if not email:
+        raise AuthException(backend, "The provider did not share an email address.")
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        new_user = User(
+            email=email,
+            first_name=details.get("first_name", ""),
+            last_name=details.get("last_name", ""),
+            email_verified=True,
+        )
+        new_user.set_unusable_password()
+        new_user.save()
+        return {"user": new_user, "is_new": True}
+    if not existing.email_verified:
+        # Whoever registered this address unverified may not be its owner: the
+        # provider just proved who is, so the unproven password must go.
+        existing.set_unusable_password()
+        existing.email_verified = True
+        existing.save(update_fields=["password", "email_verified"])
+    return {"user": existing, "is_new": False}
+
+
+def social_login(*, provider: str, access_token: str, request) -> tokens.TokenPair:
+    """Log in with a provider's access token; creates or links the account by verified email."""
+    if provider not in PROVIDERS:
+        raise InvalidInput("Unsupported provider.", code="UNSUPPORTED_PROVIDER", field="provider")
+    strategy = load_strategy(request)
+    backend = load_backend(strategy, provider, redirect_uri=None)
+    try:
+        with transaction.atomic():
+            user = backend.do_auth(access_token)
+    except AuthException as exc:
+        if getattr(exc, "claim", None) == "email_verified":
+            raise EmailNotVerifiedByProvider() from exc
+        raise SocialAuthFailed() from exc
+    except (SocialAuthBaseException, RequestException, ValueError, KeyError) as exc:
+        raise SocialAuthFailed() from exc
+    if user is None:
+        raise SocialAuthFailed()
+    if not user.is_active:
+        raise InvalidCredentials()
+    return tokens.token_pair_issue(user=user)

@@ -1,0 +1,169 @@
+"""JWT access tokens and rotating refresh tokens, on PyJWT.
+
+Wire conventions follow django-graphql-jwt (which cannot be installed beside
+Strawberry): `Authorization: JWT <token>`, `tokenAuth`, `refreshToken`,
+`verifyToken`, `revokeToken`, and long-running refresh tokens.
+
+Access tokens are HS256 JWTs with `sub`, `typ`, `jti`, `iat`, `exp`, `sid`
+(the refresh family) and `ver` (the user's token version, raised to kill every
+token at once). Refresh tokens are opaque random strings stored as SHA-256
+digests, in families, with reuse detection.
+"""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import jwt
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists
+from django.utils import timezone
+
+from .errors import InvalidToken
+from .models import RefreshToken, RevokedAccessToken, User
+
+ALGORITHM = "HS256"
+ACCESS_TYPE = "access"
+REQUIRED_CLAIMS = ["sub", "typ", "jti", "iat", "exp", "ver"]
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    token: str
+    refresh_token: str
+    refresh_expires_at: datetime
+    user: User
+
+
+def access_token_issue(*, user: User, family: uuid.UUID) -> str:
+    now = timezone.now()
+    claims = {
+        "sub": str(user.pk),
+        "email": user.email,
+        "typ": ACCESS_TYPE,
+        "jti": uuid.uuid4().hex,
+        "sid": str(family),
+        "ver": user.token_version,
+        "iat": now,
+        "exp": now + settings.JWT_ACCESS_TTL,
+    }
+    return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm=ALGORITHM)
+
+
+def access_token_decode(token: str) -> dict:
+    """Verified claims of an access token; `InvalidToken` for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.JWT_SECRET_KEY,
+            algorithms=[ALGORITHM],
+            options={"require": REQUIRED_CLAIMS},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidToken() from exc
+    if claims.get("typ") != ACCESS_TYPE:
+        raise InvalidToken()
+    return claims
+
+
+def access_token_user(token: str) -> User:
+    """The active user an access token stands for, in one query.
+
+    Fails for a denylisted `jti`, a deactivated user and a token issued before
+    the user's tokens were revoked.
+    """
+    claims = access_token_decode(token)
+    user = (
+        User.objects.filter(pk=claims["sub"], is_active=True, token_version=claims["ver"])
+        .annotate(denylisted=Exists(RevokedAccessToken.objects.filter(jti=claims["jti"])))
+        .first()
+    )
+    if user is None or user.denylisted:
+        raise InvalidToken()
+    user.token_claims = claims
+    return user
+
+
+def access_token_denylist(claims: dict) -> None:
+    RevokedAccessToken.objects.get_or_create(
+        jti=claims["jti"],
+        defaults={"expires_at": datetime.fromtimestamp(claims["exp"], tz=timezone.get_current_timezone())},
+    )
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _refresh_token_create(*, user: User, family: uuid.UUID) -> tuple[str, RefreshToken]:
+    raw = secrets.token_urlsafe(48)
+    row = RefreshToken.objects.create(
+        user=user,
+        family=family,
+        token_hash=_digest(raw),
+        expires_at=timezone.now() + settings.JWT_REFRESH_TTL,
+    )
+    return raw, row
+
+
+def token_pair_issue(*, user: User, family: uuid.UUID | None = None) -> TokenPair:
+    """A new access token and a refresh token, starting a family unless one is given."""
+    family = family or uuid.uuid4()
+    raw, row = _refresh_token_create(user=user, family=family)
+    return TokenPair(
+        token=access_token_issue(user=user, family=family),
+        refresh_token=raw,
+        refresh_expires_at=row.expires_at,
+        user=user,
+    )
+
+
+def refresh_token_rotate(raw: str) -> TokenPair:
+    """Trade a live refresh token for a new pair; a reused one revokes its family."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            RefreshToken.objects.select_for_update()
+            .select_related("user")
+            .filter(token_hash=_digest(raw or ""))
+            .first()
+        )
+        if row is None:
+            raise InvalidToken()
+        if not (row.rotated_at or row.revoked_at):
+            if row.expires_at <= now or not row.user.is_active:
+                raise InvalidToken()
+            row.rotated_at = now
+            row.save(update_fields=["rotated_at"])
+            return token_pair_issue(user=row.user, family=row.family)
+        # A token that was already traded in is being replayed: treat the whole
+        # login as stolen. The revocation commits before the error is raised.
+        _family_revoke(row.family, now)
+    raise InvalidToken()
+
+
+def _family_revoke(family: uuid.UUID, now: datetime) -> int:
+    return RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def refresh_token_revoke(raw: str) -> bool:
+    """Revoke the family of a refresh token; False when the token is unknown."""
+    row = RefreshToken.objects.filter(token_hash=_digest(raw or "")).first()
+    if row is None:
+        return False
+    _family_revoke(row.family, timezone.now())
+    return True
+
+
+def refresh_family_revoke(family: str | uuid.UUID) -> None:
+    _family_revoke(uuid.UUID(str(family)), timezone.now())
+
+
+def user_tokens_revoke_all(user: User) -> None:
+    """Kill every refresh token and every access token already issued to the user."""
+    RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    User.objects.filter(pk=user.pk).update(token_version=user.token_version + 1)
+    user.token_version += 1

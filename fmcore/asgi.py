@@ -1,0 +1,25 @@
+"""ASGI entry point: Django for HTTP, Channels for GraphQL over websockets."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmcore.settings")
+# Django must be set up before the schema (and its models) is imported.
+django_application = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.urls import re_path  # noqa: E402
+
+from schema import schema  # noqa: E402
+from schema.views import FmGraphQLWSConsumer  # noqa: E402
+
+websocket_application = URLRouter([re_path(r"^graphql/?$", FmGraphQLWSConsumer.as_asgi(schema=schema))])
+
+application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application})
+
+if settings.DRAMATIQ_IN_PROCESS_WORKER:
+    from fmcore.inprocess_worker import start_in_process_worker
+
+    start_in_process_worker()

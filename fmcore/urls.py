@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import path, re_path
+
+from fmcore.health import health
+from schema import schema
+from schema.views import FmGraphQLView
+
+
+def schema_sdl(request):
+    return HttpResponse(schema.as_str() + "\n", content_type="text/plain; charset=utf-8")
+
+
+urlpatterns = [
+    re_path(r"^graphql/?$", FmGraphQLView.as_view(schema=schema)),
+    path("health/", health),
+    path("schema.graphql", schema_sdl),
+    path("admin/", admin.site.urls),
+]

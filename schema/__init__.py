@@ -1,0 +1,20 @@
+"""The one fm-core schema, composed from the per-domain types."""
+
+import strawberry
+from django.conf import settings
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from .accounts.mutations import AccountMutations
+from .accounts.queries import AccountQueries
+
+Query = merge_types("Query", (AccountQueries,))
+Mutation = merge_types("Mutation", (AccountMutations,))
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_RESULTS),
+    extensions=[DjangoOptimizerExtension],
+)

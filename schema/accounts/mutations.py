@@ -1,0 +1,140 @@
+import strawberry
+from django.conf import settings
+from django.middleware.csrf import get_token
+from strawberry import relay
+
+from accounts import services, social, tokens
+from accounts.authentication import ACCESS_COOKIE, REFRESH_COOKIE, client_ip
+from accounts.errors import InvalidToken
+from schema.context import Info
+from schema.errors import mutation, result
+from schema.ids import node_pk
+from schema.permissions import IsAuthenticated, IsStaff
+
+from .inputs import ProfileInput, RegisterInput
+from .types import (
+    OkPayload,
+    RegisterPayload,
+    RevokePayload,
+    TokenPayload,
+    UserPayload,
+    VerifyEmailPayload,
+    VerifyPayload,
+    token_payload,
+    unix_now,
+)
+
+COOKIE_HELP = "Also set HttpOnly `JWT` / `JWT-refresh-token` cookies (SPA cookie mode; send `X-CSRFToken`)."
+
+
+def _client(info: Info) -> services.ClientInfo:
+    return services.ClientInfo(ip=client_ip(info.context.request))
+
+
+def _issued(info: Info, pair: tokens.TokenPair, *, cookie: bool) -> TokenPayload:
+    if cookie:
+        response = info.context.response
+        common = {"httponly": True, "secure": settings.JWT_COOKIE_SECURE, "samesite": "Lax"}
+        response.set_cookie(ACCESS_COOKIE, pair.token, max_age=int(settings.JWT_ACCESS_TTL.total_seconds()), **common)
+        response.set_cookie(
+            REFRESH_COOKIE, pair.refresh_token, max_age=int(settings.JWT_REFRESH_TTL.total_seconds()), **common
+        )
+        # Hand the SPA the CSRF cookie it must echo in X-CSRFToken.
+        get_token(info.context.request)
+    return token_payload(pair, tokens.access_token_decode(pair.token))
+
+
+@strawberry.type
+class AccountMutations:
+    @mutation(description="Create an account; the same answer whether or not the email is registered.")
+    def register(self, input: RegisterInput) -> result(RegisterPayload):
+        services.user_register(
+            email=input.email, password=input.password, first_name=input.first_name, last_name=input.last_name
+        )
+        return RegisterPayload()
+
+    @mutation(description="Confirm an email address with the token from the verification email.")
+    def verify_email(self, token: str) -> result(VerifyEmailPayload):
+        return VerifyEmailPayload(user=services.user_email_verify(token=token))
+
+    @mutation(description="Send the verification email again; the same answer for unknown emails.")
+    def resend_verification_email(self, email: str) -> result(OkPayload):
+        services.user_verification_resend(email=email)
+        return OkPayload()
+
+    @mutation(description="Log in with email and password (rate limited).")
+    def token_auth(self, info: Info, email: str, password: str, cookie: bool = False) -> result(TokenPayload):
+        pair = services.token_auth(email=email, password=password, client=_client(info))
+        return _issued(info, pair, cookie=cookie)
+
+    @mutation(
+        description="Trade a refresh token (argument or cookie) for a new pair; the old one dies. "
+        "Reusing a dead refresh token revokes every token of its login."
+    )
+    def refresh_token(self, info: Info, refresh_token: str | None = None) -> result(TokenPayload):
+        from_cookie = refresh_token is None
+        raw = info.context.request.COOKIES.get(REFRESH_COOKIE) if from_cookie else refresh_token
+        if not raw:
+            raise InvalidToken()
+        return _issued(info, tokens.refresh_token_rotate(raw), cookie=from_cookie)
+
+    @mutation(description="Check an access token and return its claims.")
+    def verify_token(self, token: str) -> result(VerifyPayload):
+        return VerifyPayload(payload=tokens.access_token_user(token).token_claims)
+
+    @mutation(description="Revoke a refresh token and every token of its login.")
+    def revoke_token(self, refresh_token: str) -> result(RevokePayload):
+        if not tokens.refresh_token_revoke(refresh_token):
+            raise InvalidToken()
+        return RevokePayload(revoked=unix_now())
+
+    @mutation(
+        description="Log out: revoke this session's refresh tokens and the access token in use.",
+        permissions=(IsAuthenticated(),),
+    )
+    def logout(self, info: Info) -> result(OkPayload):
+        services.user_logout(user=info.context.user)
+        response = info.context.response
+        response.delete_cookie(ACCESS_COOKIE)
+        response.delete_cookie(REFRESH_COOKIE)
+        return OkPayload()
+
+    @mutation(description="Log in with a provider's access token (`google-oauth2`).")
+    def social_auth(self, info: Info, provider: str, access_token: str, cookie: bool = False) -> result(TokenPayload):
+        pair = social.social_login(provider=provider, access_token=access_token, request=info.context.request)
+        return _issued(info, pair, cookie=cookie)
+
+    @mutation(description="Email a password reset link; the same answer for unknown emails.")
+    def request_password_reset(self, info: Info, email: str) -> result(OkPayload):
+        services.password_reset_request(email=email, client=_client(info))
+        return OkPayload()
+
+    @mutation(description="Choose a new password with the emailed token; logs out everywhere.")
+    def reset_password(self, token: str, new_password: str) -> result(OkPayload):
+        services.password_reset(token=token, new_password=new_password)
+        return OkPayload()
+
+    @mutation(description="Change the password; logs out everywhere.", permissions=(IsAuthenticated(),))
+    def change_password(self, info: Info, old_password: str, new_password: str) -> result(OkPayload):
+        services.password_change(user=info.context.user, old_password=old_password, new_password=new_password)
+        return OkPayload()
+
+    @mutation(description="Change your name or phone.", permissions=(IsAuthenticated(),))
+    def update_profile(self, info: Info, input: ProfileInput) -> result(UserPayload):
+        user = services.profile_update(
+            user=info.context.user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
+        )
+        return UserPayload(user=user)
+
+    @mutation(
+        description="Deactivate your account: your data is kept, every token stops working.",
+        permissions=(IsAuthenticated(),),
+    )
+    def deactivate_account(self, info: Info, password: str) -> result(OkPayload):
+        services.account_deactivate(user=info.context.user, password=password)
+        return OkPayload()
+
+    @mutation(description="Switch an account on or off (staff; staff accounts: superusers).", permissions=(IsStaff(),))
+    def set_user_active(self, info: Info, user_id: relay.GlobalID, active: bool) -> result(UserPayload):
+        user = services.user_set_active(actor=info.context.user, user_id=node_pk(user_id, "User"), active=active)
+        return UserPayload(user=user)

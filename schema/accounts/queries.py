@@ -1,0 +1,25 @@
+import strawberry
+import strawberry_django
+from strawberry_django.relay import DjangoListConnection
+
+from accounts.models import User
+from schema.context import Info
+from schema.permissions import IsStaff
+
+from .types import UserType
+
+
+@strawberry.type
+class AccountQueries:
+    @strawberry_django.field(description="The logged-in user; null for anonymous callers.")
+    def me(self, info: Info) -> UserType | None:
+        user = info.context.user
+        return user if user.is_authenticated else None
+
+    @strawberry_django.connection(
+        DjangoListConnection[UserType],
+        description="Every account (staff only), with filters `email`, `isActive`, `isStaff`.",
+        extensions=[IsStaff()],
+    )
+    def users(self) -> list[UserType]:
+        return User.objects.order_by("id")

@@ -1,0 +1,92 @@
+from datetime import datetime
+
+import strawberry
+import strawberry_django
+from django.db.models import Q
+from strawberry import auto, relay
+from strawberry.scalars import JSON
+
+from accounts.models import User
+
+
+@strawberry_django.filter_type(User)
+class UserFilter:
+    is_active: auto
+    is_staff: auto
+
+    @strawberry_django.filter_field(description="Part of the email address, any case.")
+    def email(self, value: str, prefix: str) -> Q:
+        return Q(**{f"{prefix}email__icontains": value})
+
+
+@strawberry_django.order_type(User)
+class UserOrder:
+    email: auto
+    date_joined: auto
+
+
+@strawberry_django.type(User, name="User", filters=UserFilter, ordering=UserOrder)
+class UserType(relay.Node):
+    """A customer or staff account."""
+
+    email: auto
+    first_name: auto
+    last_name: auto
+    phone: auto
+    is_active: auto
+    is_staff: auto
+    email_verified: auto
+    date_joined: auto
+
+
+@strawberry.type(description="The answer of operations that only say they went through.")
+class OkPayload:
+    ok: bool = True
+
+
+@strawberry.type(description="Registration accepted; a verification email is on its way.")
+class RegisterPayload:
+    ok: bool = True
+
+
+@strawberry.type
+class VerifyEmailPayload:
+    user: UserType
+
+
+@strawberry.type
+class UserPayload:
+    user: UserType
+
+
+@strawberry.type(description="An access token and a rotating refresh token.")
+class TokenPayload:
+    token: str = strawberry.field(description="Access token: send it as `Authorization: JWT <token>`.")
+    refresh_token: str = strawberry.field(description="Trade it with `refreshToken` for a new pair; works once.")
+    refresh_expires_in: int = strawberry.field(description="When the refresh token expires (Unix time).")
+    payload: JSON = strawberry.field(description="The access token's claims.")
+    user: UserType
+
+
+@strawberry.type
+class VerifyPayload:
+    payload: JSON
+
+
+@strawberry.type
+class RevokePayload:
+    revoked: int = strawberry.field(description="Unix time of the revocation.")
+
+
+def token_payload(pair, claims: dict) -> TokenPayload:
+    return TokenPayload(
+        token=pair.token,
+        refresh_token=pair.refresh_token,
+        refresh_expires_in=int(pair.refresh_expires_at.timestamp()),
+        payload=claims,
+        user=pair.user,
+    )
+
+
+def unix_now() -> int:
+    return int(datetime.now().timestamp())

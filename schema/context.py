@@ -1,0 +1,26 @@
+"""The typed context every resolver receives, over HTTP and websockets."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+
+from accounts.models import User
+
+
+@dataclass
+class Context:
+    request: HttpRequest | Any
+    response: HttpResponse | None
+    user: User | AnonymousUser = field(default_factory=AnonymousUser)
+    # Websocket connections only: the `connection_init` payload.
+    connection_params: dict | None = None
+
+    @property
+    def is_websocket(self) -> bool:
+        return self.response is None
+
+
+Info = strawberry.Info[Context, None]

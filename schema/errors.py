@@ -1,0 +1,81 @@
+"""How expected failures reach clients: as `OperationInfo` data with a stable code.
+
+Every mutation is declared with `mutation(...)` from here and returns
+`result(<Success>)`, the union `<Success> | OperationInfo`.
+"""
+
+import functools
+import inspect
+from typing import Annotated, Any, Union
+
+import strawberry
+import strawberry_django
+from strawberry.extensions import FieldExtension
+from strawberry_django.fields.types import OperationInfo, OperationMessage
+
+from fmcore.errors import DomainError, ErrorKind
+
+_KIND = {
+    ErrorKind.ERROR: OperationMessage.Kind.ERROR,
+    ErrorKind.PERMISSION: OperationMessage.Kind.PERMISSION,
+    ErrorKind.VALIDATION: OperationMessage.Kind.VALIDATION,
+}
+_DEFAULT_CODE = {
+    OperationMessage.Kind.PERMISSION: "PERMISSION_DENIED",
+    OperationMessage.Kind.VALIDATION: "INVALID_INPUT",
+    OperationMessage.Kind.ERROR: "ERROR",
+}
+
+
+def operation_info(error: DomainError) -> OperationInfo:
+    return OperationInfo(
+        messages=[OperationMessage(kind=_KIND[error.kind], message=error.message, field=error.field, code=error.code)]
+    )
+
+
+def _normalized(result: Any) -> Any:
+    """Give every message an UPPER_SNAKE code (Django validators use lower case)."""
+    if isinstance(result, OperationInfo):
+        for message in result.messages:
+            message.code = (message.code or _DEFAULT_CODE[message.kind]).upper()
+    return result
+
+
+class DomainErrorExtension(FieldExtension):
+    """Turn a `DomainError` raised by a service into `OperationInfo`."""
+
+    def resolve(self, next_, source, info, **kwargs):
+        try:
+            return _normalized(next_(source, info, **kwargs))
+        except DomainError as error:
+            return operation_info(error)
+
+    async def resolve_async(self, next_, source, info, **kwargs):
+        try:
+            result = next_(source, info, **kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return _normalized(result)
+        except DomainError as error:
+            return operation_info(error)
+
+
+@functools.cache
+def result(success: type) -> Any:
+    """The union `<success> | OperationInfo`, named after the success type."""
+    name = success.__name__.removesuffix("Payload") + "Result"
+    return Annotated[Union[success, OperationInfo], strawberry.union(name)]  # noqa: UP007
+
+
+def mutation(*, description: str, permissions: tuple = (), **kwargs: Any) -> Any:
+    """A strawberry-django mutation whose expected failures come back as data.
+
+    Permission extensions run first; domain errors of the resolver and of
+    Django validation are mapped to `OperationInfo` with stable codes.
+    """
+    return strawberry_django.mutation(
+        description=description,
+        handle_django_errors=True,
+        extensions=[*permissions, DomainErrorExtension()],
+        **kwargs,
+    )
