@@ -8,6 +8,7 @@ worker. Setting them switches to PostgreSQL and Redis.
 import os
 import sys
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -230,6 +231,8 @@ FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/
 
 # --- commerce -------------------------------------------------------------------
 CURRENCY = os.environ.get("CURRENCY", "USD")
+TAX_RATE = Decimal(os.environ.get("TAX_RATE", "0"))
+MAX_LINE_QUANTITY = int(os.environ.get("MAX_LINE_QUANTITY", "99"))
 
 # --- GraphQL ----------------------------------------------------------------------
 STRAWBERRY_DJANGO = {

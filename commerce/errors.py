@@ -1,0 +1,33 @@
+"""Expected failures of the commerce domain, each with its stable code."""
+
+from fmcore.errors import DomainError, ErrorKind
+
+
+class CommerceError(DomainError):
+    code = "COMMERCE_ERROR"
+
+
+class OutOfStock(CommerceError):
+    code = "OUT_OF_STOCK"
+    default_message = "Not enough stock."
+
+
+class InvalidQuantity(CommerceError):
+    code = "INVALID_QUANTITY"
+    kind = ErrorKind.VALIDATION
+    default_message = "The quantity is not valid."
+
+
+class ProductUnavailable(CommerceError):
+    code = "PRODUCT_UNAVAILABLE"
+    default_message = "This product is no longer available."
+
+
+class EmptyCart(CommerceError):
+    code = "EMPTY_CART"
+    default_message = "Your cart is empty."
+
+
+class InvalidTransition(CommerceError):
+    code = "INVALID_TRANSITION"
+    default_message = "The order cannot move to that status."
