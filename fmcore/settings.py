@@ -243,6 +243,12 @@ STRAWBERRY_DJANGO = {
     "PAGINATION_DEFAULT_LIMIT": 100,
 }
 GRAPHQL_MAX_RESULTS = int(os.environ.get("GRAPHQL_MAX_RESULTS", "100"))
+GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
+GRAPHQL_MAX_MUTATIONS = int(os.environ.get("GRAPHQL_MAX_MUTATIONS", "5"))
+# Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
+GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=DEBUG or TESTING)
 
 # --- i18n, static ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -251,6 +257,9 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Without collectstatic (development, tests) WhiteNoise serves from the apps.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .security import security_extensions
 
 Query = merge_types("Query", (AccountQueries,))
 Mutation = merge_types("Mutation", (AccountMutations,))
@@ -15,6 +16,9 @@ Mutation = merge_types("Mutation", (AccountMutations,))
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    config=StrawberryConfig(relay_max_results=settings.GRAPHQL_MAX_RESULTS),
-    extensions=[DjangoOptimizerExtension],
+    config=StrawberryConfig(
+        relay_max_results=settings.GRAPHQL_MAX_RESULTS,
+        disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,
+    ),
+    extensions=[*security_extensions(), DjangoOptimizerExtension],
 )

@@ -4,6 +4,7 @@ websockets (a Channels consumer), both building the same typed context."""
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
@@ -25,17 +26,23 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return middleware.process_view(request, None, (), {})
 
 
+def _error_response(message: str, code: str, *, status: int) -> JsonResponse:
+    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class FmGraphQLView(GraphQLView):
     """Header tokens carry no ambient authority, so CSRF is checked only when
     the credentials are cookies (SPA cookie mode)."""
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
+        self.graphql_ide = "graphiql" if settings.GRAPHQL_INTROSPECTION else None
+        try:
+            request.body  # noqa: B018  (reads and caps the body: DATA_UPLOAD_MAX_MEMORY_SIZE)
+        except RequestDataTooBig:
+            return _error_response("The request body is too large.", "REQUEST_TOO_LARGE", status=413)
         if request.method == "POST" and uses_cookie_auth(request) and _csrf_failure(request):
-            return JsonResponse(
-                {"errors": [{"message": "CSRF check failed.", "extensions": {"code": "CSRF_FAILED"}}]},
-                status=403,
-            )
+            return _error_response("CSRF check failed.", "CSRF_FAILED", status=403)
         request.user = request_user(request)
         return super().dispatch(request, *args, **kwargs)
 
