@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fmcore.errors import InvalidInput, NotFound, PermissionDenied
+from fmcore.outbox import enqueue
 
 from . import tasks, tokens
 from .email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_user
@@ -60,7 +61,7 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     _password_validate(password, candidate)
     existing = _user_by_email(email)
     if existing:
-        transaction.on_commit(lambda: tasks.send_registration_attempt_email.send(existing.pk))
+        enqueue(tasks.send_registration_attempt_email, existing.pk)
         return
     candidate.set_password(password)
     try:
@@ -69,13 +70,13 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     except IntegrityError:
         # Lost a race with a concurrent registration of the same address.
         return
-    transaction.on_commit(lambda: tasks.send_verification_email.send(candidate.pk))
+    enqueue(tasks.send_verification_email, candidate.pk)
 
 
 def user_verification_resend(*, email: str) -> None:
     user = _user_by_email(email or "")
     if user and user.is_active and not user.email_verified:
-        transaction.on_commit(lambda: tasks.send_verification_email.send(user.pk))
+        enqueue(tasks.send_verification_email, user.pk)
 
 
 def user_email_verify(*, token: str) -> User:
@@ -120,7 +121,7 @@ def password_reset_request(*, email: str, client: ClientInfo) -> None:
     throttle_hit(scope="reset", email=email or "", ip=client.ip)
     user = _user_by_email(email or "")
     if user and user.is_active:
-        transaction.on_commit(lambda: tasks.send_password_reset_email.send(user.pk))
+        enqueue(tasks.send_password_reset_email, user.pk)
 
 
 def password_reset(*, token: str, new_password: str) -> None:

@@ -12,6 +12,7 @@ from dramatiq import Message
 
 from accounts.models import User
 from accounts.tokens import token_pair_issue
+from fmcore import urls  # noqa: F401  (imports every actor now, so they bind to the test broker)
 
 DEFAULT_PASSWORD = "correct-Horse-battery-9"
 

@@ -1,0 +1,27 @@
+from django.db import models
+
+
+class OutboxMessage(models.Model):
+    """A Dramatiq message written in the business transaction (transactional outbox).
+
+    It is sent right after commit; if the broker is unreachable then, the row
+    stays unsent and the relay (`manage.py relay_outbox`, the periodic actor)
+    sends it later, so a committed change never loses its side effects.
+    """
+
+    actor_name = models.CharField(max_length=200)
+    queue_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}{tuple(self.args)}"
