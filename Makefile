@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test lint fmt migrate demo worker schema clean
+.PHONY: run test fuzz lint fmt migrate demo worker schema clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -30,6 +30,9 @@ worker: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+fuzz: install  ## the long fuzzing profile (the suite runs a short one)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/schema/test_fuzz.py -q
 
 lint: install
 	$(VENV)/bin/ruff check .

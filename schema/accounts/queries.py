@@ -1,8 +1,8 @@
 import strawberry
 import strawberry_django
-from strawberry_django.relay import DjangoListConnection
 
 from accounts.models import User
+from schema.connection import Connection
 from schema.context import Info
 from schema.permissions import IsStaff
 
@@ -17,7 +17,7 @@ class AccountQueries:
         return user if user.is_authenticated else None
 
     @strawberry_django.connection(
-        DjangoListConnection[UserType],
+        Connection[UserType],
         description="Every account (staff only), with filters `email`, `isActive`, `isStaff`.",
         extensions=[IsStaff()],
     )

@@ -122,3 +122,13 @@ def test_unexpected_errors_are_masked_and_logged(client, customer, monkeypatch, 
     request_id = error["extensions"]["requestId"]
     assert "hunter2" not in response.content.decode()
     assert any(request_id in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("arguments", ['after: "x"', "first: -1", 'before: "!!"'])
+def test_bad_pagination_arguments_are_client_errors(client, staff, arguments):
+    from tests.conftest import access_token
+
+    for headers in ({}, {"Authorization": f"JWT {access_token(staff)}"}):
+        response = post(client, {"query": f"{{ users({arguments}) {{ totalCount }} }}"}, **headers)
+        assert error_codes(response) == ["INVALID_PAGINATION"]
