@@ -8,9 +8,15 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .addresses.mutations import AddressMutations
+from .addresses.queries import AddressQueries
+from .cart.mutations import CartMutations
+from .cart.queries import CartQueries
+from .catalog.mutations import CatalogMutations
+from .catalog.queries import CatalogQueries
 
-Query = merge_types("Query", (AccountQueries,))
-Mutation = merge_types("Mutation", (AccountMutations,))
+Query = merge_types("Query", (AccountQueries, CatalogQueries, CartQueries, AddressQueries))
+Mutation = merge_types("Mutation", (AccountMutations, CatalogMutations, CartMutations, AddressMutations))
 
 schema = strawberry.Schema(
     query=Query,
