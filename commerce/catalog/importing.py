@@ -134,7 +134,7 @@ class _Importer:
         if not isinstance(row, dict):
             raise DomainError("expected an object")
         name = clean_name(row.get("name"), max_length=120)
-        description = _text(row, "description")
+        description = _text(row, "description") if "description" in row else None
         is_active = _bool(row, "is_active") if "is_active" in row else None
         self.category(name, description, is_active)
 

@@ -37,7 +37,9 @@ def make_product(
         **fields,
     )
     for position in range(images):
-        ProductImage.objects.create(product=product, url=f"https://img.example.com/{n}/{position}.jpg", position=position)
+        ProductImage.objects.create(
+            product=product, url=f"https://img.example.com/{n}/{position}.jpg", position=position
+        )
     return product
 
 

@@ -18,8 +18,12 @@ query ($filters: ProductFilter, $ordering: [ProductOrder!], $first: Int) {
   }
 }
 """
-CATEGORIES = "query ($filters: CategoryFilter) { categories(filters: $filters) { totalCount edges { node { name slug isActive } } } }"
-PRODUCT = "query ($slug: String!) { product(slug: $slug) { name slug isActive deletedAt category { slug } images { url } } }"
+CATEGORIES = """
+query ($filters: CategoryFilter) { categories(filters: $filters) { totalCount edges { node { name slug isActive } } } }
+"""
+PRODUCT = (
+    "query ($slug: String!) { product(slug: $slug) { name slug isActive deletedAt category { slug } images { url } } }"
+)
 CATEGORY = "query ($slug: String!) { category(slug: $slug) { name slug isActive } }"
 
 
