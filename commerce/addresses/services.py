@@ -94,8 +94,8 @@ def address_delete(*, user, address_id: int) -> None:
     with transaction.atomic():
         addresses = _user_addresses_locked(user)
         address = _own(addresses, address_id)
-        address.delete()
         remaining = [a for a in addresses if a.pk != address_id]
+        address.delete()
         if address.is_default and remaining:
             _make_default(user, remaining[0])
 

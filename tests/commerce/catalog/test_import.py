@@ -179,3 +179,17 @@ class TestImportHttp:
         out, err = run(url)
         assert "products: 0 created, 0 updated, 0 unchanged, 1 skipped" in out
         assert "product row 0 (price)" in err
+
+
+@pytest.mark.django_db
+def test_load_demo_data_loads_the_catalog_once():
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    assert "loaded the demo catalog: 4 categories, 12 products" in out.getvalue()
+    assert Product.objects.filter(images__isnull=False).distinct().count() == 12
+    Product.objects.filter(slug="e-reader").update(price=Decimal("1.00"))
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    assert "loaded the demo catalog" not in out.getvalue()
+    assert Product.objects.count() == 12
+    assert Product.objects.get(slug="e-reader").price == Decimal("1.00")
