@@ -98,8 +98,10 @@ class _Importer:
         self.report = report
         self.categories = {c.name.lower(): c for c in Category.objects.all()}
 
-    def category(self, name: str, description: str | None = None, is_active: bool | None = None) -> Category:
-        """Upsert a category by name (any case)."""
+    def category(
+        self, name: str, description: str | None = None, is_active: bool | None = None, *, listed: bool = False
+    ) -> Category:
+        """Upsert a category by name (any case); `listed`: a row of the categories list, counted either way."""
         counts = self.report.categories
         category = self.categories.get(name.lower())
         if category is None:
@@ -126,7 +128,7 @@ class _Importer:
                 setattr(category, key, value)
             category.save()
             counts.updated += 1
-        elif description is not None or is_active is not None:
+        elif listed:
             counts.unchanged += 1
         return category
 
@@ -136,7 +138,7 @@ class _Importer:
         name = clean_name(row.get("name"), max_length=120)
         description = _text(row, "description") if "description" in row else None
         is_active = _bool(row, "is_active") if "is_active" in row else None
-        self.category(name, description, is_active)
+        self.category(name, description, is_active, listed=True)
 
     def product_row(self, row: Any, seen: set[str]) -> None:
         if not isinstance(row, dict):

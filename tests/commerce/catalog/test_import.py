@@ -2,6 +2,7 @@
 
 import json
 import threading
+import time
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
@@ -38,6 +39,8 @@ def http_server():
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
+            if self.path == "/slow.json":
+                time.sleep(1.5)
             body = bodies.get(self.path)
             self.send_response(200 if body is not None else 404)
             self.send_header("Content-Type", "application/json")
@@ -138,6 +141,16 @@ class TestImportFile:
         assert not Product.objects.exists()
         assert not Category.objects.exists()
 
+    def test_categories_list_upserts_by_name(self, tmp_path):
+        make_category("Kitchen", description="old")
+        data = {"categories": [{"name": "kitchen", "description": "new"}, {"name": "Garden"}, {"name": "Garden"}, {}]}
+        out, err = run(write(tmp_path, data))
+        assert "categories: 1 created, 1 updated, 1 unchanged, 1 skipped" in out
+        assert "category row 3" in err
+        assert dict(Category.objects.values_list("name", "description")) == {"Kitchen": "new", "Garden": ""}
+        out, _ = run(write(tmp_path, data))
+        assert "categories: 0 created, 0 updated, 3 unchanged, 1 skipped" in out
+
     def test_deleted_products_are_not_brought_back(self, tmp_path):
         from django.utils import timezone
 
@@ -173,6 +186,13 @@ class TestImportHttp:
         with pytest.raises(CommandError, match="could not download"):
             run(url)
         assert not Product.objects.exists()
+
+    def test_a_slow_server_times_out(self, http_server):
+        url = http_server("/slow.json", [])
+        started = time.monotonic()
+        with pytest.raises(CommandError, match="could not download"):
+            run(url, "--timeout", "0.3")
+        assert time.monotonic() - started < 1.4
 
     def test_bad_rows_over_http(self, http_server):
         url = http_server("/bad.json", [{"name": "x", "price": "-3", "category": "A"}])
