@@ -31,3 +31,15 @@ class EmptyCart(CommerceError):
 class InvalidTransition(CommerceError):
     code = "INVALID_TRANSITION"
     default_message = "The order cannot move to that status."
+
+
+class AlreadyExists(CommerceError):
+    code = "ALREADY_EXISTS"
+    kind = ErrorKind.VALIDATION
+    default_message = "This already exists."
+
+
+class InvalidCountry(CommerceError):
+    code = "INVALID_COUNTRY"
+    kind = ErrorKind.VALIDATION
+    default_message = "Use a two-letter ISO 3166-1 country code, e.g. DE."

@@ -8,10 +8,16 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .addresses.mutations import AddressMutations
+from .addresses.queries import AddressQueries
+from .cart.mutations import CartMutations
+from .cart.queries import CartQueries
+from .catalog.mutations import CatalogMutations
+from .catalog.queries import CatalogQueries
 from .security import security_extensions
 
-Query = merge_types("Query", (AccountQueries,))
-Mutation = merge_types("Mutation", (AccountMutations,))
+Query = merge_types("Query", (AccountQueries, CatalogQueries, CartQueries, AddressQueries))
+Mutation = merge_types("Mutation", (AccountMutations, CatalogMutations, CartMutations, AddressMutations))
 
 schema = strawberry.Schema(
     query=Query,

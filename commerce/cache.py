@@ -1,0 +1,94 @@
+"""Read caching for the catalog and carts, invalidated by version tokens.
+
+Every cached value lives under a key that embeds a *version token*; a write
+replaces the token (on commit), so readers stop finding the old entries and
+nothing has to be deleted. Tokens are random, not counters: if one is lost
+(eviction, a flushed Redis) the next reader mints a fresh one and can never
+land on an old entry.
+
+- `catalog`: one token for every product and category read. Any catalog
+  write bumps it (`catalog_cache_invalidate`).
+- `cart:<user id>`: one token per user; carts also embed the catalog token,
+  since a cart shows current product prices.
+
+The cache is an optimisation only: with Redis down (django-redis with
+`IGNORE_EXCEPTIONS`) reads miss, writes are dropped and everything is read
+from the database. Values expire after `CACHE_TTL` seconds, which bounds
+staleness if an invalidation was lost while Redis was unreachable.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+CACHE_TTL = 300
+_MISSING = object()
+T = TypeVar("T")
+
+
+def _version(scope: str) -> str:
+    key = f"v:{scope}"
+    token = _safe(lambda: cache.get(key))
+    if token is None:
+        token = uuid.uuid4().hex
+        # `add` keeps a token another process minted in the meantime.
+        if not _safe(lambda: cache.add(key, token, timeout=None)):
+            token = _safe(lambda: cache.get(key)) or token
+    return token
+
+
+def _bump(scope: str) -> None:
+    _safe(lambda: cache.set(f"v:{scope}", uuid.uuid4().hex, timeout=None))
+
+
+def _safe(operation: Callable[[], Any]) -> Any:
+    """Run a cache operation; a broken cache behaves like an empty one."""
+    try:
+        return operation()
+    except Exception:  # any backend failure: the database stays the source of truth
+        logger.warning("cache unavailable", exc_info=True)
+        return None
+
+
+def cached(key: str, scopes: tuple[str, ...], load: Callable[[], T]) -> T:
+    """The value under `key` for the current versions of `scopes`, loading it on a miss.
+
+    Versions are read before loading, so a value loaded while a write commits
+    is stored under the old version and never served after the bump.
+    """
+    versions = ":".join(_version(scope) for scope in scopes)
+    full_key = f"{key}:{versions}"
+    value = _safe(lambda: cache.get(full_key, _MISSING))
+    if value is not None and value is not _MISSING:
+        return value
+    value = load()
+    if value is not None:
+        _safe(lambda: cache.set(full_key, value, timeout=CACHE_TTL))
+    return value
+
+
+def catalog_scope() -> str:
+    return "catalog"
+
+
+def cart_scope(user_id: int) -> str:
+    return f"cart:{user_id}"
+
+
+def catalog_cache_invalidate() -> None:
+    """Forget every cached product and category read (and cart, for its prices), on commit.
+
+    Call it from any code that writes Product/Category rows (stock included).
+    """
+    transaction.on_commit(lambda: _bump(catalog_scope()))
+
+
+def cart_cache_invalidate(user_id: int) -> None:
+    """Forget the cached cart of one user, on commit (e.g. after checkout cleared it)."""
+    transaction.on_commit(lambda: _bump(cart_scope(user_id)))

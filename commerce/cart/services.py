@@ -1,0 +1,135 @@
+"""Cart and wishlist writes of one user. Each write invalidates that user's
+cached cart on commit; `cart_cache_invalidate` is exported for checkout."""
+
+from django.conf import settings
+from django.db import transaction
+
+from commerce.cache import cart_cache_invalidate
+from commerce.catalog.selectors import visible_products
+from commerce.errors import InvalidQuantity, OutOfStock
+from commerce.models import Cart, CartLine, Product, WishlistItem
+from fmcore.errors import NotFound
+
+from .selectors import cart_load
+
+__all__ = [
+    "cart_cache_invalidate",
+    "cart_clear",
+    "cart_get_or_create",
+    "cart_line_add",
+    "cart_line_remove",
+    "cart_line_update",
+    "wishlist_add",
+    "wishlist_remove",
+]
+
+
+def cart_get_or_create(*, user) -> Cart:
+    """The user's cart, created on first use."""
+    cart, _ = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+def _locked_cart(user) -> Cart:
+    cart = cart_get_or_create(user=user)
+    # Serialises concurrent edits of one cart (a no-op lock on SQLite, which serialises writers anyway).
+    return Cart.objects.select_for_update().get(pk=cart.pk)
+
+
+def _buyable_product(product_id: int) -> Product:
+    product = visible_products().filter(pk=product_id).first()
+    if product is None:
+        raise NotFound("No such product.", field="productId")
+    return product
+
+
+def _check_quantity(quantity: int, product: Product) -> None:
+    if quantity > settings.MAX_LINE_QUANTITY:
+        raise InvalidQuantity(f"At most {settings.MAX_LINE_QUANTITY} of one product per order.", field="quantity")
+    if quantity > product.stock_quantity:
+        raise OutOfStock(f"Only {product.stock_quantity} of {product.name} in stock.", field="quantity")
+
+
+def _own_line(cart: Cart, line_id: int) -> CartLine:
+    line = CartLine.objects.select_related("product").filter(pk=line_id, cart=cart).first()
+    if line is None:
+        raise NotFound("No such cart line.", field="lineId")
+    return line
+
+
+def cart_line_add(*, user, product_id: int, quantity: int = 1) -> Cart:
+    """Put `quantity` units of a product in the cart; a product already there gets its quantity raised.
+
+    The resulting quantity must not exceed the stock (`OUT_OF_STOCK`) or
+    `MAX_LINE_QUANTITY` (`INVALID_QUANTITY`); products not on sale are `NOT_FOUND`.
+    """
+    if quantity < 1:
+        raise InvalidQuantity("The quantity must be at least 1.", field="quantity")
+    with transaction.atomic():
+        cart = _locked_cart(user)
+        product = _buyable_product(product_id)
+        line = CartLine.objects.filter(cart=cart, product=product).first()
+        new_quantity = quantity + (line.quantity if line else 0)
+        _check_quantity(new_quantity, product)
+        if line:
+            line.quantity = new_quantity
+            line.save(update_fields=["quantity"])
+        else:
+            CartLine.objects.create(cart=cart, product=product, quantity=new_quantity)
+        cart.save(update_fields=["updated_at"])
+        cart_cache_invalidate(user.pk)
+    return cart_load(user_id=user.pk)
+
+
+def cart_line_update(*, user, line_id: int, quantity: int) -> Cart:
+    """Set a line's quantity; 0 removes it. Negative is `INVALID_QUANTITY`, more than the stock `OUT_OF_STOCK`."""
+    if quantity < 0:
+        raise InvalidQuantity("The quantity cannot be negative.", field="quantity")
+    with transaction.atomic():
+        cart = _locked_cart(user)
+        line = _own_line(cart, line_id)
+        if quantity == 0:
+            line.delete()
+        elif quantity != line.quantity:
+            if quantity > line.quantity:
+                # Only products still on sale may be bought in larger numbers.
+                _buyable_product(line.product_id)
+            _check_quantity(quantity, line.product)
+            line.quantity = quantity
+            line.save(update_fields=["quantity"])
+        cart.save(update_fields=["updated_at"])
+        cart_cache_invalidate(user.pk)
+    return cart_load(user_id=user.pk)
+
+
+def cart_line_remove(*, user, line_id: int) -> Cart:
+    """Remove one line of the user's cart (`NOT_FOUND` if it is not theirs)."""
+    with transaction.atomic():
+        cart = _locked_cart(user)
+        _own_line(cart, line_id).delete()
+        cart.save(update_fields=["updated_at"])
+        cart_cache_invalidate(user.pk)
+    return cart_load(user_id=user.pk)
+
+
+def cart_clear(*, user) -> Cart:
+    """Remove every line of the user's cart."""
+    with transaction.atomic():
+        cart = _locked_cart(user)
+        cart.lines.all().delete()
+        cart.save(update_fields=["updated_at"])
+        cart_cache_invalidate(user.pk)
+    return cart_load(user_id=user.pk)
+
+
+def wishlist_add(*, user, product_id: int) -> WishlistItem:
+    """Remember a product on sale; adding it again changes nothing."""
+    with transaction.atomic():
+        product = _buyable_product(product_id)
+        item, _ = WishlistItem.objects.get_or_create(user=user, product=product)
+    return item
+
+
+def wishlist_remove(*, user, product_id: int) -> None:
+    """Forget a product; removing one that is not there changes nothing."""
+    WishlistItem.objects.filter(user=user, product_id=product_id).delete()

@@ -1,0 +1,71 @@
+"""Read-only catalog queries, with the visibility rules in one place.
+
+Anonymous callers and customers see active, not deleted products of active
+categories; staff see everything (their `isActive` / `isDeleted` filters narrow it).
+"""
+
+import hashlib
+
+from django.db.models import Prefetch, QuerySet
+
+from commerce.cache import cached, catalog_scope
+from commerce.models import Category, Product, ProductImage
+
+
+def sees_everything(user) -> bool:
+    """Staff see inactive and deleted catalog entries too."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def visible_products(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
+    """Products the public may see and buy."""
+    queryset = Product.objects.all() if queryset is None else queryset
+    return queryset.filter(is_active=True, deleted_at__isnull=True, category__is_active=True)
+
+
+def product_is_available(product: Product) -> bool:
+    """Whether a loaded product (with its category) may be seen and bought by the public."""
+    return product.is_active and product.deleted_at is None and product.category.is_active
+
+
+def category_list(*, user) -> QuerySet[Category]:
+    queryset = Category.objects.order_by("name")
+    return queryset if sees_everything(user) else queryset.filter(is_active=True)
+
+
+def product_list(*, user) -> QuerySet[Product]:
+    queryset = Product.objects.order_by("-created_at", "-id")
+    return queryset if sees_everything(user) else visible_products(queryset)
+
+
+def _slug_key(kind: str, slug: str) -> str:
+    return f"{kind}:{hashlib.sha256(slug.encode()).hexdigest()[:32]}"
+
+
+def category_by_slug(*, user, slug: str) -> Category | None:
+    """The category with this slug if the caller may see it (cached)."""
+    category = cached(
+        _slug_key("category", slug), (catalog_scope(),), lambda: Category.objects.filter(slug=slug).first()
+    )
+    if category is None or not (category.is_active or sees_everything(user)):
+        return None
+    return category
+
+
+def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Products with their category and images loaded (two queries for any number)."""
+    return queryset.select_related("category").prefetch_related(
+        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    )
+
+
+def product_by_slug(*, user, slug: str) -> Product | None:
+    """The product with this slug, category and images loaded, if the caller may see it (cached)."""
+    product = cached(
+        _slug_key("product", slug),
+        (catalog_scope(),),
+        lambda: product_with_relations(Product.objects.filter(slug=slug)).first(),
+    )
+    if product is None or not (sees_everything(user) or product_is_available(product)):
+        return None
+    return product

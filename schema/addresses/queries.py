@@ -1,0 +1,17 @@
+import strawberry
+import strawberry_django
+
+from commerce.addresses import selectors
+from schema.context import Info
+from schema.permissions import IsAuthenticated
+
+from .types import AddressType
+
+
+@strawberry.type
+class AddressQueries:
+    @strawberry_django.field(
+        description="Your addresses, the default first; empty when not logged in.", extensions=[IsAuthenticated()]
+    )
+    def addresses(self, info: Info) -> list[AddressType]:
+        return selectors.address_list(user=info.context.user)

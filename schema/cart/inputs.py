@@ -1,0 +1,1 @@
+"""The cart and wishlist operations take plain arguments (ids and quantities)."""

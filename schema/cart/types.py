@@ -1,0 +1,82 @@
+from decimal import Decimal
+
+import strawberry
+import strawberry_django
+from strawberry import auto, relay
+
+from commerce.cart import selectors
+from commerce.models import Cart, CartLine, WishlistItem
+from schema.catalog.types import ProductType
+
+
+@strawberry_django.type(
+    CartLine,
+    name="CartLine",
+    description="Some units of one product in the cart, priced at the product's current price.",
+)
+class CartLineType(relay.Node):
+    """Some units of one product in the cart, priced at the product's current price."""
+
+    product: ProductType
+    quantity: auto
+    added_at: auto
+
+    @strawberry_django.field(description="The product's current price.")
+    def unit_price(self) -> Decimal:
+        return selectors.cart_line_unit_price(self)
+
+    @strawberry_django.field(description="unitPrice x quantity, rounded to cents.")
+    def line_total(self) -> Decimal:
+        return selectors.cart_line_total(self)
+
+    @strawberry_django.field(description="False when the product is off sale or has too little stock for this line.")
+    def available(self) -> bool:
+        return selectors.cart_line_available(self)
+
+
+@strawberry_django.type(
+    Cart, name="Cart", description="Your cart. The server prices it: tax is `TAX_RATE` of the subtotal, rounded once."
+)
+class CartType(relay.Node):
+    """Your cart. The server prices it: tax is `TAX_RATE` of the subtotal, rounded once."""
+
+    lines: list[CartLineType]
+    updated_at: auto
+
+    @strawberry_django.field(description="Sum of the line totals.")
+    def subtotal(self) -> Decimal:
+        return selectors.cart_summary(self).subtotal
+
+    @strawberry_django.field(description="Tax on the subtotal, rounded half-up to cents.")
+    def tax(self) -> Decimal:
+        return selectors.cart_summary(self).tax
+
+    @strawberry_django.field(description="subtotal + tax.")
+    def total(self) -> Decimal:
+        return selectors.cart_summary(self).total
+
+    @strawberry_django.field(description="ISO 4217 code of every amount.")
+    def currency(self) -> str:
+        return selectors.cart_summary(self).currency
+
+    @strawberry_django.field(description="Number of units in the cart.")
+    def item_count(self) -> int:
+        return selectors.cart_summary(self).item_count
+
+
+@strawberry_django.type(WishlistItem, name="WishlistItem", description="A product you want to remember.")
+class WishlistItemType(relay.Node):
+    """A product you want to remember."""
+
+    product: ProductType
+    added_at: auto
+
+
+@strawberry.type(description="Your cart after the change.")
+class CartPayload:
+    cart: CartType
+
+
+@strawberry.type(description="Your wishlist after the change.")
+class WishlistPayload:
+    wishlist: list[WishlistItemType]

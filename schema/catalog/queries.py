@@ -1,0 +1,34 @@
+import strawberry
+import strawberry_django
+
+from commerce.catalog import selectors
+from schema.connection import Connection
+from schema.context import Info
+
+from .types import CategoryType, ProductType
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry_django.connection(
+        Connection[CategoryType],
+        description="Categories by name; the public sees active ones, staff all (filter `isActive`).",
+    )
+    def categories(self, info: Info) -> list[CategoryType]:
+        return selectors.category_list(user=info.context.user)
+
+    @strawberry_django.field(description="The category with this slug; null if there is none you may see.")
+    def category(self, info: Info, slug: str) -> CategoryType | None:
+        return selectors.category_by_slug(user=info.context.user, slug=slug)
+
+    @strawberry_django.connection(
+        Connection[ProductType],
+        description="Products, newest first unless ordered. The public sees active products of active "
+        "categories; staff see everything (filters `isActive`, `isDeleted`).",
+    )
+    def products(self, info: Info) -> list[ProductType]:
+        return selectors.product_list(user=info.context.user)
+
+    @strawberry_django.field(description="The product with this slug; null if there is none you may see.")
+    def product(self, info: Info, slug: str) -> ProductType | None:
+        return selectors.product_by_slug(user=info.context.user, slug=slug)

@@ -1,0 +1,122 @@
+from decimal import Decimal
+
+import strawberry
+import strawberry_django
+from django.db.models import Q
+from strawberry import auto, relay
+
+from commerce.models import Category, Product, ProductImage
+
+
+@strawberry_django.filter_type(Category)
+class CategoryFilter:
+    is_active: auto
+
+
+@strawberry_django.order_type(Category)
+class CategoryOrder:
+    name: auto
+    created_at: auto
+
+
+@strawberry_django.type(
+    Category,
+    name="Category",
+    filters=CategoryFilter,
+    ordering=CategoryOrder,
+    description="A group of products, addressed by its slug.",
+)
+class CategoryType(relay.Node):
+    """A group of products, addressed by its slug."""
+
+    name: auto
+    slug: auto = strawberry_django.field(description="Unique, generated from the name; stays when renamed.")
+    description: auto
+    is_active: auto
+    created_at: auto
+
+
+@strawberry_django.type(ProductImage, name="ProductImage", description="A picture of a product.")
+class ProductImageType:
+    """A picture of a product."""
+
+    url: auto
+    alt: auto = strawberry_django.field(description="Text alternative for the picture.")
+
+
+@strawberry_django.filter_type(Product)
+class ProductFilter:
+    is_active: auto = strawberry_django.filter_field(
+        description="Staff: active or inactive products (the public only ever sees active ones)."
+    )
+
+    @strawberry_django.filter_field(description="Words in the name or the description, any case.")
+    def search(self, value: str, prefix: str) -> Q:
+        return Q(**{f"{prefix}name__icontains": value}) | Q(**{f"{prefix}description__icontains": value})
+
+    @strawberry_django.filter_field(description="The slug of the product's category.")
+    def category(self, value: str, prefix: str) -> Q:
+        return Q(**{f"{prefix}category__slug": value})
+
+    @strawberry_django.filter_field(description="Price at least this.")
+    def min_price(self, value: Decimal, prefix: str) -> Q:
+        return Q(**{f"{prefix}price__gte": value})
+
+    @strawberry_django.filter_field(description="Price at most this.")
+    def max_price(self, value: Decimal, prefix: str) -> Q:
+        return Q(**{f"{prefix}price__lte": value})
+
+    @strawberry_django.filter_field(description="True: only products with stock; false: only sold-out ones.")
+    def in_stock(self, value: bool, prefix: str) -> Q:
+        lookup = Q(**{f"{prefix}stock_quantity__gt": 0})
+        return lookup if value else ~lookup
+
+    @strawberry_django.filter_field(description="Staff: true lists only deleted products, false hides them.")
+    def is_deleted(self, value: bool, prefix: str) -> Q:
+        return Q(**{f"{prefix}deleted_at__isnull": not value})
+
+
+@strawberry_django.order_type(Product)
+class ProductOrder:
+    price: auto
+    name: auto
+    created_at: auto
+
+
+@strawberry_django.type(
+    Product,
+    name="Product",
+    filters=ProductFilter,
+    ordering=ProductOrder,
+    description="Something the store sells, addressed by its slug.",
+)
+class ProductType(relay.Node):
+    """Something the store sells, addressed by its slug."""
+
+    name: auto
+    slug: auto = strawberry_django.field(description="Unique, generated from the name (`-2`, `-3` for repeats).")
+    description: auto
+    price: auto
+    currency: auto
+    stock_quantity: auto
+    in_stock: bool = strawberry_django.field(only=["stock_quantity"], description="Whether any unit is in stock.")
+    is_active: auto
+    category: CategoryType
+    images: list[ProductImageType]
+    created_at: auto
+    deleted_at: auto = strawberry_django.field(description="When staff deleted it (staff only ever see this set).")
+
+
+@strawberry.type(description="The category a staff operation created or changed.")
+class CategoryPayload:
+    category: CategoryType
+
+
+@strawberry.type(description="The product a staff operation created or changed.")
+class ProductPayload:
+    product: ProductType
+
+
+@strawberry.type(description="The product after a stock adjustment.")
+class StockPayload:
+    product: ProductType
