@@ -17,4 +17,5 @@ class Connection(DjangoListConnection[relay.NodeType]):
         try:
             return super().resolve_connection(nodes, info=info, **kwargs)
         except ValueError as error:  # a cursor that is not ours, a negative `first`
-            raise InvalidInput("The pagination arguments are not valid.", code="INVALID_PAGINATION") from error
+            message = f"The pagination arguments are not valid: {error}"
+            raise InvalidInput(message, code="INVALID_PAGINATION") from error

@@ -147,6 +147,7 @@ class TestFiltersAndOrdering:
         )
         body = response.json()
         assert "cannot be higher than" in body["errors"][0]["message"]
+        assert body["errors"][0]["extensions"]["code"] == "INVALID_PAGINATION"
 
 
 @pytest.mark.django_db
