@@ -25,8 +25,9 @@ def link_or_create_user(strategy, details, backend, user=None, *args, **kwargs):
     if existing is None:
         new_user = User(
             email=email,
-            first_name=details.get("first_name", ""),
-            last_name=details.get("last_name", ""),
+            # Providers may send the names as None (key present, value missing).
+            first_name=(details.get("first_name") or "").strip(),
+            last_name=(details.get("last_name") or "").strip(),
             email_verified=True,
         )
         new_user.set_unusable_password()
