@@ -3,10 +3,12 @@
 import json
 
 import pytest
+import responses
 from channels.testing import WebsocketCommunicator
 
 from accounts.tokens import token_pair_issue
 from fmcore.asgi import application
+from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,8 +28,10 @@ async def connect(payload: dict | None) -> tuple[WebsocketCommunicator, dict]:
     return communicator, await communicator.receive_output(timeout=5)
 
 
-async def run_me(communicator: WebsocketCommunicator) -> dict:
-    await communicator.send_json_to({"id": "1", "type": "subscribe", "payload": {"query": ME_QUERY}})
+async def run(communicator: WebsocketCommunicator, query: str, variables: dict | None = None) -> dict:
+    """Run one operation over the socket; return its data (no GraphQL errors allowed)."""
+    payload = {"query": query, "variables": variables or {}}
+    await communicator.send_json_to({"id": "1", "type": "subscribe", "payload": payload})
     result = await communicator.receive_json_from(timeout=5)
     assert result["type"] == "next", result
     assert result["id"] == "1"
@@ -35,6 +39,10 @@ async def run_me(communicator: WebsocketCommunicator) -> dict:
     complete = await communicator.receive_json_from(timeout=5)
     assert complete == {"id": "1", "type": "complete"}
     return result["payload"]["data"]
+
+
+async def run_me(communicator: WebsocketCommunicator) -> dict:
+    return await run(communicator, ME_QUERY)
 
 
 @pytest.fixture
@@ -91,4 +99,97 @@ async def test_a_logged_out_token_is_refused(customer, token):
 
     assert answer["type"] == "websocket.close"
     assert answer["code"] == 4403
+    await communicator.disconnect()
+
+
+# Every operation also runs over the socket (graphql-transport-ws carries
+# queries and mutations): those that read the HTTP request must not break.
+
+
+async def test_token_auth_over_the_socket(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(
+        communicator,
+        "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p, cookie: true) "
+        "{ __typename ... on TokenPayload { token user { email } } } }",
+        {"e": "customer@example.com", "p": DEFAULT_PASSWORD},
+    )
+
+    assert data["tokenAuth"]["__typename"] == "TokenPayload"
+    assert data["tokenAuth"]["user"]["email"] == "customer@example.com"
+    await communicator.disconnect()
+
+
+async def test_logout_over_the_socket(token):
+    communicator, _ = await connect({"authorization": f"JWT {token}"})
+
+    data = await run(communicator, "mutation { logout { __typename } }")
+
+    assert data == {"logout": {"__typename": "OkPayload"}}
+    await communicator.disconnect()
+    refused, answer = await connect({"authorization": f"JWT {token}"})
+    assert answer["code"] == 4403
+    await refused.disconnect()
+
+
+async def test_refresh_without_argument_over_the_socket(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(
+        communicator, "mutation { refreshToken { __typename ... on OperationInfo { messages { code } } } }"
+    )
+
+    assert data["refreshToken"] == {"__typename": "OperationInfo", "messages": [{"code": "INVALID_TOKEN"}]}
+    await communicator.disconnect()
+
+
+async def test_password_reset_request_over_the_socket(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(communicator, 'mutation { requestPasswordReset(email: "customer@example.com") { __typename } }')
+
+    assert data == {"requestPasswordReset": {"__typename": "OkPayload"}}
+    await communicator.disconnect()
+
+
+async def test_google_login_over_the_socket(db):
+    with responses.RequestsMock() as google:
+        google.add(
+            responses.GET,
+            "https://www.googleapis.com/oauth2/v3/userinfo",
+            json={"sub": "77", "email": "sock@example.com", "email_verified": True},
+        )
+        communicator, _ = await connect(None)
+
+        data = await run(
+            communicator,
+            'mutation { socialAuth(provider: "google-oauth2", accessToken: "t") '
+            "{ __typename ... on TokenPayload { user { email } } } }",
+        )
+
+    assert data["socialAuth"] == {"__typename": "TokenPayload", "user": {"email": "sock@example.com"}}
+    await communicator.disconnect()
+
+
+async def test_expected_failures_are_data_over_the_socket_too(customer):
+    """Domain errors and Django validation errors become OperationInfo, codes upper-cased."""
+    communicator, _ = await connect(None)
+    info = "__typename ... on OperationInfo { messages { code field } }"
+
+    login = await run(
+        communicator,
+        f'mutation {{ tokenAuth(email: "customer@example.com", password: "wrong") {{ {info} }} }}',
+    )
+    register = await run(
+        communicator,
+        f'mutation {{ register(input: {{email: "new@example.com", password: "short"}}) {{ {info} }} }}',
+    )
+
+    assert login["tokenAuth"] == {
+        "__typename": "OperationInfo",
+        "messages": [{"code": "INVALID_CREDENTIALS", "field": None}],
+    }
+    assert register["register"]["__typename"] == "OperationInfo"
+    assert {"code": "PASSWORD_TOO_SHORT", "field": "password"} in register["register"]["messages"]
     await communicator.disconnect()
