@@ -59,11 +59,13 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     email = _normalize_email(email)
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     _password_validate(password, candidate)
+    # Hash before looking the email up, so a registered address does not
+    # answer faster than a new one.
+    candidate.set_password(password)
     existing = _user_by_email(email)
     if existing:
         transaction.on_commit(lambda: tasks.send_registration_attempt_email.send(existing.pk))
         return
-    candidate.set_password(password)
     try:
         with transaction.atomic():
             candidate.save()
