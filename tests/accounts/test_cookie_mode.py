@@ -145,3 +145,13 @@ def test_logout_clears_the_cookies_and_kills_the_tokens(logged_in, customer):
     assert post(stale, ME, Authorization=f"JWT {access}").json()["data"]["me"] is None
     refreshed = post(stale, REFRESH, {"refreshToken": refresh}).json()["data"]["refreshToken"]
     assert refreshed["messages"][0]["code"] == "INVALID_TOKEN"
+
+
+def test_mutations_over_get_are_refused_so_cookies_cannot_be_ridden_by_links(logged_in, customer):
+    response = logged_in.get(
+        "/graphql/", {"query": 'mutation { updateProfile(input: {firstName: "Renamed"}) { __typename } }'}
+    )
+
+    assert response.status_code in (400, 405)
+    customer.refresh_from_db()
+    assert customer.first_name == "Cora"

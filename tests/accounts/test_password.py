@@ -42,6 +42,8 @@ def test_request_password_reset_mails_a_link_and_answers_the_same_for_unknown_em
     assert run_tasks() == 1
     assert [message.to for message in mailoutbox] == [["customer@example.com"]]
     assert f"{settings.FRONTEND_URL}/reset-password?token=" in mailoutbox[0].body
+    assert timedelta(hours=1) == settings.PASSWORD_RESET_TTL
+    assert "expires in 60 minutes" in mailoutbox[0].body
     customer.refresh_from_db()
     assert customer.check_password(DEFAULT_PASSWORD)
 

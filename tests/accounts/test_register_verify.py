@@ -35,6 +35,8 @@ def test_register_creates_an_unverified_account_and_mails_a_link(gql, run_tasks,
     assert run_tasks() == 1
     assert [message.to for message in mailoutbox] == [["New.Person@example.com"]]
     assert f"{settings.FRONTEND_URL}/verify-email?token=" in mailoutbox[0].body
+    assert timedelta(hours=24) == settings.EMAIL_VERIFICATION_TTL
+    assert "expires in 24 hours" in mailoutbox[0].body
     assert link_token("New.Person@example.com", "verify-email")
 
 

@@ -193,3 +193,12 @@ async def test_expected_failures_are_data_over_the_socket_too(customer):
     assert register["register"]["__typename"] == "OperationInfo"
     assert {"code": "PASSWORD_TOO_SHORT", "field": "password"} in register["register"]["messages"]
     await communicator.disconnect()
+
+
+async def test_permission_refusals_are_data_over_the_socket_too(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(communicator, "mutation { logout { __typename ... on OperationInfo { messages { code } } } }")
+
+    assert data["logout"] == {"__typename": "OperationInfo", "messages": [{"code": "UNAUTHENTICATED"}]}
+    await communicator.disconnect()
