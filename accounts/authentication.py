@@ -44,4 +44,9 @@ def request_user(request) -> User | AnonymousUser:
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The caller's address: REMOTE_ADDR over HTTP, the ASGI scope's client over websockets."""
+    meta = getattr(request, "META", None)
+    if meta is not None:
+        return meta.get("REMOTE_ADDR") or "unknown"
+    client = (getattr(request, "scope", None) or {}).get("client")
+    return client[0] if client else "unknown"

@@ -41,13 +41,14 @@ def _user_by_email(email: str) -> User | None:
     return User.objects.filter(email__iexact=email.strip()).first()
 
 
-def _password_validate(password: str, user: User) -> None:
+def _password_validate(password: str, user: User, *, field: str = "password") -> None:
     # Django's validator errors (codes like password_too_short) reach the
-    # client through strawberry-django's ValidationError handling.
+    # client through strawberry-django's ValidationError handling, attached
+    # to the argument that carried the password.
     try:
         password_validation.validate_password(password, user)
     except ValidationError as exc:
-        raise ValidationError({"password": exc.error_list}) from exc
+        raise ValidationError({field: exc.error_list}) from exc
 
 
 def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> None:
@@ -59,11 +60,13 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     email = _normalize_email(email)
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     _password_validate(password, candidate)
+    # Hash before looking the email up, so a registered address does not
+    # answer faster than a new one.
+    candidate.set_password(password)
     existing = _user_by_email(email)
     if existing:
         enqueue(tasks.send_registration_attempt_email, existing.pk)
         return
-    candidate.set_password(password)
     try:
         with transaction.atomic():
             candidate.save()
@@ -126,7 +129,7 @@ def password_reset_request(*, email: str, client: ClientInfo) -> None:
 
 def password_reset(*, token: str, new_password: str) -> None:
     user = email_token_user(purpose=RESET_PASSWORD, token=token, max_age=settings.PASSWORD_RESET_TTL)
-    _password_validate(new_password, user)
+    _password_validate(new_password, user, field="newPassword")
     with transaction.atomic():
         user.set_password(new_password)
         # Following the link proved the address belongs to the user.
@@ -138,7 +141,7 @@ def password_reset(*, token: str, new_password: str) -> None:
 def password_change(*, user: User, old_password: str, new_password: str) -> None:
     if not user.check_password(old_password):
         raise InvalidPassword(field="oldPassword")
-    _password_validate(new_password, user)
+    _password_validate(new_password, user, field="newPassword")
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])

@@ -1,6 +1,7 @@
 """Google login through social-auth-app-django, and its pipeline step."""
 
 from django.db import transaction
+from django.http import HttpRequest
 from requests import RequestException
 from social_core.exceptions import AuthException, SocialAuthBaseException
 from social_django.utils import load_backend, load_strategy
@@ -25,8 +26,9 @@ def link_or_create_user(strategy, details, backend, user=None, *args, **kwargs):
     if existing is None:
         new_user = User(
             email=email,
-            first_name=details.get("first_name", ""),
-            last_name=details.get("last_name", ""),
+            # Providers may send the names as None (key present, value missing).
+            first_name=(details.get("first_name") or "").strip(),
+            last_name=(details.get("last_name") or "").strip(),
             email_verified=True,
         )
         new_user.set_unusable_password()
@@ -45,7 +47,9 @@ def social_login(*, provider: str, access_token: str, request) -> tokens.TokenPa
     """Log in with a provider's access token; creates or links the account by verified email."""
     if provider not in PROVIDERS:
         raise InvalidInput("Unsupported provider.", code="UNSUPPORTED_PROVIDER", field="provider")
-    strategy = load_strategy(request)
+    # Over websockets there is no Django request (and no session): the
+    # strategy then keeps a throwaway session of its own.
+    strategy = load_strategy(request if isinstance(request, HttpRequest) else None)
     backend = load_backend(strategy, provider, redirect_uri=None)
     try:
         with transaction.atomic():

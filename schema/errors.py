@@ -46,7 +46,18 @@ class DomainErrorExtension(FieldExtension):
 
     def resolve(self, next_, source, info, **kwargs):
         try:
-            return _normalized(next_(source, info, **kwargs))
+            result = next_(source, info, **kwargs)
+        except DomainError as error:
+            return operation_info(error)
+        if inspect.isawaitable(result):
+            # strawberry-django runs a sync resolver in a thread when the
+            # operation executes async (websockets): the error comes on await.
+            return self._awaited(result)
+        return _normalized(result)
+
+    async def _awaited(self, result):
+        try:
+            return _normalized(await result)
         except DomainError as error:
             return operation_info(error)
 

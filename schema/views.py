@@ -62,7 +62,9 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("authorization") or params.get("Authorization")
         if authorization:
-            user = await sync_to_async(user_for_token)(token_from_authorization(authorization))
+            # A payload is client JSON: anything but a string is an invalid token.
+            token = token_from_authorization(authorization) if isinstance(authorization, str) else None
+            user = await sync_to_async(user_for_token)(token)
             if not user.is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             self.user = context.user = self.scope["user"] = user

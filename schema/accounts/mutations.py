@@ -32,8 +32,9 @@ def _client(info: Info) -> services.ClientInfo:
 
 
 def _issued(info: Info, pair: tokens.TokenPair, *, cookie: bool) -> TokenPayload:
-    if cookie:
-        response = info.context.response
+    response = info.context.response
+    # Websocket operations have no HTTP response to carry cookies.
+    if cookie and response is not None:
         common = {"httponly": True, "secure": settings.JWT_COOKIE_SECURE, "samesite": "Lax"}
         response.set_cookie(ACCESS_COOKIE, pair.token, max_age=int(settings.JWT_ACCESS_TTL.total_seconds()), **common)
         response.set_cookie(
@@ -73,7 +74,8 @@ class AccountMutations:
     )
     def refresh_token(self, info: Info, refresh_token: str | None = None) -> result(TokenPayload):
         from_cookie = refresh_token is None
-        raw = info.context.request.COOKIES.get(REFRESH_COOKIE) if from_cookie else refresh_token
+        cookies = getattr(info.context.request, "COOKIES", {})  # none over websockets
+        raw = cookies.get(REFRESH_COOKIE) if from_cookie else refresh_token
         if not raw:
             raise InvalidToken()
         return _issued(info, tokens.refresh_token_rotate(raw), cookie=from_cookie)
@@ -95,8 +97,9 @@ class AccountMutations:
     def logout(self, info: Info) -> result(OkPayload):
         services.user_logout(user=info.context.user)
         response = info.context.response
-        response.delete_cookie(ACCESS_COOKIE)
-        response.delete_cookie(REFRESH_COOKIE)
+        if response is not None:  # None over websockets
+            response.delete_cookie(ACCESS_COOKIE)
+            response.delete_cookie(REFRESH_COOKIE)
         return OkPayload()
 
     @mutation(description="Log in with a provider's access token (`google-oauth2`).")

@@ -1,0 +1,204 @@
+"""Websocket connections (graphql-transport-ws) authenticate in `connection_init`."""
+
+import json
+
+import pytest
+import responses
+from channels.testing import WebsocketCommunicator
+
+from accounts.tokens import token_pair_issue
+from fmcore.asgi import application
+from tests.conftest import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ME_QUERY = "query { me { email isStaff } }"
+
+
+async def connect(payload: dict | None) -> tuple[WebsocketCommunicator, dict]:
+    """Open /graphql/, send connection_init and return the first answer."""
+    communicator = WebsocketCommunicator(application, "/graphql/", subprotocols=["graphql-transport-ws"])
+    connected, subprotocol = await communicator.connect()
+    assert connected
+    assert subprotocol == "graphql-transport-ws"
+    init = {"type": "connection_init"}
+    if payload is not None:
+        init["payload"] = payload
+    await communicator.send_json_to(init)
+    return communicator, await communicator.receive_output(timeout=5)
+
+
+async def run(communicator: WebsocketCommunicator, query: str, variables: dict | None = None) -> dict:
+    """Run one operation over the socket; return its data (no GraphQL errors allowed)."""
+    payload = {"query": query, "variables": variables or {}}
+    await communicator.send_json_to({"id": "1", "type": "subscribe", "payload": payload})
+    result = await communicator.receive_json_from(timeout=5)
+    assert result["type"] == "next", result
+    assert result["id"] == "1"
+    assert "errors" not in result["payload"], result
+    complete = await communicator.receive_json_from(timeout=5)
+    assert complete == {"id": "1", "type": "complete"}
+    return result["payload"]["data"]
+
+
+async def run_me(communicator: WebsocketCommunicator) -> dict:
+    return await run(communicator, ME_QUERY)
+
+
+@pytest.fixture
+def token(customer) -> str:
+    return token_pair_issue(user=customer).token
+
+
+async def test_a_valid_token_authenticates_the_connection(token):
+    communicator, answer = await connect({"authorization": f"JWT {token}"})
+
+    assert answer["type"] == "websocket.send"
+    assert json.loads(answer["text"]) == {"type": "connection_ack"}
+    assert await run_me(communicator) == {"me": {"email": "customer@example.com", "isStaff": False}}
+    await communicator.disconnect()
+
+
+async def test_bearer_scheme_works_too(token):
+    communicator, answer = await connect({"authorization": f"Bearer {token}"})
+
+    assert json.loads(answer["text"]) == {"type": "connection_ack"}
+    assert (await run_me(communicator))["me"]["email"] == "customer@example.com"
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("payload", [None, {}, {"other": "value"}])
+async def test_no_token_is_an_anonymous_connection(customer, payload):
+    communicator, answer = await connect(payload)
+
+    assert json.loads(answer["text"]) == {"type": "connection_ack"}
+    assert await run_me(communicator) == {"me": None}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["JWT garbage", "JWT ", "Basic dXNlcjpwYXNz", "garbage", 123, ["JWT x"]],
+)
+async def test_an_invalid_token_is_refused_with_4403(customer, authorization):
+    communicator, answer = await connect({"authorization": authorization})
+
+    assert answer == {"type": "websocket.close", "code": 4403, "reason": "Forbidden"}
+    await communicator.disconnect()
+
+
+async def test_a_logged_out_token_is_refused(customer, token):
+    from asgiref.sync import sync_to_async
+
+    from accounts.services import user_logout
+    from accounts.tokens import access_token_user
+
+    await sync_to_async(lambda: user_logout(user=access_token_user(token)))()
+
+    communicator, answer = await connect({"authorization": f"JWT {token}"})
+
+    assert answer["type"] == "websocket.close"
+    assert answer["code"] == 4403
+    await communicator.disconnect()
+
+
+# Every operation also runs over the socket (graphql-transport-ws carries
+# queries and mutations): those that read the HTTP request must not break.
+
+
+async def test_token_auth_over_the_socket(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(
+        communicator,
+        "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p, cookie: true) "
+        "{ __typename ... on TokenPayload { token user { email } } } }",
+        {"e": "customer@example.com", "p": DEFAULT_PASSWORD},
+    )
+
+    assert data["tokenAuth"]["__typename"] == "TokenPayload"
+    assert data["tokenAuth"]["user"]["email"] == "customer@example.com"
+    await communicator.disconnect()
+
+
+async def test_logout_over_the_socket(token):
+    communicator, _ = await connect({"authorization": f"JWT {token}"})
+
+    data = await run(communicator, "mutation { logout { __typename } }")
+
+    assert data == {"logout": {"__typename": "OkPayload"}}
+    await communicator.disconnect()
+    refused, answer = await connect({"authorization": f"JWT {token}"})
+    assert answer["code"] == 4403
+    await refused.disconnect()
+
+
+async def test_refresh_without_argument_over_the_socket(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(
+        communicator, "mutation { refreshToken { __typename ... on OperationInfo { messages { code } } } }"
+    )
+
+    assert data["refreshToken"] == {"__typename": "OperationInfo", "messages": [{"code": "INVALID_TOKEN"}]}
+    await communicator.disconnect()
+
+
+async def test_password_reset_request_over_the_socket(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(communicator, 'mutation { requestPasswordReset(email: "customer@example.com") { __typename } }')
+
+    assert data == {"requestPasswordReset": {"__typename": "OkPayload"}}
+    await communicator.disconnect()
+
+
+async def test_google_login_over_the_socket(db):
+    with responses.RequestsMock() as google:
+        google.add(
+            responses.GET,
+            "https://www.googleapis.com/oauth2/v3/userinfo",
+            json={"sub": "77", "email": "sock@example.com", "email_verified": True},
+        )
+        communicator, _ = await connect(None)
+
+        data = await run(
+            communicator,
+            'mutation { socialAuth(provider: "google-oauth2", accessToken: "t") '
+            "{ __typename ... on TokenPayload { user { email } } } }",
+        )
+
+    assert data["socialAuth"] == {"__typename": "TokenPayload", "user": {"email": "sock@example.com"}}
+    await communicator.disconnect()
+
+
+async def test_expected_failures_are_data_over_the_socket_too(customer):
+    """Domain errors and Django validation errors become OperationInfo, codes upper-cased."""
+    communicator, _ = await connect(None)
+    info = "__typename ... on OperationInfo { messages { code field } }"
+
+    login = await run(
+        communicator,
+        f'mutation {{ tokenAuth(email: "customer@example.com", password: "wrong") {{ {info} }} }}',
+    )
+    register = await run(
+        communicator,
+        f'mutation {{ register(input: {{email: "new@example.com", password: "short"}}) {{ {info} }} }}',
+    )
+
+    assert login["tokenAuth"] == {
+        "__typename": "OperationInfo",
+        "messages": [{"code": "INVALID_CREDENTIALS", "field": None}],
+    }
+    assert register["register"]["__typename"] == "OperationInfo"
+    assert {"code": "PASSWORD_TOO_SHORT", "field": "password"} in register["register"]["messages"]
+    await communicator.disconnect()
+
+
+async def test_permission_refusals_are_data_over_the_socket_too(customer):
+    communicator, _ = await connect(None)
+
+    data = await run(communicator, "mutation { logout { __typename ... on OperationInfo { messages { code } } } }")
+
+    assert data["logout"] == {"__typename": "OperationInfo", "messages": [{"code": "UNAUTHENTICATED"}]}
+    await communicator.disconnect()
