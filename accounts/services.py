@@ -76,7 +76,10 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
     enqueue(tasks.send_verification_email, candidate.pk)
 
 
-def user_verification_resend(*, email: str) -> None:
+def user_verification_resend(*, email: str, client: ClientInfo) -> None:
+    """Mail the verification link again; throttled like password resets, so it cannot flood an inbox."""
+    throttle_check(scope="resend", email=email or "", ip=client.ip)
+    throttle_hit(scope="resend", email=email or "", ip=client.ip)
     user = _user_by_email(email or "")
     if user and user.is_active and not user.email_verified:
         enqueue(tasks.send_verification_email, user.pk)

@@ -19,7 +19,7 @@ from datetime import datetime
 import jwt
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from .errors import InvalidToken
@@ -165,5 +165,5 @@ def refresh_family_revoke(family: str | uuid.UUID) -> None:
 def user_tokens_revoke_all(user: User) -> None:
     """Kill every refresh token and every access token already issued to the user."""
     RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    User.objects.filter(pk=user.pk).update(token_version=user.token_version + 1)
-    user.token_version += 1
+    User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
+    user.refresh_from_db(fields=["token_version"])

@@ -59,8 +59,8 @@ class AccountMutations:
         return VerifyEmailPayload(user=services.user_email_verify(token=token))
 
     @mutation(description="Send the verification email again; the same answer for unknown emails.")
-    def resend_verification_email(self, email: str) -> result(OkPayload):
-        services.user_verification_resend(email=email)
+    def resend_verification_email(self, info: Info, email: str) -> result(OkPayload):
+        services.user_verification_resend(email=email, client=_client(info))
         return OkPayload()
 
     @mutation(description="Log in with email and password (rate limited).")

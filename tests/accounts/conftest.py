@@ -1,11 +1,8 @@
 """Fixtures of the accounts tests: logging in through the API, reading the
 links out of sent emails, and raw HTTP posts for client-IP specifics."""
 
-import importlib.util
 import json
 import re
-import sys
-import types
 from collections.abc import Callable
 
 import pytest
@@ -15,13 +12,6 @@ from django.core import mail
 from tests.conftest import DEFAULT_PASSWORD
 
 from .operations import TOKEN_AUTH
-
-if importlib.util.find_spec("daphne") is None:
-    # `channels.testing` imports daphne for ChannelsLiveServerTestCase, which we
-    # do not use; WebsocketCommunicator itself needs nothing from daphne.
-    sys.modules["daphne"] = types.ModuleType("daphne")
-    sys.modules["daphne.testing"] = types.ModuleType("daphne.testing")
-    sys.modules["daphne.testing"].DaphneProcess = None
 
 
 @pytest.fixture

@@ -225,3 +225,13 @@ def test_argon2_is_the_first_password_hasher_outside_tests():
         "CommonPasswordValidator",
         "NumericPasswordValidator",
     ]
+
+
+def test_resend_verification_is_throttled(gql, make_user, run_tasks, mailoutbox, settings):
+    settings.AUTH_RATE_LIMIT = "2/m"
+    make_user("pending@example.com", verified=False)
+    answers = [gql(RESEND, {"email": "pending@example.com"})["resendVerificationEmail"] for _ in range(3)]
+    assert [answer["__typename"] for answer in answers] == ["OkPayload", "OkPayload", "OperationInfo"]
+    assert codes(answers[2]) == ["RATE_LIMITED"]
+    assert run_tasks() == 2
+    assert len(mailoutbox) == 2
