@@ -8,10 +8,12 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
+from .partners.mutations import PartnerMutations
+from .partners.queries import PartnerQueries
 from .security import security_extensions
 
-Query = merge_types("Query", (AccountQueries,))
-Mutation = merge_types("Mutation", (AccountMutations,))
+Query = merge_types("Query", (AccountQueries, PartnerQueries))
+Mutation = merge_types("Mutation", (AccountMutations, PartnerMutations))
 
 schema = strawberry.Schema(
     query=Query,
