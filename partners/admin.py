@@ -51,6 +51,7 @@ class AppAdmin(admin.ModelAdmin):
 
 
 class WebhookForm(forms.ModelForm):
+    target_url = forms.URLField(max_length=500, assume_scheme="https")
     events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
