@@ -105,3 +105,15 @@ def worker(settings) -> Iterator[Callable[[], None]]:
 
     yield drain
     running.stop()
+
+
+@pytest.fixture
+def emit(django_capture_on_commit_callbacks) -> Callable[..., list]:
+    """`webhook_event_emit` as if its transaction committed (runs the on-commit enqueue)."""
+    from partners.webhooks import webhook_event_emit
+
+    def call(event: str, payload: dict | None = None) -> list:
+        with django_capture_on_commit_callbacks(execute=True):
+            return webhook_event_emit(event=event, payload=payload or {})
+
+    return call
