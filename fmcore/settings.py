@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "strawberry_django",
     "accounts",
     "commerce",
+    "partners",
 ]
 
 # The email is unique case-insensitively through a functional constraint.
@@ -152,6 +153,8 @@ DRAMATIQ_BROKER = {
         "dramatiq.middleware.TimeLimit",
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
+        # Lets the webhook actor know its last attempt (partners/tasks.py).
+        "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
     ],
 }
@@ -234,6 +237,15 @@ FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/
 CURRENCY = os.environ.get("CURRENCY", "USD")
 TAX_RATE = Decimal(os.environ.get("TAX_RATE", "0"))
 MAX_LINE_QUANTITY = int(os.environ.get("MAX_LINE_QUANTITY", "99"))
+
+# --- partner apps and webhooks ---------------------------------------------------
+# Development only: let webhooks target private, loopback and link-local addresses.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# 5 retries after the first attempt, 1, 2, 4, 8, 16 minutes apart (x1-2 jitter): ~30-60 minutes in all.
+WEBHOOK_MAX_RETRIES = int(os.environ.get("WEBHOOK_MAX_RETRIES", "5"))
+WEBHOOK_MIN_BACKOFF_MS = int(os.environ.get("WEBHOOK_MIN_BACKOFF_MS", "60000"))
+WEBHOOK_MAX_BACKOFF_MS = int(os.environ.get("WEBHOOK_MAX_BACKOFF_MS", "1800000"))
 
 # --- GraphQL ----------------------------------------------------------------------
 STRAWBERRY_DJANGO = {

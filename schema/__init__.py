@@ -14,10 +14,14 @@ from .cart.mutations import CartMutations
 from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
 from .catalog.queries import CatalogQueries
+from .partners.mutations import PartnerMutations
+from .partners.queries import PartnerQueries
 from .security import security_extensions
 
-Query = merge_types("Query", (AccountQueries, CatalogQueries, CartQueries, AddressQueries))
-Mutation = merge_types("Mutation", (AccountMutations, CatalogMutations, CartMutations, AddressMutations))
+Query = merge_types("Query", (AccountQueries, CatalogQueries, CartQueries, AddressQueries, PartnerQueries))
+Mutation = merge_types(
+    "Mutation", (AccountMutations, CatalogMutations, CartMutations, AddressMutations, PartnerMutations)
+)
 
 schema = strawberry.Schema(
     query=Query,

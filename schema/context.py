@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
 from accounts.models import User
+from partners.models import App
 
 
 @dataclass
@@ -15,6 +16,8 @@ class Context:
     request: HttpRequest | Any
     response: HttpResponse | None
     user: User | AnonymousUser = field(default_factory=AnonymousUser)
+    # A partner app calling with `Authorization: App <token>`; `user` is then anonymous.
+    app: App | None = None
     # Websocket connections only: the `connection_init` payload.
     connection_params: dict | None = None
 

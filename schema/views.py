@@ -15,6 +15,9 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
 from accounts.authentication import request_user, token_from_authorization, user_for_token, uses_cookie_auth
+from partners.authentication import app_for_authorization, uses_app_auth
+from partners.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE, app_group
+from partners.models import App
 
 from .context import Context
 
@@ -43,25 +46,42 @@ class FmGraphQLView(GraphQLView):
             return _error_response("The request body is too large.", "REQUEST_TOO_LARGE", status=413)
         if request.method == "POST" and uses_cookie_auth(request) and _csrf_failure(request):
             return _error_response("CSRF check failed.", "CSRF_FAILED", status=403)
+        authorization = request.headers.get("Authorization")
+        # `App <token>`: a partner app; the user stays anonymous (request_user ignores the scheme).
+        request.app = app_for_authorization(authorization) if uses_app_auth(authorization) else None
         request.user = request_user(request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
-        return Context(request=request, response=response, user=request.user)
+        return Context(request=request, response=response, user=request.user, app=request.app)
+
+
+def _app_still_valid(app: App) -> bool:
+    return App.objects.filter(pk=app.pk, token_hash=app.token_hash, is_active=True).exists()
 
 
 class FmGraphQLWSConsumer(GraphQLWSConsumer):
-    """Websocket clients authenticate in `connection_init`: `{"authorization": "JWT <token>"}`."""
+    """Websocket clients authenticate in `connection_init`: `{"authorization": "JWT <token>"}`,
+    or `{"authorization": "App <token>"}` for partner apps.
+
+    An app's connection joins its app's channel-layer group and is closed
+    (code 4403) when the app is deactivated, deleted, loses a scope or has its
+    token rotated (partners/connections.py).
+    """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allowed_origins", settings.CORS_ALLOWED_ORIGINS)
         super().__init__(**kwargs)
         self.user = AnonymousUser()
+        self.app: App | None = None
+        self.app_group: str | None = None
 
     async def on_ws_connect(self, context: Context):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("authorization") or params.get("Authorization")
-        if authorization:
+        if isinstance(authorization, str) and uses_app_auth(authorization):
+            await self._app_connect(context, authorization)
+        elif authorization:
             # A payload is client JSON: anything but a string is an invalid token.
             token = token_from_authorization(authorization) if isinstance(authorization, str) else None
             user = await sync_to_async(user_for_token)(token)
@@ -70,5 +90,36 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             self.user = context.user = self.scope["user"] = user
         return UNSET
 
+    async def _app_connect(self, context: Context, authorization: str) -> None:
+        app = await sync_to_async(app_for_authorization)(authorization)
+        if app is None:
+            raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
+        group = app_group(app.pk)
+        await self.channel_layer.group_add(group, self.channel_name)
+        # A rotation or deactivation committed between the lookup and joining
+        # the group sent its close message to nobody: look again.
+        if not await sync_to_async(_app_still_valid)(app):
+            await self.channel_layer.group_discard(group, self.channel_name)
+            raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
+        self.app = context.app = app
+        self.app_group = group
+
+    async def dispatch(self, message):
+        if message.get("type") == CLOSE_MESSAGE_TYPE:
+            await self._close_revoked()
+            return
+        await super().dispatch(message)
+
+    async def _close_revoked(self) -> None:
+        """The app lost access: close the socket and end its subscriptions now."""
+        self.app = None
+        await self.close(code=CLOSE_CODE)
+        self.message_queue.put_nowait({"message": None, "disconnected": True})
+
+    async def disconnect(self, code: int) -> None:
+        if self.app_group is not None:
+            await self.channel_layer.group_discard(self.app_group, self.channel_name)
+        await super().disconnect(code)
+
     async def get_context(self, request, response) -> Context:
-        return Context(request=request, response=None, user=self.user)
+        return Context(request=request, response=None, user=self.user, app=self.app)

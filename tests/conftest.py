@@ -131,6 +131,8 @@ def run_tasks() -> Callable[[], int]:
             for queue in pending:
                 while not queue.empty():
                     message = Message.decode(queue.get_nowait())
+                    # Settle the queue's count, or a later broker.join() waits forever.
+                    queue.task_done()
                     broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
                     done += 1
 

@@ -1,0 +1,118 @@
+"""Staff manage partner apps and webhooks here too; writes go through the
+services, so tokens are shown once and access changes close connections."""
+
+from django import forms
+from django.contrib import admin, messages
+
+from . import services
+from .models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+
+
+class AppForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=AppScope.choices, widget=forms.CheckboxSelectMultiple, required=False)
+
+    class Meta:
+        model = App
+        fields = ["name", "is_active", "scopes"]
+
+
+@admin.register(App)
+class AppAdmin(admin.ModelAdmin):
+    form = AppForm
+    list_display = ["name", "is_active", "scopes", "token_prefix", "created_at", "token_rotated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    readonly_fields = ["token_prefix", "created_by", "created_at", "token_rotated_at"]
+    actions = ["rotate_token"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.app_update(app_id=obj.pk, name=data["name"], scopes=data["scopes"], is_active=data["is_active"])
+            return
+        app, token = services.app_create(name=data["name"], scopes=data["scopes"], created_by=request.user)
+        if not data["is_active"]:
+            services.app_update(app_id=app.pk, is_active=False)
+        obj.pk = app.pk
+        messages.warning(request, f"Token of {app.name} (shown once, store it now): {token}")
+
+    def delete_model(self, request, obj):
+        services.app_delete(app_id=obj.pk)
+
+    def delete_queryset(self, request, queryset):
+        for app_id in list(queryset.values_list("pk", flat=True)):
+            services.app_delete(app_id=app_id)
+
+    @admin.action(description="Rotate the token (the old one stops working at once)")
+    def rotate_token(self, request, queryset):
+        for app in queryset:
+            app, token = services.app_token_rotate(app_id=app.pk)
+            messages.warning(request, f"New token of {app.name} (shown once, store it now): {token}")
+
+
+class WebhookForm(forms.ModelForm):
+    target_url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Webhook
+        fields = ["app", "target_url", "events", "is_active"]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    form = WebhookForm
+    list_display = ["app", "target_url", "events", "is_active", "created_at"]
+    list_filter = ["is_active", "app"]
+    list_select_related = ["app"]
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.webhook_update(
+                webhook_id=obj.pk, target_url=data["target_url"], events=data["events"], is_active=data["is_active"]
+            )
+            return
+        webhook, secret = services.webhook_create(
+            app_id=data["app"].pk, target_url=data["target_url"], events=data["events"], is_active=data["is_active"]
+        )
+        obj.pk = webhook.pk
+        messages.warning(request, f"Signing secret of this webhook (shown once, store it now): {secret}")
+
+
+class WebhookAttemptInline(admin.TabularInline):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "status_code", "duration_ms", "error", "succeeded", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["uuid", "event", "webhook", "status", "attempt_count", "created_at", "delivered_at"]
+    list_filter = ["status", "event"]
+    list_select_related = ["webhook__app"]
+    readonly_fields = [
+        "uuid",
+        "webhook",
+        "event",
+        "payload",
+        "status",
+        "attempt_count",
+        "created_at",
+        "last_attempt_at",
+        "delivered_at",
+    ]
+    inlines = [WebhookAttemptInline]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Send again")
+    def retry(self, request, queryset):
+        for delivery in queryset:
+            services.webhook_delivery_retry(delivery_id=delivery.pk)

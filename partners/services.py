@@ -1,0 +1,181 @@
+"""Partner-app and webhook rules. Each service validates, owns its transaction
+and queues its side effects (closing websockets, deliveries) on commit."""
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from fmcore.errors import InvalidInput, NotFound
+
+from .connections import app_connections_close
+from .errors import InvalidScope, InvalidWebhookEvent, WebhookInactive
+from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from .targets import webhook_target_check
+from .tokens import DISPLAY_PREFIX_LENGTH, app_token_generate, webhook_secret_generate
+from .webhooks import delivery_enqueue_on_commit
+
+
+def _name_clean(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("Give the app a name.", code="INVALID_NAME", field="name")
+    if len(name) > App._meta.get_field("name").max_length:
+        raise InvalidInput("The name is too long.", code="INVALID_NAME", field="name")
+    return name
+
+
+def _scopes_clean(scopes: Iterable[str]) -> list[str]:
+    scopes = [str(getattr(scope, "value", scope)) for scope in scopes]
+    unknown = set(scopes) - set(AppScope.values)
+    if unknown:
+        raise InvalidScope(f"Unknown scope: {', '.join(sorted(unknown))}.", field="scopes")
+    # Stored in a stable order so that comparisons and the admin stay readable.
+    return [scope for scope in AppScope.values if scope in scopes]
+
+
+def _events_clean(events: Iterable[str]) -> list[str]:
+    events = [str(getattr(event, "value", event)) for event in events]
+    unknown = set(events) - set(WebhookEvent.values)
+    if unknown:
+        raise InvalidWebhookEvent(f"Unknown event: {', '.join(sorted(unknown))}.", field="events")
+    if not events:
+        raise InvalidWebhookEvent("Subscribe to at least one event.", field="events")
+    return [event for event in WebhookEvent.values if event in events]
+
+
+def _app_locked(app_id: int) -> App:
+    app = App.objects.select_for_update().filter(pk=app_id).first()
+    if app is None:
+        raise NotFound("No App with this id.")
+    return app
+
+
+def _close_on_commit(app_id: int) -> None:
+    transaction.on_commit(lambda: app_connections_close(app_id), robust=True)
+
+
+def app_create(*, name: str, scopes: Iterable[str], created_by: User | None = None) -> tuple[App, str]:
+    """Create an active app; returns it with its token, which is never shown again."""
+    token, digest = app_token_generate()
+    app = App.objects.create(
+        name=_name_clean(name),
+        scopes=_scopes_clean(scopes),
+        token_hash=digest,
+        token_prefix=token[:DISPLAY_PREFIX_LENGTH],
+        created_by=created_by,
+    )
+    return app, token
+
+
+@transaction.atomic
+def app_update(
+    *, app_id: int, name: str | None = None, scopes: Iterable[str] | None = None, is_active: bool | None = None
+) -> App:
+    """Rename an app, change its scopes or switch it on or off.
+
+    Losing access (deactivation, a scope taken away) closes the app's open
+    websocket connections on commit; HTTP requests are refused from then on.
+    """
+    app = _app_locked(app_id)
+    lost_access = False
+    if name is not None:
+        app.name = _name_clean(name)
+    if scopes is not None:
+        new_scopes = _scopes_clean(scopes)
+        lost_access = bool(set(app.scopes) - set(new_scopes))
+        app.scopes = new_scopes
+    if is_active is not None:
+        lost_access = lost_access or (app.is_active and not is_active)
+        app.is_active = is_active
+    app.save()
+    if lost_access:
+        _close_on_commit(app.pk)
+    return app
+
+
+@transaction.atomic
+def app_token_rotate(*, app_id: int) -> tuple[App, str]:
+    """Give an app a new token; the old one stops working at once, open
+    websocket connections included. Returns the new token, shown once."""
+    app = _app_locked(app_id)
+    token, digest = app_token_generate()
+    app.token_hash = digest
+    app.token_prefix = token[:DISPLAY_PREFIX_LENGTH]
+    app.token_rotated_at = timezone.now()
+    app.save(update_fields=["token_hash", "token_prefix", "token_rotated_at"])
+    _close_on_commit(app.pk)
+    return app, token
+
+
+@transaction.atomic
+def app_delete(*, app_id: int) -> None:
+    """Delete an app with its webhooks and deliveries; its connections close."""
+    app = _app_locked(app_id)
+    app.delete()
+    _close_on_commit(app_id)
+
+
+def webhook_create(
+    *, app_id: int, target_url: str, events: Iterable[str], is_active: bool = True
+) -> tuple[Webhook, str]:
+    """Add a webhook to an app; returns it with its signing secret, shown once.
+
+    The URL must be a public http(s) address (`INVALID_WEBHOOK_URL`).
+    """
+    app = App.objects.filter(pk=app_id).first()
+    if app is None:
+        raise NotFound("No App with this id.")
+    events = _events_clean(events)
+    target = webhook_target_check(target_url)
+    secret = webhook_secret_generate()
+    webhook = Webhook.objects.create(app=app, target_url=target.url, events=events, secret=secret, is_active=is_active)
+    return webhook, secret
+
+
+@transaction.atomic
+def webhook_update(
+    *,
+    webhook_id: int,
+    target_url: str | None = None,
+    events: Iterable[str] | None = None,
+    is_active: bool | None = None,
+) -> Webhook:
+    """Change a webhook's URL (checked like at creation), events or active flag."""
+    webhook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
+    if webhook is None:
+        raise NotFound("No Webhook with this id.")
+    if target_url is not None:
+        webhook.target_url = webhook_target_check(target_url).url
+    if events is not None:
+        webhook.events = _events_clean(events)
+    if is_active is not None:
+        webhook.is_active = is_active
+    webhook.save()
+    return webhook
+
+
+def webhook_delete(*, webhook_id: int) -> None:
+    """Delete a webhook and its deliveries."""
+    deleted, _ = Webhook.objects.filter(pk=webhook_id).delete()
+    if not deleted:
+        raise NotFound("No Webhook with this id.")
+
+
+@transaction.atomic
+def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
+    """Send a delivery again (with a fresh series of retries), whatever its status.
+
+    Receivers dedupe on X-FMCore-Delivery, which stays the same.
+    """
+    delivery = WebhookDelivery.objects.select_for_update().select_related("webhook__app").filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound("No WebhookDelivery with this id.")
+    webhook = delivery.webhook
+    if not (webhook.is_active and webhook.app.has_scope(EVENT_SCOPES[delivery.event])):
+        raise WebhookInactive()
+    delivery.status = WebhookDeliveryStatus.PENDING
+    delivery.save(update_fields=["status"])
+    delivery_enqueue_on_commit([delivery.pk])
+    return delivery

@@ -1,0 +1,85 @@
+"""Where webhooks may point: public http(s) addresses only.
+
+Checked when a webhook is saved and again before every delivery, against the
+addresses the host resolves to *then*; the delivery connects to the address
+that passed the check (see `partners.delivery`), so a DNS answer that changes
+in between (DNS rebinding) cannot steer a request to an internal service.
+`WEBHOOK_ALLOW_PRIVATE=1` lifts the address rule for development.
+"""
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from .errors import InvalidWebhookUrl
+
+SCHEMES = {"http": 80, "https": 443}
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked webhook URL: its host and port, and the address to connect to."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+
+def _url_parts(url: str) -> tuple[str, str, int]:
+    try:
+        parts = urlsplit((url or "").strip())
+        port = parts.port
+    except ValueError as exc:
+        raise InvalidWebhookUrl("The webhook URL is not valid.") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in SCHEMES:
+        raise InvalidWebhookUrl("The webhook URL must start with http:// or https://.")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if not host:
+        raise InvalidWebhookUrl("The webhook URL needs a host.")
+    if parts.username or parts.password:
+        raise InvalidWebhookUrl("The webhook URL must not contain credentials.")
+    return scheme, host, port or SCHEMES[scheme]
+
+
+def _is_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
+
+
+def _resolve(host: str, port: int) -> list[IPAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise InvalidWebhookUrl("The webhook URL's host could not be resolved.") from exc
+    # Scoped IPv6 addresses come back as "fe80::1%eth0".
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+
+
+def webhook_target_check(url: str) -> Target:
+    """The target of `url` if it is a public http(s) address; `INVALID_WEBHOOK_URL` otherwise.
+
+    Every address the host resolves to must be public: one private answer is
+    enough to refuse (an attacker controls which answer gets used).
+    """
+    scheme, host, port = _url_parts(url)
+    allow_private = settings.WEBHOOK_ALLOW_PRIVATE
+    if not allow_private and (host == "localhost" or host.endswith(".localhost")):
+        raise InvalidWebhookUrl("The webhook URL must not point to this machine.")
+    addresses = _resolve(host, port)
+    if not addresses:
+        raise InvalidWebhookUrl("The webhook URL's host could not be resolved.")
+    if not allow_private and not all(_is_public(address) for address in addresses):
+        raise InvalidWebhookUrl("The webhook URL must not point to a private, loopback or link-local address.")
+    return Target(url=url.strip(), scheme=scheme, host=host, port=port, address=str(addresses[0]))

@@ -1,0 +1,79 @@
+"""Partner events in, webhook deliveries out.
+
+`webhook_event_emit` is the one entry point: order and payment code call it
+inside their transaction. The delivery rows are written in that transaction
+(so they exist exactly when the business change commits: an outbox) and the
+delivery actor is enqueued on commit. Nothing here talks to a receiver, so a
+receiver that is down or slow cannot block or fail the business transaction.
+"""
+
+import json
+import logging
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, transaction
+
+from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
+
+logger = logging.getLogger("fmcore.partners")
+
+
+def _json_ready(payload: dict) -> dict:
+    """The payload as plain JSON values (Decimal and datetime become strings)."""
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def webhooks_for_event(event: str) -> list[Webhook]:
+    """Active webhooks of active apps subscribed to `event` and allowed to see it."""
+    scope = EVENT_SCOPES[event]
+    candidates = Webhook.objects.filter(is_active=True, app__is_active=True).select_related("app")
+    # JSON containment differs between SQLite and PostgreSQL; there are few webhooks.
+    return [hook for hook in candidates if event in hook.events and scope in hook.app.scopes]
+
+
+def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
+    """Enqueue the delivery actor for each delivery once the transaction commits.
+
+    Robust: a broker outage is logged and leaves the deliveries PENDING (staff
+    can retry them) instead of failing a request whose data already committed.
+    """
+    from .tasks import deliver_webhook
+
+    ids = list(delivery_ids)
+
+    def send() -> None:
+        for delivery_id in ids:
+            deliver_webhook.send_with_options(
+                args=(delivery_id,),
+                max_retries=settings.WEBHOOK_MAX_RETRIES,
+                min_backoff=settings.WEBHOOK_MIN_BACKOFF_MS,
+                max_backoff=settings.WEBHOOK_MAX_BACKOFF_MS,
+            )
+
+    if ids:
+        transaction.on_commit(send, robust=True)
+
+
+def webhook_event_emit(*, event: str, payload: dict) -> list[WebhookDelivery]:
+    """Record `event` for every webhook that wants it and deliver it after commit.
+
+    `event` is a `WebhookEvent` value (ORDER_CREATED, ORDER_STATUS_CHANGED,
+    PAYMENT_SUCCEEDED); `payload` is the event's data (see `partners.payloads`),
+    frozen now. Call it inside the business transaction. A failure here is
+    logged and never breaks the caller's transaction.
+    """
+    if event not in WebhookEvent.values:
+        raise ValueError(f"Unknown webhook event {event!r}.")
+    data = _json_ready(payload)
+    try:
+        with transaction.atomic():
+            deliveries = WebhookDelivery.objects.bulk_create(
+                [WebhookDelivery(webhook=hook, event=event, payload=data) for hook in webhooks_for_event(event)]
+            )
+    except DatabaseError:
+        logger.exception("Could not record the %s webhook deliveries.", event)
+        return []
+    delivery_enqueue_on_commit(delivery.pk for delivery in deliveries)
+    return deliveries

@@ -1,0 +1,89 @@
+import strawberry
+from strawberry import relay
+
+from partners import services
+from schema.accounts.types import OkPayload
+from schema.context import Info
+from schema.errors import mutation, result
+from schema.ids import node_pk
+from schema.permissions import IsStaff
+
+from .inputs import CreateAppInput, CreateWebhookInput, UpdateAppInput, UpdateWebhookInput
+from .types import AppPayload, AppTokenPayload, WebhookDeliveryPayload, WebhookPayload
+
+STAFF = (IsStaff(),)
+
+
+def _values(items: list | None) -> list[str] | None:
+    return None if items is None else [item.value for item in items]
+
+
+@strawberry.type
+class PartnerMutations:
+    @mutation(
+        description="Create a partner app (staff). The token is in the answer, and only there.",
+        permissions=STAFF,
+    )
+    def create_app(self, info: Info, input: CreateAppInput) -> result(AppTokenPayload):
+        app, token = services.app_create(name=input.name, scopes=_values(input.scopes), created_by=info.context.user)
+        return AppTokenPayload(app=app, token=token)
+
+    @mutation(
+        description="Rename an app, change its scopes or switch it off (staff). "
+        "Losing access closes its open websocket connections at once.",
+        permissions=STAFF,
+    )
+    def update_app(self, id: relay.GlobalID, input: UpdateAppInput) -> result(AppPayload):
+        app = services.app_update(
+            app_id=node_pk(id, "App"), name=input.name, scopes=_values(input.scopes), is_active=input.is_active
+        )
+        return AppPayload(app=app)
+
+    @mutation(
+        description="Give an app a new token (staff); the old one stops working at once, open connections included.",
+        permissions=STAFF,
+    )
+    def rotate_app_token(self, id: relay.GlobalID) -> result(AppTokenPayload):
+        app, token = services.app_token_rotate(app_id=node_pk(id, "App"))
+        return AppTokenPayload(app=app, token=token)
+
+    @mutation(description="Delete an app with its webhooks (staff).", permissions=STAFF)
+    def delete_app(self, id: relay.GlobalID) -> result(OkPayload):
+        services.app_delete(app_id=node_pk(id, "App"))
+        return OkPayload()
+
+    @mutation(
+        description="Add a webhook to an app (staff). The signing secret is in the answer, and only there.",
+        permissions=STAFF,
+    )
+    def create_webhook(self, input: CreateWebhookInput) -> result(WebhookPayload):
+        webhook, secret = services.webhook_create(
+            app_id=node_pk(input.app_id, "App"),
+            target_url=input.target_url,
+            events=_values(input.events),
+            is_active=input.is_active,
+        )
+        return WebhookPayload(webhook=webhook, secret=secret)
+
+    @mutation(description="Change a webhook's URL, events or active flag (staff).", permissions=STAFF)
+    def update_webhook(self, id: relay.GlobalID, input: UpdateWebhookInput) -> result(WebhookPayload):
+        webhook = services.webhook_update(
+            webhook_id=node_pk(id, "Webhook"),
+            target_url=input.target_url,
+            events=_values(input.events),
+            is_active=input.is_active,
+        )
+        return WebhookPayload(webhook=webhook)
+
+    @mutation(description="Delete a webhook and its deliveries (staff).", permissions=STAFF)
+    def delete_webhook(self, id: relay.GlobalID) -> result(OkPayload):
+        services.webhook_delete(webhook_id=node_pk(id, "Webhook"))
+        return OkPayload()
+
+    @mutation(
+        description="Send a delivery again, with a fresh series of retries (staff). Its X-FMCore-Delivery stays.",
+        permissions=STAFF,
+    )
+    def retry_webhook_delivery(self, id: relay.GlobalID) -> result(WebhookDeliveryPayload):
+        delivery = services.webhook_delivery_retry(delivery_id=node_pk(id, "WebhookDelivery"))
+        return WebhookDeliveryPayload(delivery=delivery)

@@ -1,0 +1,38 @@
+import strawberry
+import strawberry_django
+
+from partners.models import App, Webhook, WebhookDelivery
+from schema.connection import Connection
+from schema.context import Info
+from schema.permissions import IsStaff
+
+from .types import AppType, WebhookDeliveryType, WebhookType
+
+
+@strawberry.type
+class PartnerQueries:
+    @strawberry_django.field(description="The partner app making the call (`Authorization: App <token>`); else null.")
+    def current_app(self, info: Info) -> AppType | None:
+        return info.context.app
+
+    @strawberry_django.connection(
+        Connection[AppType], description="Every partner app (staff only).", extensions=[IsStaff()]
+    )
+    def apps(self) -> list[AppType]:
+        return App.objects.order_by("id")
+
+    @strawberry_django.connection(
+        Connection[WebhookType],
+        description="Every webhook (staff only), with filters `app`, `isActive`.",
+        extensions=[IsStaff()],
+    )
+    def webhooks(self) -> list[WebhookType]:
+        return Webhook.objects.order_by("id")
+
+    @strawberry_django.connection(
+        Connection[WebhookDeliveryType],
+        description="Webhook deliveries, newest first (staff only), with filters `status`, `event`, `webhook`.",
+        extensions=[IsStaff()],
+    )
+    def webhook_deliveries(self) -> list[WebhookDeliveryType]:
+        return WebhookDelivery.objects.order_by("-created_at", "-id")

@@ -1,0 +1,146 @@
+"""Partner apps, their webhooks and the deliveries of those webhooks."""
+
+from enum import Enum
+
+import strawberry
+import strawberry_django
+from django.db.models import Q
+from strawberry import auto, relay
+from strawberry.scalars import JSON
+
+from partners.models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from schema.accounts.types import UserType
+from schema.permissions import IsStaff
+
+
+def _graphql_enum(choices: type, name: str, description: str) -> type[Enum]:
+    """A GraphQL enum mirroring a model's TextChoices (names and values)."""
+    return strawberry.enum(Enum(name, {member.name: member.value for member in choices}), description=description)
+
+
+AppScopeEnum = _graphql_enum(
+    AppScope,
+    "AppScope",
+    "What a partner app may do: ORDERS_READ (orders:read: every order, orderStatusChanged), "
+    "ORDERS_WRITE (orders:write: updateOrderStatus), CATALOG_WRITE (catalog:write).",
+)
+WebhookEventEnum = _graphql_enum(WebhookEvent, "WebhookEvent", "An event a webhook can subscribe to.")
+WebhookDeliveryStatusEnum = _graphql_enum(
+    WebhookDeliveryStatus, "WebhookDeliveryStatus", "PENDING until an attempt succeeds or every attempt failed."
+)
+
+
+@strawberry_django.type(App, name="App")
+class AppType(relay.Node):
+    """A partner app: a machine caller using `Authorization: App <token>`."""
+
+    name: auto
+    is_active: auto
+    token_prefix: auto
+    created_at: auto
+    token_rotated_at: auto
+    created_by: UserType | None = strawberry_django.field(
+        description="The staff member who created the app.", extensions=[IsStaff()]
+    )
+
+    @strawberry_django.field(only=["scopes"], description="The granted scopes.")
+    def scopes(self, root: App) -> list[AppScopeEnum]:
+        return [AppScopeEnum(scope) for scope in root.scopes if scope in AppScope.values]
+
+
+@strawberry_django.filter_type(Webhook)
+class WebhookFilter:
+    is_active: auto
+
+    @strawberry_django.filter_field(description="Only the webhooks of this app.")
+    def app(self, value: relay.GlobalID, prefix: str) -> Q:
+        return Q(**{f"{prefix}app_id": value.node_id}) if value.type_name == "App" else Q(pk__in=[])
+
+
+@strawberry_django.type(Webhook, name="Webhook", filters=WebhookFilter)
+class WebhookType(relay.Node):
+    """Where fm-core POSTs an app's events, signed with the webhook's secret."""
+
+    app: AppType
+    target_url: auto
+    is_active: auto
+    created_at: auto
+
+    @strawberry_django.field(only=["events"], description="The subscribed events.")
+    def events(self, root: Webhook) -> list[WebhookEventEnum]:
+        return [WebhookEventEnum(event) for event in root.events if event in WebhookEvent.values]
+
+
+@strawberry_django.type(WebhookAttempt, name="WebhookAttempt")
+class WebhookAttemptType:
+    """One POST of a delivery."""
+
+    number: auto
+    status_code: int | None = strawberry_django.field(description="The receiver's HTTP status; null if none came.")
+    duration_ms: auto
+    error: str = strawberry_django.field(description="Why the attempt failed; empty when it succeeded.")
+    succeeded: auto
+    created_at: auto
+
+
+@strawberry_django.filter_type(WebhookDelivery)
+class WebhookDeliveryFilter:
+    @strawberry_django.filter_field(description="Only deliveries in this status.")
+    def status(self, value: WebhookDeliveryStatusEnum, prefix: str) -> Q:
+        return Q(**{f"{prefix}status": value.value})
+
+    @strawberry_django.filter_field(description="Only deliveries of this event.")
+    def event(self, value: WebhookEventEnum, prefix: str) -> Q:
+        return Q(**{f"{prefix}event": value.value})
+
+    @strawberry_django.filter_field(description="Only deliveries of this webhook.")
+    def webhook(self, value: relay.GlobalID, prefix: str) -> Q:
+        return Q(**{f"{prefix}webhook_id": value.node_id}) if value.type_name == "Webhook" else Q(pk__in=[])
+
+
+@strawberry_django.type(WebhookDelivery, name="WebhookDelivery", filters=WebhookDeliveryFilter)
+class WebhookDeliveryType(relay.Node):
+    """One event for one webhook, with every attempt to deliver it."""
+
+    delivery_id: auto = strawberry_django.field(
+        field_name="uuid", description="Sent as X-FMCore-Delivery; receivers dedupe on it."
+    )
+    webhook: WebhookType
+    payload: JSON = strawberry_django.field(description="The event's data, as sent under `data`.")
+    attempt_count: auto
+    created_at: auto
+    last_attempt_at: auto
+    delivered_at: auto
+    attempts: list[WebhookAttemptType] = strawberry_django.field(description="Every attempt, oldest first.")
+
+    @strawberry_django.field(only=["event"], description="The event delivered.")
+    def event(self, root: WebhookDelivery) -> WebhookEventEnum:
+        return WebhookEventEnum(root.event)
+
+    @strawberry_django.field(only=["status"], description="PENDING, SUCCEEDED or FAILED.")
+    def status(self, root: WebhookDelivery) -> WebhookDeliveryStatusEnum:
+        return WebhookDeliveryStatusEnum(root.status)
+
+
+@strawberry.type(description="A partner app with its token: store it now, it is never shown again.")
+class AppTokenPayload:
+    app: AppType
+    token: str = strawberry.field(description="Send it as `Authorization: App <token>`.")
+
+
+@strawberry.type
+class AppPayload:
+    app: AppType
+
+
+@strawberry.type(description="A webhook; `secret` is set only when it was just created (shown once).")
+class WebhookPayload:
+    webhook: WebhookType
+    secret: str | None = strawberry.field(
+        default=None, description="Signs every delivery (X-FMCore-Signature); shown once."
+    )
+
+
+@strawberry.type
+class WebhookDeliveryPayload:
+    delivery: WebhookDeliveryType
