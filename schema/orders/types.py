@@ -104,7 +104,11 @@ class OrderStatusChangeType:
             return root.actor
         return None
 
-    @strawberry_django.field(description="Who made the change: CUSTOMER, STAFF or SYSTEM.", select_related=["actor"])
+    @strawberry_django.field(
+        description="Who made the change: CUSTOMER, STAFF or SYSTEM.",
+        select_related=["actor"],
+        only=["actor_id", "actor__is_staff"],
+    )
     def actor_role(self, root: OrderStatusChange) -> str:
         if root.actor_id is None:
             return "SYSTEM"

@@ -97,12 +97,14 @@ def make_address() -> Callable[..., Address]:
 
 
 @pytest.fixture
-def place_order(make_product, fill_cart) -> Callable[..., Order]:
-    """An order placed through the checkout service (no API round trip)."""
+def place_order(make_product, fill_cart, django_capture_on_commit_callbacks) -> Callable[..., Order]:
+    """An order placed through the checkout service (no API round trip); its
+    on-commit callbacks run as after a real commit."""
 
     def place(user: User, *, product: Product | None = None, quantity: int = 2) -> Order:
         product = product or make_product(stock=10)
         fill_cart(user, (product, quantity))
-        return order_checkout(user=user, payment_method="DUMMY")
+        with django_capture_on_commit_callbacks(execute=True):
+            return order_checkout(user=user, payment_method="DUMMY")
 
     return place
