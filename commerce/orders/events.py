@@ -9,7 +9,7 @@ people. Nothing leaves for a transaction that rolls back.
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
 from commerce.models import Order, OrderStatus, OrderStatusChange
@@ -24,7 +24,8 @@ def user_group(user_id: int) -> str:
     return f"orders.user.{user_id}"
 
 
-def _message(change: OrderStatusChange, order: Order) -> dict:
+def status_message(change: OrderStatusChange, order: Order) -> dict:
+    """The channel-layer message announcing `change` of `order` (JSON-safe)."""
     return {
         "type": MESSAGE_TYPE,
         "change_id": change.pk,
@@ -37,9 +38,9 @@ def _message(change: OrderStatusChange, order: Order) -> dict:
     }
 
 
-def status_event_publish(message: dict) -> None:
+def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None) -> None:
     """Send one committed status event to the staff group and the owner's group."""
-    layer = get_channel_layer()
+    layer = layer or get_channel_layer()
     if layer is None:
         return
     send = async_to_sync(layer.group_send)
@@ -55,7 +56,7 @@ def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     """On commit: announce a new PENDING order and queue its notifications."""
     from commerce import tasks
 
-    message = _message(change, order)
+    message = status_message(change, order)
     order_id = order.pk
 
     def after_commit() -> None:
@@ -70,7 +71,7 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
     """On commit: announce a status change and queue its notifications."""
     from commerce import tasks
 
-    message = _message(change, order)
+    message = status_message(change, order)
     change_id, order_id, cancelled = change.pk, order.pk, change.to_status == OrderStatus.CANCELLED
 
     def after_commit() -> None:
