@@ -130,6 +130,8 @@ def run_tasks() -> Callable[[], int]:
             for queue in pending:
                 while not queue.empty():
                     message = Message.decode(queue.get_nowait())
+                    # Mark it done, or a later broker.join() on this queue waits forever.
+                    queue.task_done()
                     broker.get_actor(message.actor_name).fn(*message.args, **message.kwargs)
                     done += 1
 
