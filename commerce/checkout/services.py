@@ -73,7 +73,8 @@ def order_checkout(
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > Order._meta.get_field("idempotency_key").max_length:
         raise InvalidInput("The idempotency key is too long.", field="idempotencyKey")
-    PaymentMethod(payment_method)
+    if payment_method not in PaymentMethod.values:
+        raise InvalidInput("Choose a payment method we offer.", field="paymentMethod")
     if existing := _existing(user, idempotency_key):
         return existing
     try:

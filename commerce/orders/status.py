@@ -110,6 +110,8 @@ def order_transition(*, order: Order, to: str, actor: User | None, note: str = "
     """
     from . import events, selectors
 
+    if to not in OrderStatus.values:
+        raise InvalidTransition(f"{to} is not an order status.", field="status")
     to = OrderStatus(to)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)

@@ -200,3 +200,11 @@ def test_order_transition_checks_the_status_it_reads_under_the_lock(customer, pl
     # `stale` still says PENDING in memory; the locked row says CANCELLED.
     with pytest.raises(InvalidTransition):
         order_transition(order=stale, to="CONFIRMED", actor=None)
+
+
+def test_an_unknown_status_is_an_invalid_transition(customer, place_order):
+    order = place_order(customer)
+    with pytest.raises(InvalidTransition):
+        order_transition(order=order, to="SHIPPED", actor=None)
+    order.refresh_from_db()
+    assert order.status == "PENDING"
