@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test fuzz lint fmt migrate demo worker schema clean
+.PHONY: run test fuzz lint fmt migrate demo worker scheduler schema clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -27,6 +27,10 @@ run: demo
 
 worker: install
 	$(PY) manage.py rundramatiq --processes 1 --threads 4
+
+# Enqueues periodic actors (e.g. commerce.tasks.cleanup); needs REDIS_URL and a worker.
+scheduler: install
+	DJANGO_SETTINGS_MODULE=fmcore.settings $(VENV)/bin/periodiq django_dramatiq.setup commerce.tasks
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -156,6 +156,8 @@ DRAMATIQ_BROKER = {
         # Lets the webhook actor know its last attempt (partners/tasks.py).
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        # Lets actors declare `periodic=cron(...)`; `make scheduler` runs the clock.
+        "periodiq.PeriodiqMiddleware",
     ],
 }
 DRAMATIQ_TASKS_DATABASE = "default"
@@ -237,6 +239,9 @@ FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/
 CURRENCY = os.environ.get("CURRENCY", "USD")
 TAX_RATE = Decimal(os.environ.get("TAX_RATE", "0"))
 MAX_LINE_QUANTITY = int(os.environ.get("MAX_LINE_QUANTITY", "99"))
+# Unpaid PENDING orders older than this are cancelled by the clean-up job (stock restored).
+PENDING_ORDER_TTL_MINUTES = int(os.environ.get("PENDING_ORDER_TTL_MINUTES", "60"))
+CLEANUP_CRON = os.environ.get("CLEANUP_CRON", "*/15 * * * *")
 
 # --- partner apps and webhooks ---------------------------------------------------
 # Development only: let webhooks target private, loopback and link-local addresses.

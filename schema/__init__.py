@@ -14,18 +14,39 @@ from .cart.mutations import CartMutations
 from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
 from .catalog.queries import CatalogQueries
+from .checkout.mutations import CheckoutMutations
+from .notifications.mutations import NotificationMutations
+from .notifications.queries import NotificationQueries
+from .orders.mutations import OrderMutations
+from .orders.queries import OrderQueries
+from .orders.subscriptions import OrderSubscriptions
 from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .security import security_extensions
 
-Query = merge_types("Query", (AccountQueries, CatalogQueries, CartQueries, AddressQueries, PartnerQueries))
-Mutation = merge_types(
-    "Mutation", (AccountMutations, CatalogMutations, CartMutations, AddressMutations, PartnerMutations)
+Query = merge_types(
+    "Query",
+    (AccountQueries, CatalogQueries, CartQueries, AddressQueries, OrderQueries, NotificationQueries, PartnerQueries),
 )
+Mutation = merge_types(
+    "Mutation",
+    (
+        AccountMutations,
+        CatalogMutations,
+        CartMutations,
+        AddressMutations,
+        CheckoutMutations,
+        OrderMutations,
+        NotificationMutations,
+        PartnerMutations,
+    ),
+)
+Subscription = merge_types("Subscription", (OrderSubscriptions,))
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     config=StrawberryConfig(
         relay_max_results=settings.GRAPHQL_MAX_RESULTS,
         disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,

@@ -109,3 +109,26 @@ class StaffOrAppScope(_Coded, sd.DjangoPermissionExtension):
             raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
         _refuse_unless(user, info=info, staff=True)
         raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
+
+
+class IsAuthenticatedOrAppScope(_Coded, sd.DjangoPermissionExtension):
+    """Logged-in users (who then see what selectors scope to them), and
+    partner apps holding `scope`, may resolve the field."""
+
+    DEFAULT_ERROR_MESSAGE: ClassVar[str] = "You must be logged in to do this."
+    SCHEMA_DIRECTIVE_DESCRIPTION: ClassVar[str | None] = (
+        "Can only be resolved by logged-in users and by partner apps holding the scope the field names."
+    )
+
+    def __init__(self, scope: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.scope = str(scope)
+
+    def resolve_for_user(self, resolver, user, *, info, source):
+        app = _app(info)
+        if app is not None:
+            if not app.has_scope(self.scope):
+                raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
+            return resolver()
+        _refuse_unless(user, info=info)
+        return resolver()

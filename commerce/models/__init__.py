@@ -1,7 +1,7 @@
 from .addresses import Address
 from .cart import Cart, CartLine, WishlistItem
 from .catalog import Category, Product, ProductImage, StockMovement
-from .notifications import Notification
+from .notifications import Notification, SentEmail
 from .orders import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "PaymentMethod",
     "Product",
     "ProductImage",
+    "SentEmail",
     "StockMovement",
     "WishlistItem",
 ]

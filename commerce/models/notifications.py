@@ -20,3 +20,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SentEmail(models.Model):
+    """A transactional email that went out; its key stops a redelivered task from sending it twice."""
+
+    dedupe_key = models.CharField(max_length=120, unique=True)
+    recipient = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=200)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} -> {self.recipient}"

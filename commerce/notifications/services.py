@@ -1,0 +1,118 @@
+"""In-app notifications and transactional emails about orders.
+
+Every function here is safe to call twice with the same event: a dedupe key
+(unique in the database) makes the second call a no-op, so a redelivered
+Dramatiq message never notifies or mails anyone twice.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+from commerce.models import Notification, Order, OrderStatus, OrderStatusChange, SentEmail
+
+ORDER_PLACED = "ORDER_PLACED"
+ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
+
+_STATUS_WORDS = {
+    OrderStatus.PENDING: "is waiting for payment",
+    OrderStatus.CONFIRMED: "is confirmed",
+    OrderStatus.PAID: "is paid",
+    OrderStatus.COMPLETED: "is complete",
+    OrderStatus.CANCELLED: "was cancelled",
+}
+
+
+def notification_create(
+    *, user: User, kind: str, title: str, body: str = "", dedupe_key: str | None = None
+) -> Notification | None:
+    """Create an in-app notification; None if one with `dedupe_key` already exists."""
+    if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(user=user, kind=kind, title=title, body=body, dedupe_key=dedupe_key)
+    except IntegrityError:
+        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+
+
+def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
+    """Mark the caller's notifications read: those in `ids`, or all when `ids` is
+    None or empty. Ids of other users' notifications are ignored. Returns how many changed."""
+    unread = Notification.objects.filter(user=user, read=False)
+    if ids:
+        unread = unread.filter(pk__in=ids)
+    return unread.update(read=True)
+
+
+def email_send_once(*, dedupe_key: str, user: User, subject: str, body: str) -> bool:
+    """Send an email unless one with `dedupe_key` went out already. If sending
+    fails, the record is rolled back so that a retry sends it."""
+    with transaction.atomic():
+        _, created = SentEmail.objects.get_or_create(
+            dedupe_key=dedupe_key, defaults={"recipient": user.email, "subject": subject[:200]}
+        )
+        if not created:
+            return False
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True
+
+
+def _order_summary(order: Order) -> str:
+    lines = "\n".join(
+        f"  {line.quantity} x {line.product_name} @ {line.unit_price} = {line.line_total}" for line in order.lines.all()
+    )
+    return (
+        f"{lines}\n\nSubtotal: {order.subtotal} {order.currency}\nTax: {order.tax} {order.currency}\n"
+        f"Total: {order.total} {order.currency}"
+    )
+
+
+def order_placed_notify(*, order: Order) -> Notification | None:
+    """Tell the customer in the app that their order was placed (once per order)."""
+    return notification_create(
+        user=order.user,
+        kind=ORDER_PLACED,
+        title=f"Order {order.number} placed",
+        body=f"Thank you! Your order {order.number} of {order.total} {order.currency} was placed.",
+        dedupe_key=f"order-placed:{order.pk}",
+    )
+
+
+def order_placed_email_send(*, order: Order) -> bool:
+    """Email the customer their order confirmation (once per order)."""
+    return email_send_once(
+        dedupe_key=f"email:order-placed:{order.pk}",
+        user=order.user,
+        subject=f"Your order {order.number}",
+        body=f"Thank you for your order {order.number}.\n\n{_order_summary(order)}\n\n"
+        f"Follow it at {settings.FRONTEND_URL}/orders/{order.number}",
+    )
+
+
+def order_status_changed_notify(*, change: OrderStatusChange) -> Notification | None:
+    """Tell the owner in the app that their order moved (once per status change)."""
+    order = change.order
+    return notification_create(
+        user=order.user,
+        kind=ORDER_STATUS_CHANGED,
+        title=f"Order {order.number} {_STATUS_WORDS[change.to_status]}",
+        body=f"Your order {order.number} is now {change.to_status}." + (f"\n{change.note}" if change.note else ""),
+        dedupe_key=f"order-status:{change.pk}",
+    )
+
+
+def order_cancelled_email_send(*, order: Order) -> bool:
+    """Email the customer that their order was cancelled (once per order)."""
+    reason = order.history.filter(to_status=OrderStatus.CANCELLED).values_list("note", flat=True).first()
+    was_paid = order.history.filter(to_status=OrderStatus.PAID).exists()
+    return email_send_once(
+        dedupe_key=f"email:order-cancelled:{order.pk}",
+        user=order.user,
+        subject=f"Your order {order.number} was cancelled",
+        body=f"Your order {order.number} was cancelled." + (f"\nReason: {reason}" if reason else "") + "\n\n"
+        f"{_order_summary(order)}" + ("\n\nYour payment will be refunded." if was_paid else ""),
+    )

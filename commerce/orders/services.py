@@ -1,0 +1,41 @@
+"""Order services for the API: find the caller's order, then move it through
+`order_transition`, the only writer of an order's status."""
+
+from accounts.models import User
+from commerce.models import Order, OrderStatus
+from fmcore.errors import NotFound, PermissionDenied
+from partners.models import App, AppScope
+
+from . import selectors
+from .status import order_transition
+
+
+def _visible_order(*, actor: User, order_id: int) -> Order:
+    order = selectors.order_visible(user=actor, order_id=order_id)
+    if order is None:
+        raise NotFound("No order with this id.", field="orderId")
+    return order
+
+
+def order_cancel(*, actor: User, order_id: int, reason: str = "") -> Order:
+    """Cancel an order: the owner while PENDING or CONFIRMED, staff also when
+    PAID (a refund is then requested). Restores the stock once.
+    Another customer's order is NOT_FOUND."""
+    order = _visible_order(actor=actor, order_id=order_id)
+    return order_transition(order=order, to=OrderStatus.CANCELLED, actor=actor, note=reason or "")
+
+
+def order_status_update(*, actor: User | App, order_id: int, status: str, note: str = "") -> Order:
+    """Staff, or a partner app holding `orders:write`, move an order to `status`
+    along the transition table; the change records them as its actor."""
+    if isinstance(actor, App):
+        if not actor.has_scope(AppScope.ORDERS_WRITE):
+            raise PermissionDenied()
+        order = Order.objects.filter(pk=order_id).first()
+        if order is None:
+            raise NotFound("No order with this id.", field="orderId")
+    elif actor.is_staff:
+        order = _visible_order(actor=actor, order_id=order_id)
+    else:
+        raise PermissionDenied()
+    return order_transition(order=order, to=status, actor=actor, note=note or "")

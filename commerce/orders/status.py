@@ -1,0 +1,144 @@
+"""The order lifecycle: the one transition table and the one way to move along it.
+
+    PENDING -> CONFIRMED -> PAID -> COMPLETED
+    PENDING, CONFIRMED -> CANCELLED  (owner or staff)
+    PAID -> CANCELLED                (staff only; a refund is requested)
+
+Who may make a move is part of the table. `actor=None` is the system itself
+(payment providers, the clean-up job): it may make any move of the table. A
+partner app holding the `orders:write` scope moves orders as staff do.
+`order_transition()` is the only code that writes `Order.status`.
+"""
+
+from collections.abc import Callable
+from enum import Enum
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from commerce.cache import catalog_cache_invalidate
+from commerce.errors import InvalidTransition
+from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
+from partners.actors import Actor, status_change_actor_fields
+from partners.models import App, AppScope
+
+
+class Who(Enum):
+    STAFF = "staff"
+    OWNER_OR_STAFF = "owner or staff"
+
+
+S = OrderStatus
+TRANSITIONS: dict[str, dict[str, Who]] = {
+    S.PENDING: {S.CONFIRMED: Who.STAFF, S.CANCELLED: Who.OWNER_OR_STAFF},
+    S.CONFIRMED: {S.PAID: Who.STAFF, S.CANCELLED: Who.OWNER_OR_STAFF},
+    S.PAID: {S.COMPLETED: Who.STAFF, S.CANCELLED: Who.STAFF},
+    S.COMPLETED: {},
+    S.CANCELLED: {},
+}
+
+# Called inside the cancelling transaction with the order id after a PAID order
+# was cancelled. The payments module registers the listener, which queues the
+# refund through the outbox, so it leaves only if the cancellation commits.
+RefundListener = Callable[[int], None]
+_refund_listeners: list[RefundListener] = []
+
+
+def on_refund_requested(listener: RefundListener) -> RefundListener:
+    """Register `listener(order_id)` for PAID -> CANCELLED moves (usable as a decorator)."""
+    if listener not in _refund_listeners:
+        _refund_listeners.append(listener)
+    return listener
+
+
+def refund_requested(order_id: int) -> None:
+    """Tell every registered listener that a paid order was cancelled."""
+    for listener in list(_refund_listeners):
+        listener(order_id)
+
+
+def _may(who: Who, *, order: Order, actor: Actor) -> bool:
+    if isinstance(actor, App):
+        return actor.is_active and actor.has_scope(AppScope.ORDERS_WRITE)
+    if actor is None or actor.is_staff:
+        return True
+    return who is Who.OWNER_OR_STAFF and actor.pk == order.user_id
+
+
+def available_transitions(*, order: Order, actor: Actor) -> list[str]:
+    """The statuses `actor` may move `order` to from its current status."""
+    return [to for to, who in TRANSITIONS[order.status].items() if _may(who, order=order, actor=actor)]
+
+
+def _refused(order: Order, to: str, actor: Actor) -> InvalidTransition:
+    allowed = available_transitions(order=order, actor=actor)
+    allowed_text = ", ".join(allowed) if allowed else "none"
+    return InvalidTransition(
+        f"Order {order.number} is {order.status} and cannot become {to}. Allowed next: {allowed_text}.",
+        field="status",
+    )
+
+
+def _stock_restore(order: Order, actor: User | None) -> None:
+    lines = list(order.lines.exclude(product=None).order_by("product_id"))
+    if not lines:
+        return
+    # Lock in primary-key order, as checkout does, so the two never deadlock.
+    products = {
+        p.pk: p
+        for p in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk")
+    }
+    movements = []
+    for line in lines:
+        product = products[line.product_id]
+        Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") + line.quantity)
+        product.stock_quantity += line.quantity
+        movements.append(
+            StockMovement(
+                product=product,
+                actor=actor,
+                delta=line.quantity,
+                quantity_after=product.stock_quantity,
+                reason=f"Order {order.number} cancelled",
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+    catalog_cache_invalidate()
+
+
+def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> Order:
+    """Move `order` to status `to` on behalf of `actor` (None: the system).
+
+    Locks the order row and checks the current status under the lock, so of
+    two concurrent moves only one can win. Cancelling puts the stock back
+    exactly once. Events and notifications leave on commit. Returns the
+    updated order; raises `InvalidTransition` (INVALID_TRANSITION) otherwise.
+    """
+    from . import events, selectors
+
+    if to not in OrderStatus.values:
+        raise InvalidTransition(f"{to} is not an order status.", field="status")
+    to = OrderStatus(to)
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        who = TRANSITIONS[locked.status].get(to)
+        if who is None or not _may(who, order=locked, actor=actor):
+            raise _refused(locked, to, actor)
+        from_status = locked.status
+        locked.status = to
+        update_fields = ["status", "updated_at"]
+        if to == OrderStatus.CANCELLED and locked.stock_restored_at is None:
+            _stock_restore(locked, actor if isinstance(actor, User) else None)
+            locked.stock_restored_at = timezone.now()
+            update_fields.append("stock_restored_at")
+        locked.save(update_fields=update_fields)
+        change = OrderStatusChange.objects.create(
+            order=locked, from_status=from_status, to_status=to, note=note.strip(), **status_change_actor_fields(actor)
+        )
+        events.order_status_changed(change=change, order=locked)
+        selectors.orders_cache_invalidate_on_commit(locked.user_id)
+        if from_status == OrderStatus.PAID and to == OrderStatus.CANCELLED:
+            refund_requested(locked.pk)
+    return locked

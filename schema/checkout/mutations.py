@@ -1,0 +1,29 @@
+import strawberry
+
+from commerce.checkout.services import order_checkout
+from schema.context import Info
+from schema.errors import mutation, result
+from schema.ids import node_pk
+from schema.permissions import IsAuthenticated
+
+from .inputs import CheckoutInput
+from .types import CheckoutPayload
+
+
+@strawberry.type
+class CheckoutMutations:
+    @mutation(
+        description="Turn your cart into an order in one step: stock is reserved, prices are frozen and the "
+        "cart is emptied. The same `idempotencyKey` returns the same order.",
+        permissions=(IsAuthenticated(),),
+    )
+    def checkout(self, info: Info, input: CheckoutInput) -> result(CheckoutPayload):
+        address_id = node_pk(input.shipping_address_id, "Address") if input.shipping_address_id else None
+        order = order_checkout(
+            user=info.context.user,
+            payment_method=input.payment_method.value,
+            shipping_address_id=address_id,
+            idempotency_key=input.idempotency_key,
+            note=input.note or "",
+        )
+        return CheckoutPayload(order=order)

@@ -1,0 +1,36 @@
+import strawberry
+from strawberry import relay
+
+from commerce.orders import services
+from partners.models import AppScope
+from schema.context import Info
+from schema.errors import mutation, result
+from schema.ids import node_pk
+from schema.permissions import IsAuthenticated, StaffOrAppScope, caller_actor
+
+from .types import OrderPayload, OrderStatusEnum
+
+
+@strawberry.type
+class OrderMutations:
+    @mutation(
+        description="Cancel an order: yours while PENDING or CONFIRMED; staff also when PAID (a refund is "
+        "requested). The stock goes back to the shelves.",
+        permissions=(IsAuthenticated(),),
+    )
+    def cancel_order(self, info: Info, order_id: relay.GlobalID, reason: str | None = None) -> result(OrderPayload):
+        order = services.order_cancel(actor=info.context.user, order_id=node_pk(order_id, "Order"), reason=reason or "")
+        return OrderPayload(order=order)
+
+    @mutation(
+        description="Move an order to another status (staff, or apps with `orders:write`). Only moves of "
+        "the lifecycle are allowed, else INVALID_TRANSITION.",
+        permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),),
+    )
+    def update_order_status(
+        self, info: Info, order_id: relay.GlobalID, status: OrderStatusEnum, note: str | None = None
+    ) -> result(OrderPayload):
+        order = services.order_status_update(
+            actor=caller_actor(info), order_id=node_pk(order_id, "Order"), status=status.value, note=note or ""
+        )
+        return OrderPayload(order=order)

@@ -1,0 +1,172 @@
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+import strawberry
+import strawberry_django
+from django.db.models import Q
+from strawberry import auto, relay
+
+from commerce.models import Order, OrderLine, OrderStatusChange
+from commerce.orders.status import available_transitions
+from schema.accounts.types import UserType
+from schema.catalog.types import ProductType
+from schema.context import Info
+
+
+@strawberry.enum(name="OrderStatus", description="Where an order is in its lifecycle.")
+class OrderStatusEnum(Enum):
+    PENDING = "PENDING"
+    CONFIRMED = "CONFIRMED"
+    PAID = "PAID"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.enum(name="PaymentMethod", description="How an order is paid.")
+class PaymentMethodEnum(Enum):
+    CARD = "CARD"
+    PAYPAL = "PAYPAL"
+    MAYA = "MAYA"
+    EPAYCO = "EPAYCO"
+    COD = "COD"
+    DUMMY = "DUMMY"
+
+
+@strawberry_django.filter_type(Order, description="Narrow the orders list.")
+class OrderFilter:
+    @strawberry_django.filter_field(description="Only orders in this status.")
+    def status(self, value: OrderStatusEnum, prefix: str) -> Q:
+        return Q(**{f"{prefix}status": value.value})
+
+    @strawberry_django.filter_field(description="Part of the customer's email, any case (useful to staff).")
+    def user_email(self, value: str, prefix: str) -> Q:
+        return Q(**{f"{prefix}user__email__icontains": value})
+
+    @strawberry_django.filter_field(description="Placed at or after this time.")
+    def created_after(self, value: datetime, prefix: str) -> Q:
+        return Q(**{f"{prefix}created_at__gte": value})
+
+    @strawberry_django.filter_field(description="Placed before this time.")
+    def created_before(self, value: datetime, prefix: str) -> Q:
+        return Q(**{f"{prefix}created_at__lt": value})
+
+
+@strawberry_django.order_type(Order)
+class OrderOrder:
+    created_at: auto
+    total: auto
+    number: auto
+    status: auto
+
+
+@strawberry.type(description="The shipping address as it was when the order was placed.")
+class OrderAddress:
+    full_name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+
+
+@strawberry_django.type(
+    OrderLine, name="OrderLine", description="One product of an order, with its name and price frozen at checkout."
+)
+class OrderLineType:
+    product_name: auto
+    unit_price: Decimal = strawberry_django.field(description="Price of one unit when the order was placed.")
+    quantity: int
+    line_total: Decimal
+    product: ProductType | None = strawberry_django.field(
+        description="The product today; null if it was removed from the catalog since."
+    )
+
+
+@strawberry_django.type(OrderStatusChange, name="OrderStatusChange", description="One step of an order's history.")
+class OrderStatusChangeType:
+    to_status: OrderStatusEnum
+    note: auto
+    created_at: auto
+
+    @strawberry_django.field(description="Null for the first step (the order was placed).", only=["from_status"])
+    def from_status(self, root: OrderStatusChange) -> OrderStatusEnum | None:
+        return OrderStatusEnum(root.from_status) if root.from_status else None
+
+    @strawberry_django.field(
+        description="Who made the change: visible to staff and to the person themself; null for the system.",
+        select_related=["actor"],
+        only=["actor_id"],
+    )
+    def actor(self, root: OrderStatusChange, info: Info) -> UserType | None:
+        viewer = info.context.user
+        if root.actor_id is None or not viewer.is_authenticated:
+            return None
+        if viewer.is_staff or viewer.pk == root.actor_id:
+            return root.actor
+        return None
+
+    @strawberry_django.field(
+        description="Who made the change: CUSTOMER, STAFF, APP (a partner app) or SYSTEM.",
+        select_related=["actor"],
+        only=["actor_id", "actor__is_staff", "actor_app_id"],
+    )
+    def actor_role(self, root: OrderStatusChange) -> str:
+        if root.actor_app_id is not None:
+            return "APP"
+        if root.actor_id is None:
+            return "SYSTEM"
+        return "STAFF" if root.actor.is_staff else "CUSTOMER"
+
+
+@strawberry_django.type(Order, name="Order", filters=OrderFilter, ordering=OrderOrder)
+class OrderType(relay.Node):
+    """A placed order. Customers see their own, staff see all; totals and
+    status are written by the server only."""
+
+    number: auto
+    status: OrderStatusEnum
+    user: UserType
+    lines: list[OrderLineType]
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    currency: auto
+    payment_method: PaymentMethodEnum
+    note: auto
+    history: list[OrderStatusChangeType] = strawberry_django.field(description="Every status change, oldest first.")
+    created_at: auto
+    updated_at: auto
+
+    @strawberry_django.field(
+        description="The address the order ships to, frozen at checkout.", only=["shipping_address"]
+    )
+    def shipping_address(self, root: Order) -> OrderAddress | None:
+        data = root.shipping_address
+        if not data:
+            return None
+        return OrderAddress(**{name: data.get(name, "") for name in OrderAddress.__annotations__})
+
+    @strawberry_django.field(
+        description="The statuses the caller may move this order to now.", only=["status", "user_id"]
+    )
+    def available_transitions(self, root: Order, info: Info) -> list[OrderStatusEnum]:
+        actor = info.context.app or info.context.user
+        if actor is info.context.user and not actor.is_authenticated:
+            return []
+        return [OrderStatusEnum(to) for to in available_transitions(order=root, actor=actor)]
+
+
+@strawberry.type
+class OrderPayload:
+    order: OrderType
+
+
+@strawberry.type(description="A committed change of an order's status.")
+class OrderStatusEvent:
+    order: OrderType
+    from_status: OrderStatusEnum | None = strawberry.field(description="Null when the order was just placed.")
+    to_status: OrderStatusEnum
+    changed_at: datetime

@@ -1,0 +1,166 @@
+"""orderStatusChanged over graphql-transport-ws against the real ASGI app."""
+
+import asyncio
+import os
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+
+from commerce.orders import events
+from commerce.orders.status import order_transition
+from fmcore.asgi import application
+from tests.conftest import access_token
+
+from .conftest import gid
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SUBSCRIPTION = """
+subscription($id: ID) {
+  orderStatusChanged(orderId: $id) {
+    fromStatus toStatus changedAt
+    order { number status lines { productName quantity } history { toStatus } }
+  }
+}
+"""
+# graphql-transport-ws does not acknowledge `subscribe`: give the server a moment to join its group.
+SETTLE = 0.3
+
+
+class Client:
+    def __init__(self, communicator: WebsocketCommunicator):
+        self.ws = communicator
+
+    async def subscribe(self, order_id: str | None = None, sub_id: str = "1") -> None:
+        variables = {"id": order_id} if order_id else {}
+        await self.ws.send_json_to(
+            {"id": sub_id, "type": "subscribe", "payload": {"query": SUBSCRIPTION, "variables": variables}}
+        )
+        await asyncio.sleep(SETTLE)
+
+    async def receive(self, timeout: float = 3) -> dict:
+        return await self.ws.receive_json_from(timeout=timeout)
+
+    async def refusal(self) -> tuple[str, str]:
+        """A refused subscription: one result carrying the error, then `complete`."""
+        message = await self.receive()
+        assert message["type"] == "next" and message["payload"]["data"] is None, message
+        assert (await self.receive())["type"] == "complete"
+        error = message["payload"]["errors"][0]
+        return error["extensions"]["code"], error["message"]
+
+    async def nothing_arrives(self, timeout: float = 0.5) -> bool:
+        return await self.ws.receive_nothing(timeout=timeout)
+
+
+async def connect(user=None) -> Client:
+    communicator = WebsocketCommunicator(application, "/graphql/", subprotocols=["graphql-transport-ws"])
+    connected, subprotocol = await communicator.connect()
+    assert connected and subprotocol == "graphql-transport-ws"
+    payload = {"authorization": f"JWT {await sync_to_async(access_token)(user)}"} if user else {}
+    await communicator.send_json_to({"type": "connection_init", "payload": payload})
+    assert (await communicator.receive_json_from(timeout=3))["type"] == "connection_ack"
+    return Client(communicator)
+
+
+move = sync_to_async(order_transition)
+
+
+async def test_owner_receives_the_event_of_their_order(customer, place_order):
+    order = await sync_to_async(place_order)(customer)
+    client = await connect(customer)
+    await client.subscribe(gid("Order", order.pk))
+
+    await move(order=order, to="CANCELLED", actor=customer, note="no longer needed")
+
+    message = await client.receive()
+    assert message["type"] == "next", message
+    event = message["payload"]["data"]["orderStatusChanged"]
+    assert (event["fromStatus"], event["toStatus"]) == ("PENDING", "CANCELLED")
+    assert event["order"]["number"] == order.number
+    assert event["order"]["status"] == "CANCELLED"
+    assert event["order"]["lines"] == [{"productName": "Coffee", "quantity": 2}]
+    assert [h["toStatus"] for h in event["order"]["history"]] == ["PENDING", "CANCELLED"]
+    assert event["changedAt"]
+    await client.ws.disconnect()
+
+
+async def test_customer_without_order_id_gets_all_of_theirs_and_nothing_else(customer, make_user, place_order):
+    other = await sync_to_async(make_user)()
+    mine = await sync_to_async(place_order)(customer)
+    theirs = await sync_to_async(place_order)(other)
+    client = await connect(customer)
+    await client.subscribe()
+
+    await move(order=theirs, to="CANCELLED", actor=other)
+    await move(order=mine, to="CANCELLED", actor=customer)
+
+    event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
+    assert event["order"]["number"] == mine.number
+    assert await client.nothing_arrives()
+    await client.ws.disconnect()
+
+
+async def test_another_customer_is_refused_and_receives_nothing(customer, make_user, place_order):
+    order = await sync_to_async(place_order)(customer)
+    intruder = await sync_to_async(make_user)()
+    client = await connect(intruder)
+    await client.subscribe(gid("Order", order.pk))
+
+    assert await client.refusal() == ("NOT_FOUND", "No order with this id.")
+
+    await move(order=order, to="CANCELLED", actor=customer)
+    assert await client.nothing_arrives()
+    await client.ws.disconnect()
+
+
+async def test_anonymous_subscribers_are_refused(customer, place_order):
+    client = await connect()
+    await client.subscribe()
+    assert await client.refusal() == ("UNAUTHENTICATED", "You must be logged in to follow orders.")
+    await client.ws.disconnect()
+
+
+async def test_staff_receive_every_order_including_new_ones(staff, customer, make_user, place_order):
+    client = await connect(staff)
+    await client.subscribe()
+
+    first = await sync_to_async(place_order)(customer)
+    placed = (await client.receive())["payload"]["data"]["orderStatusChanged"]
+    assert (placed["fromStatus"], placed["toStatus"], placed["order"]["number"]) == (None, "PENDING", first.number)
+
+    other = await sync_to_async(make_user)()
+    second = await sync_to_async(place_order)(other)
+    await client.receive()
+    await move(order=second, to="CONFIRMED", actor=staff)
+    event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
+    assert (event["order"]["number"], event["toStatus"]) == (second.number, "CONFIRMED")
+    await client.ws.disconnect()
+
+
+@pytest.mark.redis
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (channels-redis)")
+async def test_events_cross_processes_through_redis(customer, place_order):
+    from channels_redis.core import RedisChannelLayer
+
+    order = await sync_to_async(place_order)(customer)
+    client = await connect(customer)
+    await client.subscribe(gid("Order", order.pk))
+
+    # Another process (e.g. a Dramatiq worker) has its own layer built from the same Redis config.
+    other_process_layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+
+    def transition_elsewhere():
+        moved = order_transition(order=order, to="CANCELLED", actor=customer)
+        change = moved.history.order_by("-id").first()
+        events.status_event_publish(events.status_message(change, moved), layer=other_process_layer)
+
+    await sync_to_async(transition_elsewhere)()
+
+    # Published twice: by this process's layer on commit and by the other one.
+    for _ in range(2):
+        event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
+        assert (event["order"]["number"], event["toStatus"]) == (order.number, "CANCELLED")
+    await client.ws.disconnect()
