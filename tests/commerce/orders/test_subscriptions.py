@@ -11,6 +11,8 @@ from django.conf import settings
 from commerce.orders import events
 from commerce.orders.status import order_transition
 from fmcore.asgi import application
+from partners import services as partners
+from partners.models import AppScope
 from tests.conftest import access_token
 
 from .conftest import gid
@@ -55,11 +57,13 @@ class Client:
         return await self.ws.receive_nothing(timeout=timeout)
 
 
-async def connect(user=None) -> Client:
+async def connect(user=None, *, app_token: str | None = None) -> Client:
     communicator = WebsocketCommunicator(application, "/graphql/", subprotocols=["graphql-transport-ws"])
     connected, subprotocol = await communicator.connect()
     assert connected and subprotocol == "graphql-transport-ws"
     payload = {"authorization": f"JWT {await sync_to_async(access_token)(user)}"} if user else {}
+    if app_token:
+        payload = {"authorization": f"App {app_token}"}
     await communicator.send_json_to({"type": "connection_init", "payload": payload})
     assert (await communicator.receive_json_from(timeout=3))["type"] == "connection_ack"
     return Client(communicator)
@@ -137,6 +141,28 @@ async def test_staff_receive_every_order_including_new_ones(staff, customer, mak
     await move(order=second, to="CONFIRMED", actor=staff)
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (second.number, "CONFIRMED")
+    await client.ws.disconnect()
+
+
+async def test_an_app_with_orders_read_follows_every_order(customer, make_user, place_order):
+    _, token = await sync_to_async(partners.app_create)(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    client = await connect(app_token=token)
+    await client.subscribe()
+
+    order = await sync_to_async(place_order)(await sync_to_async(make_user)())
+    placed = (await client.receive())["payload"]["data"]["orderStatusChanged"]
+    assert (placed["toStatus"], placed["order"]["number"]) == ("PENDING", order.number)
+    await client.ws.disconnect()
+
+
+async def test_an_app_without_orders_read_is_refused(customer, place_order):
+    _, token = await sync_to_async(partners.app_create)(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    client = await connect(app_token=token)
+    await client.subscribe()
+    code, _ = await client.refusal()
+    assert code == "PERMISSION_DENIED"
+    await sync_to_async(place_order)(customer)
+    assert await client.nothing_arrives()
     await client.ws.disconnect()
 
 
