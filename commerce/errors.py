@@ -31,3 +31,24 @@ class EmptyCart(CommerceError):
 class InvalidTransition(CommerceError):
     code = "INVALID_TRANSITION"
     default_message = "The order cannot move to that status."
+
+
+class OrderNotPayable(CommerceError):
+    code = "ORDER_NOT_PAYABLE"
+    default_message = "This order cannot be paid in its current state."
+
+
+class PaymentNotRefundable(CommerceError):
+    code = "PAYMENT_NOT_REFUNDABLE"
+    default_message = "This payment cannot be refunded."
+
+
+class InvalidRefundAmount(CommerceError):
+    code = "INVALID_REFUND_AMOUNT"
+    kind = ErrorKind.VALIDATION
+    default_message = "The refund amount must be positive and at most what is left to refund."
+
+
+class InvalidPaymentState(CommerceError):
+    code = "INVALID_PAYMENT_STATE"
+    default_message = "The payment is not in a state that allows this."
