@@ -92,15 +92,17 @@ class StripeCardProvider(PaymentProvider):
                         "metadata": self._metadata(payment),
                     },
                     options=options,
-                )
+                ).to_dict()
+                if not intent.get("id") or not intent.get("client_secret"):
+                    raise ProviderError()
                 return SessionResult(
-                    provider_reference=intent.id,
+                    provider_reference=intent["id"],
                     next_action=NextAction(
                         type=NextActionType.CLIENT_SECRET,
-                        client_secret=intent.client_secret,
+                        client_secret=intent["client_secret"],
                         data={"publishableKey": settings.STRIPE_PUBLISHABLE_KEY or None},
                     ),
-                    raw=intent.to_dict(),
+                    raw=intent,
                 )
             return_url = f"{settings.PAYMENTS_RETURN_URL}?payment={payment.reference}"
             session = self.client.v1.checkout.sessions.create(
@@ -123,14 +125,16 @@ class StripeCardProvider(PaymentProvider):
                     "cancel_url": f"{return_url}&result=cancel",
                 },
                 options=options,
-            )
+            ).to_dict()
         except stripe.StripeError as exc:
             logger.warning("stripe: create failed for payment %s: %s", payment.reference, exc)
             raise ProviderError() from exc
+        if not session.get("id") or not session.get("url"):
+            raise ProviderError()
         return SessionResult(
-            provider_reference=session.id,
-            next_action=NextAction(type=NextActionType.REDIRECT, url=session.url),
-            raw=session.to_dict(),
+            provider_reference=session["id"],
+            next_action=NextAction(type=NextActionType.REDIRECT, url=session["url"]),
+            raw=session,
         )
 
     def fetch_status(self, payment: Payment) -> ProviderStatus:
@@ -225,12 +229,12 @@ class StripeCardProvider(PaymentProvider):
                     "metadata": {"refund_reference": str(refund.reference)},
                 },
                 options={"idempotency_key": f"fmcore-refund-{refund.reference}"},
-            )
+            ).to_dict()
         except stripe.StripeError as exc:
             logger.warning("stripe: refund failed for payment %s: %s", payment.reference, exc)
             raise ProviderError() from exc
         return RefundResult(
-            provider_reference=result.id,
-            status=REFUND_STATUSES.get(result.status or "", RefundStatus.FAILED),
-            raw=result.to_dict(),
+            provider_reference=result.get("id", ""),
+            status=REFUND_STATUSES.get(result.get("status") or "", RefundStatus.FAILED),
+            raw=result,
         )
