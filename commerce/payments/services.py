@@ -309,3 +309,15 @@ def payment_refund(
             locked.raw_payloads = [*locked.raw_payloads, _audit("refund", result.raw)]
             locked.save(update_fields=["refunded_amount", "status", "raw_payloads", "updated_at"])
     return refund
+
+
+def order_payments_refund(*, order_id: int, actor: User | None = None, reason: str = "") -> list[Refund]:
+    """Refund what is left of every SUCCEEDED payment of an order (a paid order was cancelled).
+
+    Safe to repeat: a fully refunded payment is no longer SUCCEEDED and is skipped.
+    A provider error stops at that payment and propagates, so a retried task resumes.
+    """
+    refunds = []
+    for payment in Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED).order_by("pk"):
+        refunds.append(payment_refund(payment=payment, actor=actor, reason=reason or "Order cancelled"))
+    return refunds

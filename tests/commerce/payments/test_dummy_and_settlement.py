@@ -336,3 +336,20 @@ def test_provider_error_on_refund_records_a_failed_refund_and_nothing_else(make_
     payment.refresh_from_db()
     assert payment.refunded_amount == 0 and payment.status == PaymentStatus.SUCCEEDED
     assert payment.refunds.get().status == RefundStatus.FAILED
+
+
+def test_order_payments_refund_refunds_what_is_left_once(make_order):
+    from commerce.payments.services import order_payments_refund
+
+    order = make_order("30.00")
+    paid = payment_confirm(payment=payment_create(order=order, method=PaymentMethod.DUMMY))
+    payment_refund(payment=paid, amount=Decimal("10.00"))
+    payment_create(order=order, method=PaymentMethod.DUMMY)  # still pending: nothing to refund
+
+    (refund,) = order_payments_refund(order_id=order.pk)
+    again = order_payments_refund(order_id=order.pk)
+
+    paid.refresh_from_db()
+    assert refund.amount == Decimal("20.00")
+    assert (paid.status, paid.refunded_amount) == (PaymentStatus.REFUNDED, Decimal("30.00"))
+    assert again == []
