@@ -43,3 +43,24 @@ class InvalidCountry(CommerceError):
     code = "INVALID_COUNTRY"
     kind = ErrorKind.VALIDATION
     default_message = "Use a two-letter ISO 3166-1 country code, e.g. DE."
+
+
+class OrderNotPayable(CommerceError):
+    code = "ORDER_NOT_PAYABLE"
+    default_message = "This order cannot be paid in its current state."
+
+
+class PaymentNotRefundable(CommerceError):
+    code = "PAYMENT_NOT_REFUNDABLE"
+    default_message = "This payment cannot be refunded."
+
+
+class InvalidRefundAmount(CommerceError):
+    code = "INVALID_REFUND_AMOUNT"
+    kind = ErrorKind.VALIDATION
+    default_message = "The refund amount must be positive and at most what is left to refund."
+
+
+class InvalidPaymentState(CommerceError):
+    code = "INVALID_PAYMENT_STATE"
+    default_message = "The payment is not in a state that allows this."

@@ -252,6 +252,51 @@ WEBHOOK_MAX_RETRIES = int(os.environ.get("WEBHOOK_MAX_RETRIES", "5"))
 WEBHOOK_MIN_BACKOFF_MS = int(os.environ.get("WEBHOOK_MIN_BACKOFF_MS", "60000"))
 WEBHOOK_MAX_BACKOFF_MS = int(os.environ.get("WEBHOOK_MAX_BACKOFF_MS", "1800000"))
 
+# --- payments (docs/payments.md) ------------------------------------------------------
+# A provider whose credentials are missing is reported unavailable, never broken.
+PAYMENTS_HTTP_TIMEOUT = float(os.environ.get("PAYMENTS_HTTP_TIMEOUT", "10"))
+# Where providers send the buyer back after paying (the frontend's page).
+PAYMENTS_RETURN_URL = os.environ.get("PAYMENTS_RETURN_URL", f"{FRONTEND_URL}/checkout/return")
+# The public base URL of this API, for providers told the webhook URL per payment (ePayco).
+PAYMENTS_PUBLIC_BASE_URL = os.environ.get("PAYMENTS_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+# DUMMY settles without money: on by default only in development and tests.
+PAYMENTS_DUMMY_ENABLED = env_bool("PAYMENTS_DUMMY_ENABLED", default=DEBUG or TESTING)
+PAYMENTS_DUMMY_WEBHOOK_SECRET = os.environ.get("PAYMENTS_DUMMY_WEBHOOK_SECRET", "")
+PAYMENTS_COD_ENABLED = env_bool("PAYMENTS_COD_ENABLED", default=True)
+
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_FLOW = os.environ.get("STRIPE_FLOW", "checkout")  # "checkout" (hosted page) or "payment_intent"
+STRIPE_WEBHOOK_TOLERANCE = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300"))
+
+PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID", "")
+PAYPAL_API_BASE = os.environ.get(
+    "PAYPAL_API_BASE",
+    "https://api-m.paypal.com" if os.environ.get("PAYPAL_ENV") == "live" else "https://api-m.sandbox.paypal.com",
+)
+
+MAYA_PUBLIC_KEY = os.environ.get("MAYA_PUBLIC_KEY", "")
+MAYA_SECRET_KEY = os.environ.get("MAYA_SECRET_KEY", "")
+_MAYA_LIVE = os.environ.get("MAYA_ENV") == "production"
+MAYA_API_BASE = os.environ.get(
+    "MAYA_API_BASE", "https://pg.maya.ph" if _MAYA_LIVE else "https://pg-sandbox.paymaya.com"
+)
+# Maya's published webhook source addresses; "*" turns the address check off (the lookup still applies).
+MAYA_WEBHOOK_IPS = env_list(
+    "MAYA_WEBHOOK_IPS", "18.138.50.235,3.1.207.200" if _MAYA_LIVE else "13.229.160.234,3.1.199.75"
+)
+# The header a trusted reverse proxy sets to the client address (e.g. X-Real-IP); empty = REMOTE_ADDR.
+MAYA_WEBHOOK_IP_HEADER = os.environ.get("MAYA_WEBHOOK_IP_HEADER", "")
+
+EPAYCO_CUST_ID = os.environ.get("EPAYCO_CUST_ID", "")  # P_CUST_ID_CLIENTE
+EPAYCO_P_KEY = os.environ.get("EPAYCO_P_KEY", "")
+EPAYCO_PUBLIC_KEY = os.environ.get("EPAYCO_PUBLIC_KEY", "")
+EPAYCO_TEST = env_bool("EPAYCO_TEST", default=True)
+EPAYCO_VALIDATION_URL = os.environ.get("EPAYCO_VALIDATION_URL", "https://secure.epayco.co/validation/v1/reference/")
+
 # --- GraphQL ----------------------------------------------------------------------
 STRAWBERRY_DJANGO = {
     "MUTATIONS_DEFAULT_HANDLE_ERRORS": True,

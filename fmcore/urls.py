@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import path, re_path
 
+from commerce.payments.webhooks import payment_webhook
 from fmcore.health import health
 from schema import schema
 from schema.views import FmGraphQLView
@@ -14,6 +15,7 @@ def schema_sdl(request):
 urlpatterns = [
     re_path(r"^graphql/?$", FmGraphQLView.as_view(schema=schema)),
     path("health/", health),
+    path("webhooks/payments/<str:provider>/", payment_webhook, name="payment-webhook"),
     path("schema.graphql", schema_sdl),
     path("admin/", admin.site.urls),
 ]

@@ -3,6 +3,7 @@ from .cart import Cart, CartLine, WishlistItem
 from .catalog import Category, Product, ProductImage, StockMovement
 from .notifications import Notification, SentEmail
 from .orders import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
+from .payments import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
 
 __all__ = [
     "Address",
@@ -14,9 +15,14 @@ __all__ = [
     "OrderLine",
     "OrderStatus",
     "OrderStatusChange",
+    "Payment",
+    "PaymentEvent",
     "PaymentMethod",
+    "PaymentStatus",
     "Product",
     "ProductImage",
+    "Refund",
+    "RefundStatus",
     "SentEmail",
     "StockMovement",
     "WishlistItem",

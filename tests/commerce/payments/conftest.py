@@ -1,0 +1,137 @@
+"""Orders to pay, provider credentials, and a recorder on the payment-succeeded hook."""
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from itertools import count
+
+import pytest
+import responses
+
+from commerce.models import Order, OrderStatus, Payment, PaymentMethod
+from commerce.payments.services import on_payment_succeeded, payment_succeeded_hook_remove
+
+_numbers = count(1)
+
+
+@pytest.fixture
+def make_order(customer) -> Callable[..., Order]:
+    def make(
+        total: str = "19.99",
+        *,
+        currency: str = "USD",
+        method: str = PaymentMethod.DUMMY,
+        status: str = OrderStatus.PENDING,
+        user=None,
+    ) -> Order:
+        amount = Decimal(total)
+        return Order.objects.create(
+            number=f"FM-TEST-{next(_numbers):05d}",
+            user=user or customer,
+            status=status,
+            currency=currency,
+            subtotal=amount,
+            tax=Decimal("0.00"),
+            total=amount,
+            payment_method=method,
+        )
+
+    return make
+
+
+class SucceededHookRecorder:
+    """Registered as an `on_payment_succeeded` hook; remembers what it was called with."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def __call__(self, payment: Payment) -> None:
+        self.calls.append(payment.pk)
+
+
+@pytest.fixture
+def succeeded_hook():
+    recorder = SucceededHookRecorder()
+    on_payment_succeeded(recorder)
+    yield recorder
+    payment_succeeded_hook_remove(recorder)
+
+
+@pytest.fixture
+def http():
+    """Fakes providers at the HTTP boundary; any request not registered fails the test."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def post_webhook(client):
+    def post(provider: str, body: bytes | str, *, content_type: str = "application/json", **headers):
+        if isinstance(body, str):
+            body = body.encode()
+        return client.post(f"/webhooks/payments/{provider}/", data=body, content_type=content_type, **headers)
+
+    return post
+
+
+# --- provider credentials --------------------------------------------------------------
+
+STRIPE_SECRET = "sk_test_fmcore"
+STRIPE_WEBHOOK_SECRET = "whsec_fmcore_test"
+
+
+@pytest.fixture
+def stripe_settings(settings):
+    settings.STRIPE_SECRET_KEY = STRIPE_SECRET
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
+    settings.STRIPE_FLOW = "checkout"
+    return settings
+
+
+def stripe_signed(payload: dict, *, secret: str = STRIPE_WEBHOOK_SECRET, timestamp: int | None = None):
+    """A webhook body and its Stripe-Signature header, computed as Stripe does."""
+    body = json.dumps(payload)
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+    return body, f"t={timestamp},v1={signature}"
+
+
+@pytest.fixture
+def paypal_settings(settings):
+    settings.PAYPAL_CLIENT_ID = "paypal-client"
+    settings.PAYPAL_CLIENT_SECRET = "paypal-secret"
+    settings.PAYPAL_WEBHOOK_ID = "WH-FMCORE-1"
+    settings.PAYPAL_API_BASE = "https://api-m.sandbox.paypal.com"
+    return settings
+
+
+@pytest.fixture
+def maya_settings(settings):
+    settings.MAYA_PUBLIC_KEY = "pk-maya-public"
+    settings.MAYA_SECRET_KEY = "sk-maya-secret"
+    settings.MAYA_API_BASE = "https://pg-sandbox.paymaya.com"
+    settings.MAYA_WEBHOOK_IPS = ["13.229.160.234", "3.1.199.75"]
+    settings.MAYA_WEBHOOK_IP_HEADER = ""
+    return settings
+
+
+@pytest.fixture
+def epayco_settings(settings):
+    settings.EPAYCO_CUST_ID = "1234567"
+    settings.EPAYCO_P_KEY = "epayco-p-key-secret"
+    settings.EPAYCO_PUBLIC_KEY = "epayco-public"
+    settings.EPAYCO_VALIDATION_URL = "https://secure.epayco.co/validation/v1/reference/"
+    return settings
+
+
+DUMMY_WEBHOOK_SECRET = "dummy-webhook-secret"
+
+
+@pytest.fixture
+def dummy_settings(settings):
+    settings.PAYMENTS_DUMMY_ENABLED = True
+    settings.PAYMENTS_DUMMY_WEBHOOK_SECRET = DUMMY_WEBHOOK_SECRET
+    return settings

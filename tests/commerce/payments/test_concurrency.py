@@ -1,0 +1,110 @@
+"""Races between deliveries and confirms, with real row locks (PostgreSQL)."""
+
+import json
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+
+from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus
+from commerce.payments.providers.dummy import dummy_signature
+from commerce.payments.services import payment_confirm, payment_create
+
+from .conftest import DUMMY_WEBHOOK_SECRET
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("dummy_settings"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _needs_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks")
+
+
+def race(*tasks: Callable[[], object]) -> list[object]:
+    barrier = threading.Barrier(len(tasks))
+    results: list[object] = [None] * len(tasks)
+
+    def run(index: int, task: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[index] = task()
+        except Exception as exc:  # surfaced by the assertions
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(tasks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def signed(payment, event_id: str) -> tuple[bytes, str]:
+    body = json.dumps(
+        {
+            "id": event_id,
+            "type": "payment.succeeded",
+            "reference": payment.provider_reference,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+        }
+    ).encode()
+    return body, dummy_signature(body, DUMMY_WEBHOOK_SECRET)
+
+
+def deliver(body: bytes, signature: str) -> Callable[[], int]:
+    def post() -> int:
+        response = Client().post(
+            "/webhooks/payments/dummy/", data=body, content_type="application/json", HTTP_X_DUMMY_SIGNATURE=signature
+        )
+        return response.status_code
+
+    return post
+
+
+def test_the_same_event_delivered_concurrently_is_applied_once(make_order, succeeded_hook):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, signature = signed(payment, "evt_race")
+
+    results = race(*(deliver(body, signature) for _ in range(4)))
+
+    assert results == [200, 200, 200, 200]
+    assert PaymentEvent.objects.count() == 1
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert succeeded_hook.calls == [payment.pk]
+
+
+def test_webhooks_and_confirms_racing_settle_once(make_order, succeeded_hook):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    tasks = [deliver(*signed(payment, f"evt_{i}")) for i in range(3)]
+    tasks += [lambda: payment_confirm(payment=payment).status for _ in range(3)]
+
+    results = race(*tasks)
+
+    assert results[:3] == [200, 200, 200]
+    assert results[3:] == [PaymentStatus.SUCCEEDED] * 3
+    assert PaymentEvent.objects.count() == 3
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert succeeded_hook.calls == [payment.pk]
+
+
+def test_concurrent_initiations_with_one_key_make_one_payment(make_order):
+    order = make_order()
+
+    results = race(
+        *(lambda: payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="k").pk for _ in range(4))
+    )
+
+    assert len(set(results)) == 1 and isinstance(results[0], int)
+    assert order.payments.count() == 1

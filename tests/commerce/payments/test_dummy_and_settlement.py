@@ -1,0 +1,355 @@
+"""DUMMY provider, COD, and the settlement rules every provider shares:
+idempotent creation, exactly-once success, duplicates, mismatches, refunds."""
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from commerce.errors import InvalidPaymentState, InvalidRefundAmount, OrderNotPayable, PaymentNotRefundable
+from commerce.models import OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
+from commerce.payments.base import ProviderError, ProviderUnavailable
+from commerce.payments.providers.dummy import dummy_signature
+from commerce.payments.services import (
+    payment_cod_collect,
+    payment_confirm,
+    payment_create,
+    payment_refund,
+)
+
+from .conftest import DUMMY_WEBHOOK_SECRET
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dummy_settings")]
+
+
+def dummy_event(payment: Payment, *, event_id="evt_1", type="payment.succeeded", amount=None, currency=None):
+    body = json.dumps(
+        {
+            "id": event_id,
+            "type": type,
+            "reference": payment.provider_reference,
+            "amount": str(payment.amount if amount is None else amount),
+            "currency": currency or payment.currency,
+        }
+    ).encode()
+    return body, {"HTTP_X_DUMMY_SIGNATURE": dummy_signature(body, DUMMY_WEBHOOK_SECRET)}
+
+
+def test_create_copies_amount_and_currency_from_the_order(make_order):
+    order = make_order("42.50", currency="EUR")
+
+    payment = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="k1")
+
+    assert (payment.amount, payment.currency) == (Decimal("42.50"), "EUR")
+    assert payment.status == PaymentStatus.PENDING
+    assert payment.provider == "dummy"
+    assert payment.provider_reference == f"dummy_{payment.reference.hex}"
+    assert payment.next_action is None
+    assert payment.raw_payloads[0]["source"] == "session"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING  # the order side is phase 2's
+
+
+def test_same_idempotency_key_returns_the_same_payment(make_order):
+    order = make_order()
+    first = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="same")
+    again = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="same")
+    other = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="other")
+
+    assert again.pk == first.pk
+    assert other.pk != first.pk
+    assert Payment.objects.filter(order=order).count() == 2
+
+
+@pytest.mark.parametrize("status", [OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.COMPLETED])
+def test_an_order_past_payment_gets_no_new_payment(make_order, status):
+    order = make_order(status=status)
+    with pytest.raises(OrderNotPayable):
+        payment_create(order=order, method=PaymentMethod.DUMMY)
+    assert not Payment.objects.exists()
+
+
+def test_confirm_settles_and_calls_the_hook_once(make_order, succeeded_hook):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+
+    payment = payment_confirm(payment=payment)
+    payment_confirm(payment=payment)
+
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert payment.paid_at is not None
+    assert succeeded_hook.calls == [payment.pk]
+
+
+def test_magic_amount_13_declines(make_order, succeeded_hook):
+    payment = payment_create(order=make_order("10.13"), method=PaymentMethod.DUMMY)
+
+    payment = payment_confirm(payment=payment)
+
+    assert payment.status == PaymentStatus.FAILED
+    assert payment.failure_reason == "The card was declined."
+    assert payment.paid_at is None
+    assert succeeded_hook.calls == []
+
+
+def test_magic_amount_66_is_a_provider_error_and_changes_nothing(make_order, succeeded_hook):
+    payment = payment_create(order=make_order("10.66"), method=PaymentMethod.DUMMY)
+
+    with pytest.raises(ProviderError) as error:
+        payment_confirm(payment=payment)
+
+    assert error.value.code == "PAYMENT_PROVIDER_ERROR"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+    assert succeeded_hook.calls == []
+
+
+def test_dummy_is_unavailable_when_switched_off(make_order, settings):
+    settings.PAYMENTS_DUMMY_ENABLED = False
+    with pytest.raises(ProviderUnavailable) as error:
+        payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    assert error.value.code == "PAYMENT_METHOD_UNAVAILABLE"
+    assert not Payment.objects.exists()
+
+
+# --- the webhook endpoint ---------------------------------------------------------------
+
+
+def test_signed_webhook_settles_the_payment(make_order, post_webhook, succeeded_hook):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment)
+
+    response = post_webhook("dummy", body, **headers)
+
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "outcome": "APPLIED"}
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    event = PaymentEvent.objects.get()
+    assert (event.provider, event.event_id, event.type) == ("dummy", "evt_1", "payment.succeeded")
+    assert event.payment == payment and event.processed_at is not None
+    assert succeeded_hook.calls == [payment.pk]
+
+
+def test_the_same_event_twice_is_applied_once(make_order, post_webhook, succeeded_hook):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment)
+
+    first = post_webhook("dummy", body, **headers)
+    second = post_webhook("dummy", body, **headers)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.json() == {"ok": True, "duplicate": True}
+    assert PaymentEvent.objects.count() == 1
+    assert succeeded_hook.calls == [payment.pk]
+
+
+def test_another_success_event_after_settlement_changes_nothing(make_order, post_webhook, succeeded_hook):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    payment_confirm(payment=payment)
+    body, headers = dummy_event(payment, event_id="evt_late")
+
+    response = post_webhook("dummy", body, **headers)
+
+    assert response.json()["outcome"] == "IGNORED"
+    assert succeeded_hook.calls == [payment.pk]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"HTTP_X_DUMMY_SIGNATURE": "0" * 64}, {"HTTP_X_DUMMY_SIGNATURE": dummy_signature(b"other", "x")}],
+    ids=["missing", "wrong", "other-secret"],
+)
+def test_bad_or_missing_signature_is_400_and_changes_nothing(make_order, post_webhook, succeeded_hook, headers):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, _ = dummy_event(payment)
+
+    response = post_webhook("dummy", body, **headers)
+
+    assert response.status_code == 400
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+    assert not PaymentEvent.objects.exists()
+    assert succeeded_hook.calls == []
+
+
+def test_no_webhook_secret_means_every_webhook_is_refused(make_order, post_webhook, settings):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment)
+    settings.PAYMENTS_DUMMY_WEBHOOK_SECRET = ""
+
+    assert post_webhook("dummy", body, **headers).status_code == 400
+    assert not PaymentEvent.objects.exists()
+
+
+@pytest.mark.parametrize("provider", ["nope", "cod", "stripe"])
+def test_unknown_unconfigured_or_hookless_provider_is_400(post_webhook, provider):
+    response = post_webhook(provider, b"{}", HTTP_STRIPE_SIGNATURE="t=1,v1=00")
+    assert response.status_code == 400
+    assert not PaymentEvent.objects.exists()
+
+
+def test_webhook_only_accepts_post(client):
+    assert client.get("/webhooks/payments/dummy/").status_code == 405
+
+
+def test_webhook_needs_no_csrf_token(make_order, dummy_settings):
+    from django.test import Client
+
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment)
+    strict = Client(enforce_csrf_checks=True)
+
+    response = strict.post("/webhooks/payments/dummy/", data=body, content_type="application/json", **headers)
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"), [("19.98", "USD"), ("199.90", "USD"), ("19.99", "EUR")], ids=["less", "more", "currency"]
+)
+def test_amount_or_currency_mismatch_marks_the_payment_failed(
+    make_order, post_webhook, succeeded_hook, amount, currency
+):
+    payment = payment_create(order=make_order("19.99"), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment, amount=amount, currency=currency)
+
+    response = post_webhook("dummy", body, **headers)
+
+    assert response.status_code == 200
+    assert response.json()["outcome"] == "MISMATCH"
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
+    assert "mismatch" in payment.failure_reason.lower()
+    assert payment.paid_at is None
+    assert succeeded_hook.calls == []
+
+
+def test_event_for_an_unknown_reference_is_recorded_and_ignored(post_webhook, succeeded_hook):
+    body = json.dumps({"id": "evt_x", "type": "payment.succeeded", "reference": "dummy_nobody", "amount": "1.00"})
+    headers = {"HTTP_X_DUMMY_SIGNATURE": dummy_signature(body.encode(), DUMMY_WEBHOOK_SECRET)}
+
+    response = post_webhook("dummy", body, **headers)
+
+    assert response.status_code == 200
+    assert PaymentEvent.objects.get().outcome == PaymentEvent.Outcome.UNMATCHED
+    assert succeeded_hook.calls == []
+
+
+def test_a_failing_hook_rolls_back_payment_and_event_so_a_retry_applies_it(make_order, post_webhook):
+    from commerce.payments.services import on_payment_succeeded, payment_succeeded_hook_remove
+
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment)
+
+    def broken(_payment):
+        raise RuntimeError("order side unavailable")
+
+    on_payment_succeeded(broken)
+    try:
+        with pytest.raises(RuntimeError):
+            post_webhook("dummy", body, **headers)
+    finally:
+        payment_succeeded_hook_remove(broken)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+    assert not PaymentEvent.objects.exists()
+
+    assert post_webhook("dummy", body, **headers).status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+
+
+# --- cash on delivery ------------------------------------------------------------------------
+
+
+def test_cod_opens_without_next_action_and_is_collected_once(make_order, staff, succeeded_hook):
+    payment = payment_create(order=make_order(method=PaymentMethod.COD), method=PaymentMethod.COD)
+    assert payment.status == PaymentStatus.PENDING
+    assert payment.next_action is None
+
+    assert payment_confirm(payment=payment).status == PaymentStatus.PENDING  # nothing to ask anyone
+    payment = payment_cod_collect(payment=payment, actor=staff)
+    payment_cod_collect(payment=payment, actor=staff)
+
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert succeeded_hook.calls == [payment.pk]
+
+
+def test_only_cod_payments_are_collected(make_order):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    with pytest.raises(InvalidPaymentState):
+        payment_cod_collect(payment=payment)
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+
+
+def test_cod_can_be_switched_off(make_order, settings):
+    settings.PAYMENTS_COD_ENABLED = False
+    with pytest.raises(ProviderUnavailable):
+        payment_create(order=make_order(), method=PaymentMethod.COD)
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+
+def test_partial_then_full_refund(make_order, staff):
+    payment = payment_confirm(payment=payment_create(order=make_order("30.00"), method=PaymentMethod.DUMMY))
+
+    first = payment_refund(payment=payment, amount=Decimal("10.00"), actor=staff, reason="damaged")
+    payment.refresh_from_db()
+    assert (first.status, payment.status, payment.refunded_amount) == (
+        RefundStatus.SUCCEEDED,
+        PaymentStatus.SUCCEEDED,
+        Decimal("10.00"),
+    )
+
+    rest = payment_refund(payment=payment, actor=staff)
+    payment.refresh_from_db()
+    assert rest.amount == Decimal("20.00")
+    assert (payment.status, payment.refunded_amount) == (PaymentStatus.REFUNDED, Decimal("30.00"))
+
+
+@pytest.mark.parametrize("amount", ["0", "-1", "30.01"])
+def test_refund_amount_must_fit(make_order, amount):
+    payment = payment_confirm(payment=payment_create(order=make_order("30.00"), method=PaymentMethod.DUMMY))
+    with pytest.raises(InvalidRefundAmount):
+        payment_refund(payment=payment, amount=Decimal(amount))
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 0 and not payment.refunds.exists()
+
+
+def test_unpaid_payment_is_not_refundable(make_order):
+    payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
+    with pytest.raises(PaymentNotRefundable):
+        payment_refund(payment=payment)
+
+
+def test_provider_error_on_refund_records_a_failed_refund_and_nothing_else(make_order, post_webhook):
+    payment = payment_create(order=make_order("10.66"), method=PaymentMethod.DUMMY)
+    body, headers = dummy_event(payment)  # .66 errors on confirm, so settle by webhook
+    assert post_webhook("dummy", body, **headers).status_code == 200
+    payment.refresh_from_db()
+
+    with pytest.raises(ProviderError):
+        payment_refund(payment=payment)
+
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 0 and payment.status == PaymentStatus.SUCCEEDED
+    assert payment.refunds.get().status == RefundStatus.FAILED
+
+
+def test_order_payments_refund_refunds_what_is_left_once(make_order):
+    from commerce.payments.services import order_payments_refund
+
+    order = make_order("30.00")
+    paid = payment_confirm(payment=payment_create(order=order, method=PaymentMethod.DUMMY))
+    payment_refund(payment=paid, amount=Decimal("10.00"))
+    payment_create(order=order, method=PaymentMethod.DUMMY)  # still pending: nothing to refund
+
+    (refund,) = order_payments_refund(order_id=order.pk)
+    again = order_payments_refund(order_id=order.pk)
+
+    paid.refresh_from_db()
+    assert refund.amount == Decimal("20.00")
+    assert (paid.status, paid.refunded_amount) == (PaymentStatus.REFUNDED, Decimal("30.00"))
+    assert again == []
