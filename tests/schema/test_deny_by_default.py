@@ -1,0 +1,189 @@
+"""Deny by default: every operation of the schema, walked automatically.
+
+A mutation or query field is either on an explicit public list, or carries a
+permission extension. Anonymous callers are refused every protected mutation
+with UNAUTHENTICATED, customers every staff mutation with PERMISSION_DENIED,
+and no refusal changes a single row. New operations are covered the moment
+they are added to the schema.
+"""
+
+import json
+
+import pytest
+from django.apps import apps
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLScalarType,
+)
+from graphql.pyutils import Undefined
+from strawberry import relay
+
+from schema import permissions
+from schema import schema as fm_schema
+from tests.conftest import access_token
+
+PUBLIC_MUTATIONS = {
+    "register",
+    "verifyEmail",
+    "resendVerificationEmail",
+    "tokenAuth",
+    "refreshToken",
+    "verifyToken",
+    "revokeToken",
+    "socialAuth",
+    "requestPasswordReset",
+    "resetPassword",
+}
+PUBLIC_QUERIES = {"categories", "category", "products", "product"}
+# Unprotected, but answer only about the caller: null for anonymous callers.
+CALLER_SCOPED_QUERIES = {"me", "order", "latestOrder", "currentApp"}
+# The subscription checks the caller itself at subscribe time (tests/commerce/orders/test_subscriptions.py).
+CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged"}
+
+USER_ONLY = (permissions.IsAuthenticated, permissions.IsAuthenticatedOrAppScope)
+STAFF_ONLY = (permissions.IsStaff, permissions.IsSuperuser, permissions.StaffOrAppScope)
+
+SCALAR_LITERALS = {
+    "ID": json.dumps(relay.to_base64("Thing", 1)),
+    "String": '"x"',
+    "Int": "1",
+    "Float": "1.0",
+    "Boolean": "true",
+    "Decimal": '"1.00"',
+    "DateTime": '"2026-01-01T00:00:00Z"',
+    "Date": '"2026-01-01"',
+    "JSON": '"{}"',
+    "UUID": '"00000000-0000-0000-0000-000000000000"',
+}
+
+
+def _definition(type_name: str):
+    return fm_schema.get_type_by_name(type_name)
+
+
+def _fields(type_name: str) -> dict[str, object]:
+    definition = _definition(type_name)
+    return {fm_schema.config.name_converter.get_graphql_name(f): f for f in definition.fields} if definition else {}
+
+
+def _permission_kinds(field) -> set[str]:
+    kinds = set()
+    for extension in field.extensions:
+        if isinstance(extension, STAFF_ONLY):
+            kinds.add("staff")
+        elif isinstance(extension, USER_ONLY):
+            kinds.add("user")
+    return kinds
+
+
+def _literal(graphql_type) -> str:
+    """A syntactically valid value of `graphql_type` (what permission checks run before)."""
+    if isinstance(graphql_type, GraphQLNonNull):
+        return _literal(graphql_type.of_type)
+    if isinstance(graphql_type, GraphQLList):
+        return f"[{_literal(graphql_type.of_type)}]"
+    if isinstance(graphql_type, GraphQLEnumType):
+        return next(iter(graphql_type.values))
+    if isinstance(graphql_type, GraphQLScalarType):
+        return SCALAR_LITERALS[graphql_type.name]
+    if isinstance(graphql_type, GraphQLInputObjectType):
+        required = [
+            f"{name}: {_literal(field.type)}"
+            for name, field in graphql_type.fields.items()
+            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
+        ]
+        return "{" + ", ".join(required) + "}"
+    raise AssertionError(f"no literal for {graphql_type}")
+
+
+def _mutation_document(name: str) -> str:
+    field = fm_schema._schema.mutation_type.fields[name]
+    arguments = ", ".join(
+        f"{arg_name}: {_literal(arg.type)}"
+        for arg_name, arg in field.args.items()
+        if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+    )
+    call = f"{name}({arguments})" if arguments else name
+    return f"mutation {{ {call} {{ __typename ... on OperationInfo {{ messages {{ code }} }} }} }}"
+
+
+def _row_counts() -> dict[str, int]:
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+def _post(client, document: str, headers: dict) -> dict:
+    response = client.post(
+        "/graphql/", data=json.dumps({"query": document}), content_type="application/json", headers=headers
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert not body.get("errors"), (document, body["errors"])
+    return body["data"]
+
+
+MUTATIONS = _fields("Mutation")
+QUERIES = _fields("Query")
+
+
+def test_every_operation_is_public_on_purpose_or_protected():
+    unprotected_mutations = {name for name, f in MUTATIONS.items() if not _permission_kinds(f)}
+    assert unprotected_mutations == PUBLIC_MUTATIONS, "a new mutation needs a permission extension"
+    unprotected_queries = {name for name, f in QUERIES.items() if not _permission_kinds(f)}
+    assert unprotected_queries == PUBLIC_QUERIES | CALLER_SCOPED_QUERIES, "a new query field needs a permission"
+    assert set(_fields("Subscription")) == CALLER_SCOPED_SUBSCRIPTIONS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(set(MUTATIONS) - PUBLIC_MUTATIONS))
+def test_anonymous_callers_are_refused_every_protected_mutation(client, name, customer, staff):
+    before = _row_counts()
+    result = _post(client, _mutation_document(name), {})[name]
+    assert result["__typename"] == "OperationInfo"
+    assert [m["code"] for m in result["messages"]] == ["UNAUTHENTICATED"]
+    assert _row_counts() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(n for n, f in MUTATIONS.items() if "staff" in _permission_kinds(f)))
+def test_customers_are_refused_every_staff_mutation(client, name, customer, staff):
+    headers = {"Authorization": f"JWT {access_token(customer)}"}
+    before = _row_counts()
+    result = _post(client, _mutation_document(name), headers)[name]
+    assert result["__typename"] == "OperationInfo"
+    assert [m["code"] for m in result["messages"]] == ["PERMISSION_DENIED"]
+    assert _row_counts() == before
+
+
+def _query_document(name: str) -> str:
+    field = fm_schema._schema.query_type.fields[name]
+    arguments = ", ".join(
+        f"{arg_name}: {_literal(arg.type)}"
+        for arg_name, arg in field.args.items()
+        if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
+    )
+    call = f"{name}({arguments})" if arguments else name
+    return f"{{ {call} {{ __typename }} }}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(set(QUERIES) - PUBLIC_QUERIES))
+def test_anonymous_callers_get_nothing_from_private_queries(client, name, customer, staff):
+    data = _post(client, _query_document(name), {})[name]
+    if isinstance(data, dict):  # a connection: it must be empty
+        assert data["__typename"].endswith("Connection")
+        full = _post(client, f"{{ {name} {{ totalCount edges {{ node {{ __typename }} }} }} }}", {})[name]
+        assert full == {"totalCount": 0, "edges": []}
+    else:
+        assert data in (None, [])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(n for n, f in QUERIES.items() if "staff" in _permission_kinds(f)))
+def test_customers_get_nothing_from_staff_queries(client, name, customer, staff, make_user):
+    make_user("someone@example.com")
+    headers = {"Authorization": f"JWT {access_token(customer)}"}
+    full = _post(client, f"{{ {name} {{ totalCount edges {{ node {{ __typename }} }} }} }}", headers)[name]
+    assert full == {"totalCount": 0, "edges": []}
