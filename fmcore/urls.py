@@ -1,5 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import path, re_path
 
 from commerce.payments.webhooks import payment_webhook
@@ -9,6 +10,9 @@ from schema.views import FmGraphQLView
 
 
 def schema_sdl(request):
+    """The SDL for code generators; hidden like introspection when that is off."""
+    if not settings.GRAPHQL_INTROSPECTION:
+        raise Http404
     return HttpResponse(schema.as_str() + "\n", content_type="text/plain; charset=utf-8")
 
 

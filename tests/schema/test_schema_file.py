@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from schema import schema
@@ -22,3 +23,9 @@ def test_schema_graphql_url_serves_the_sdl(client):
     assert response["Content-Type"].startswith("text/plain")
     assert response.content.decode() == schema.as_str() + "\n"
     assert "type Query" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_sdl_is_hidden_when_introspection_is_off(client, settings):
+    settings.GRAPHQL_INTROSPECTION = False
+    assert client.get("/schema.graphql").status_code == 404
