@@ -13,6 +13,7 @@ class OutboxMessage(models.Model):
     queue_name = models.CharField(max_length=200)
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
+    options = models.JSONField(default=dict, help_text="Message options, e.g. max_retries.")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)

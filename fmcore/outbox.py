@@ -19,8 +19,19 @@ logger = logging.getLogger("fmcore.outbox")
 
 
 def enqueue(actor: dramatiq.Actor, *args, **kwargs) -> OutboxMessage:
+    return enqueue_with_options(actor, args=args, kwargs=kwargs)
+
+
+def enqueue_with_options(
+    actor: dramatiq.Actor, *, args: tuple = (), kwargs: dict | None = None, options: dict | None = None
+) -> OutboxMessage:
+    """`enqueue`, with message options (e.g. `max_retries`, `min_backoff`) for this message."""
     row = OutboxMessage.objects.create(
-        actor_name=actor.actor_name, queue_name=actor.queue_name, args=list(args), kwargs=kwargs
+        actor_name=actor.actor_name,
+        queue_name=actor.queue_name,
+        args=list(args),
+        kwargs=kwargs or {},
+        options=options or {},
     )
     transaction.on_commit(lambda: _send(row))
     return row
@@ -28,7 +39,11 @@ def enqueue(actor: dramatiq.Actor, *args, **kwargs) -> OutboxMessage:
 
 def _send(row: OutboxMessage) -> bool:
     message = dramatiq.Message(
-        queue_name=row.queue_name, actor_name=row.actor_name, args=tuple(row.args), kwargs=row.kwargs, options={}
+        queue_name=row.queue_name,
+        actor_name=row.actor_name,
+        args=tuple(row.args),
+        kwargs=row.kwargs,
+        options=row.options,
     )
     try:
         dramatiq.get_broker().enqueue(message)

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, transaction
 
+from fmcore.outbox import enqueue_with_options
+
 from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
 
 logger = logging.getLogger("fmcore.partners")
@@ -34,26 +36,17 @@ def webhooks_for_event(event: str) -> list[Webhook]:
 
 
 def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
-    """Enqueue the delivery actor for each delivery once the transaction commits.
-
-    Robust: a broker outage is logged and leaves the deliveries PENDING (staff
-    can retry them) instead of failing a request whose data already committed.
-    """
+    """Queue the delivery actor for each delivery through the outbox: sent when
+    the transaction commits, relayed later if the broker is down then."""
     from .tasks import deliver_webhook
 
-    ids = list(delivery_ids)
-
-    def send() -> None:
-        for delivery_id in ids:
-            deliver_webhook.send_with_options(
-                args=(delivery_id,),
-                max_retries=settings.WEBHOOK_MAX_RETRIES,
-                min_backoff=settings.WEBHOOK_MIN_BACKOFF_MS,
-                max_backoff=settings.WEBHOOK_MAX_BACKOFF_MS,
-            )
-
-    if ids:
-        transaction.on_commit(send, robust=True)
+    options = {
+        "max_retries": settings.WEBHOOK_MAX_RETRIES,
+        "min_backoff": settings.WEBHOOK_MIN_BACKOFF_MS,
+        "max_backoff": settings.WEBHOOK_MAX_BACKOFF_MS,
+    }
+    for delivery_id in delivery_ids:
+        enqueue_with_options(deliver_webhook, args=(delivery_id,), options=options)
 
 
 def webhook_event_emit(*, event: str, payload: dict) -> list[WebhookDelivery]:

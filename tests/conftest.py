@@ -8,13 +8,16 @@ import dramatiq
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils.module_loading import autodiscover_modules
 from dramatiq import Message
 
 from accounts.models import User
 from accounts.tokens import token_pair_issue
-from fmcore import urls  # noqa: F401  (imports every actor now, so they bind to the test broker)
 
 DEFAULT_PASSWORD = "correct-Horse-battery-9"
+
+# Declare every actor now, so they all bind to the test broker.
+autodiscover_modules("tasks")
 
 
 @pytest.fixture(autouse=True)
