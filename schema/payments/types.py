@@ -59,7 +59,6 @@ class NextActionType:
     description="One attempt to pay an order. Amount and currency are the order's, set by the server.",
 )
 class PaymentType(relay.Node):
-
     method: PaymentMethodEnum
     status: PaymentStatusEnum
     amount: Decimal

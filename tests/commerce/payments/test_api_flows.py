@@ -398,3 +398,27 @@ def test_staff_order_status_paid_without_a_cod_payment_just_moves_the_order(gql,
     order.refresh_from_db()
     assert order.status == OrderStatus.PAID
     assert Payment.objects.get(pk=pk_of(started["payment"]["id"])).status == PaymentStatus.PENDING
+
+
+def test_an_email_outage_keeps_the_payment_and_the_retry_sends_once(
+    gql, customer, place_order, settings, run_tasks, mailoutbox
+):
+    from commerce.models import SentEmail
+    from commerce.tasks import email_order_paid
+
+    order = place_order(customer)
+    started = initiate(gql, order, customer)
+    settings.EMAIL_BACKEND = "tests.commerce.notifications.failing_mail.EmailBackend"
+    gql(CONFIRM, {"id": started["payment"]["id"]}, user=customer)
+
+    with pytest.raises(ConnectionError):  # Dramatiq retries it with backoff, then dead-letters
+        email_order_paid.fn(order.pk)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    assert not SentEmail.objects.filter(dedupe_key=f"email:order-paid:{order.pk}").exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    email_order_paid.fn(order.pk)
+    email_order_paid.fn(order.pk)
+    assert len([m for m in mailoutbox if "payment received" in m.subject]) == 1
