@@ -64,3 +64,8 @@ class InvalidRefundAmount(CommerceError):
 class InvalidPaymentState(CommerceError):
     code = "INVALID_PAYMENT_STATE"
     default_message = "The payment is not in a state that allows this."
+
+
+class PaymentInProgress(CommerceError):
+    code = "PAYMENT_IN_PROGRESS"
+    default_message = "A payment of this order is already in progress; complete it or wait until it fails."

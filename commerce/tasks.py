@@ -1,15 +1,17 @@
 """Dramatiq actors of the commerce app: ids in, fresh rows loaded, one service call.
 
 Each actor is idempotent: the services dedupe on a unique key, so a message
-delivered twice notifies or mails once. `cleanup` runs every 15 minutes when
-the periodiq scheduler is up (`make scheduler`).
+delivered twice notifies or mails once, and refunds skip what is refunded. A
+failing actor (an email or provider outage) is retried with backoff, then
+dead-lettered. `cleanup` runs every 15 minutes and `reconcile_payments` every
+10 when the periodiq scheduler is up (`make scheduler`).
 """
 
 import dramatiq
 from django.conf import settings
 from periodiq import cron
 
-from commerce.models import Order, OrderStatusChange
+from commerce.models import Order, OrderStatusChange, Payment
 from commerce.notifications import services as notifications
 
 _RETRIES = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
@@ -42,6 +44,40 @@ def notify_order_status_changed(change_id: int) -> None:
 def email_order_cancelled(order_id: int) -> None:
     if order := _order(order_id):
         notifications.order_cancelled_email_send(order=order)
+
+
+@dramatiq.actor(**_RETRIES)
+def email_order_paid(order_id: int) -> None:
+    if order := _order(order_id):
+        notifications.order_paid_email_send(order=order)
+
+
+@dramatiq.actor(**_RETRIES)
+def refund_order_payments(order_id: int) -> None:
+    from commerce.orders.payments import order_cancelled_refund
+
+    order_cancelled_refund(order_id=order_id)
+
+
+@dramatiq.actor(**_RETRIES)
+def refund_payment(payment_id: int, reason: str = "") -> None:
+    from commerce.payments.services import payment_refund_remaining
+
+    payment_refund_remaining(payment_id=payment_id, reason=reason)
+
+
+@dramatiq.actor(**_RETRIES)
+def alert_staff_payment_mismatch(payment_id: int) -> None:
+    payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
+    if payment:
+        notifications.payment_mismatch_staff_notify(payment=payment)
+
+
+@dramatiq.actor(periodic=cron(settings.PAYMENT_RECONCILE_CRON), **_RETRIES)
+def reconcile_payments() -> None:
+    from commerce.payments.services import payments_reconcile
+
+    payments_reconcile()
 
 
 @dramatiq.actor(periodic=cron(settings.CLEANUP_CRON), **_RETRIES)

@@ -263,6 +263,12 @@ PAYMENTS_PUBLIC_BASE_URL = os.environ.get("PAYMENTS_PUBLIC_BASE_URL", "http://lo
 PAYMENTS_DUMMY_ENABLED = env_bool("PAYMENTS_DUMMY_ENABLED", default=DEBUG or TESTING)
 PAYMENTS_DUMMY_WEBHOOK_SECRET = os.environ.get("PAYMENTS_DUMMY_WEBHOOK_SECRET", "")
 PAYMENTS_COD_ENABLED = env_bool("PAYMENTS_COD_ENABLED", default=True)
+# Payments still PENDING/AUTHORIZED this long after they were opened are settled by
+# asking their provider (`reconcile_payments`, and the periodic actor on PAYMENT_RECONCILE_CRON).
+PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "30"))
+PAYMENT_RECONCILE_CRON = os.environ.get("PAYMENT_RECONCILE_CRON", "*/10 * * * *")
+# A payment still open at its provider this long is marked FAILED (abandoned); it can still succeed later.
+PAYMENT_ABANDON_AFTER_HOURS = int(os.environ.get("PAYMENT_ABANDON_AFTER_HOURS", "24"))
 
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")

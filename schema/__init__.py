@@ -22,6 +22,7 @@ from .orders.queries import OrderQueries
 from .orders.subscriptions import OrderSubscriptions
 from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
+from .payments.mutations import PaymentMutations
 from .security import security_extensions
 
 Query = merge_types(
@@ -37,6 +38,7 @@ Mutation = merge_types(
         AddressMutations,
         CheckoutMutations,
         OrderMutations,
+        PaymentMutations,
         NotificationMutations,
         PartnerMutations,
     ),

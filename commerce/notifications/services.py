@@ -10,10 +10,11 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from commerce.models import Notification, Order, OrderStatus, OrderStatusChange, SentEmail
+from commerce.models import Notification, Order, OrderStatus, OrderStatusChange, Payment, SentEmail
 
 ORDER_PLACED = "ORDER_PLACED"
 ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
+PAYMENT_MISMATCH = "PAYMENT_MISMATCH"
 
 _STATUS_WORDS = {
     OrderStatus.PENDING: "is waiting for payment",
@@ -116,3 +117,34 @@ def order_cancelled_email_send(*, order: Order) -> bool:
         body=f"Your order {order.number} was cancelled." + (f"\nReason: {reason}" if reason else "") + "\n\n"
         f"{_order_summary(order)}" + ("\n\nYour payment will be refunded." if was_paid else ""),
     )
+
+
+def order_paid_email_send(*, order: Order) -> bool:
+    """Email the customer that their order is paid and confirmed (once per order)."""
+    return email_send_once(
+        dedupe_key=f"email:order-paid:{order.pk}",
+        user=order.user,
+        subject=f"Order {order.number} confirmed: payment received",
+        body=f"We received your payment for order {order.number}. Thank you!\n\n{_order_summary(order)}\n\n"
+        f"Follow it at {settings.FRONTEND_URL}/orders/{order.number}",
+    )
+
+
+def payment_mismatch_staff_notify(*, payment: Payment) -> int:
+    """Alert every active staff user in the app that a provider reported another
+    amount or currency for a payment (once per payment and person). Returns how many were created."""
+    order = payment.order
+    created = 0
+    for staff in User.objects.filter(is_staff=True, is_active=True).order_by("pk"):
+        created += bool(
+            notification_create(
+                user=staff,
+                kind=PAYMENT_MISMATCH,
+                title=f"Payment mismatch on order {order.number}",
+                body=f"{payment.failure_reason or 'The provider reported another amount or currency.'}\n"
+                f"Payment {payment.reference} ({payment.provider} {payment.provider_reference}) is {payment.status}; "
+                f"the order is {order.status}. Check it at the provider before doing anything else.",
+                dedupe_key=f"payment-mismatch:{payment.pk}:{staff.pk}",
+            )
+        )
+    return created

@@ -79,6 +79,8 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
     enqueue(tasks.notify_order_status_changed, change.pk)
     if change.to_status == OrderStatus.CANCELLED:
         enqueue(tasks.email_order_cancelled, order.pk)
+    elif change.to_status == OrderStatus.PAID:
+        enqueue(tasks.email_order_paid, order.pk)
     payload = order_status_changed_payload(
         order,
         from_status=change.from_status,

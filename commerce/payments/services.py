@@ -5,24 +5,34 @@ then applied under `select_for_update` on the payment row with a conditional
 update, so a status changes exactly once however many webhooks, confirms and
 retries race for it.
 
-The order side (moving the order to PAID) is not done here: it registers
-itself with `on_payment_succeeded`, and runs in the same transaction as the
-payment's own change to SUCCEEDED.
+The order side (moving the order to PAID, cancelling a fully refunded one)
+lives in `commerce.orders.payments`: it registers itself with
+`on_payment_succeeded` / `on_payment_refunded` and runs in the same
+transaction as the payment's own change. `payment_initiate` is the API's way
+in: it opens the payment, then confirms the order.
 """
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from commerce.errors import InvalidPaymentState, InvalidRefundAmount, OrderNotPayable, PaymentNotRefundable
+from commerce.errors import (
+    InvalidPaymentState,
+    InvalidRefundAmount,
+    OrderNotPayable,
+    PaymentInProgress,
+    PaymentNotRefundable,
+)
 from commerce.models import (
     Order,
     OrderStatus,
@@ -33,14 +43,18 @@ from commerce.models import (
     Refund,
     RefundStatus,
 )
-from commerce.payments.base import ProviderError, ProviderStatus, WebhookEvent
+from commerce.payments.base import ProviderError, ProviderStatus, ProviderUnavailable, WebhookEvent
 from commerce.payments.registry import provider_by_name, provider_for
 from commerce.pricing import money
+from fmcore.errors import InvalidInput, NotFound
+from fmcore.outbox import enqueue
 
 logger = logging.getLogger(__name__)
 
 PaymentHook = Callable[[Payment], None]
+RefundedHook = Callable[[Payment, User | None], None]
 _payment_succeeded_hooks: list[PaymentHook] = []
+_payment_refunded_hooks: list[RefundedHook] = []
 
 # Which status a payment may move to from which; anything else from a provider is recorded and ignored.
 PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -56,6 +70,12 @@ PAYMENT_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 # An order can get a new payment while nobody has paid it yet.
 PAYABLE_ORDER_STATUSES = frozenset({OrderStatus.PENDING, OrderStatus.CONFIRMED})
+# A payment the buyer may still complete, or already completed: while one exists,
+# the order gets no second attempt. A PENDING payment that never reached its
+# provider (no reference) does not count: the buyer never got anything to pay.
+OPEN_PAYMENTS = Q(status__in=[PaymentStatus.AUTHORIZED, PaymentStatus.SUCCEEDED]) | Q(
+    status=PaymentStatus.PENDING, provider_reference__isnull=False
+)
 
 
 def on_payment_succeeded(hook: PaymentHook) -> PaymentHook:
@@ -76,6 +96,27 @@ def payment_succeeded_hook_remove(hook: PaymentHook) -> None:
         _payment_succeeded_hooks.remove(hook)
 
 
+def on_payment_refunded(hook: RefundedHook) -> RefundedHook:
+    """Register `hook(payment, actor)` to run once when a payment becomes REFUNDED (fully refunded).
+
+    Like `on_payment_succeeded`: inside the transaction of that change, payment row locked.
+    `actor` is the staff user who refunded, None for the system or the provider.
+    """
+    if hook not in _payment_refunded_hooks:
+        _payment_refunded_hooks.append(hook)
+    return hook
+
+
+def payment_refunded_hook_remove(hook: RefundedHook) -> None:
+    if hook in _payment_refunded_hooks:
+        _payment_refunded_hooks.remove(hook)
+
+
+def _refunded(payment: Payment, actor: User | None) -> None:
+    for hook in list(_payment_refunded_hooks):
+        hook(payment, actor)
+
+
 def _audit(source: str, payload: Any) -> dict[str, Any]:
     return {"at": timezone.now().isoformat(), "source": source, "payload": payload}
 
@@ -88,8 +129,10 @@ def payment_create(*, order: Order, method: str, idempotency_key: str | None = N
     """Open a payment of the order's total through the method's provider.
 
     The same `idempotency_key` for the same order returns the same payment
-    (and never opens a second provider session). The order's status is not
-    changed here. Raises `ProviderUnavailable`, `OrderNotPayable`, `ProviderError`;
+    (and never opens a second provider session). A new key while another
+    payment of the order is open (PENDING at the provider, AUTHORIZED or
+    SUCCEEDED) raises `PaymentInProgress`. The order's status is not changed
+    here (`payment_initiate` does that). Raises `ProviderUnavailable`, `OrderNotPayable`, `ProviderError`;
     after a `ProviderError` the payment stays PENDING and repeating the call
     with the same key tries the provider again.
     """
@@ -101,6 +144,8 @@ def payment_create(*, order: Order, method: str, idempotency_key: str | None = N
         if payment is None:
             if locked_order.status not in PAYABLE_ORDER_STATUSES:
                 raise OrderNotPayable()
+            if locked_order.payments.filter(OPEN_PAYMENTS).exists():
+                raise PaymentInProgress()
             payment = Payment.objects.create(
                 order=locked_order,
                 method=method,
@@ -173,11 +218,18 @@ def _payment_status_apply(
     # Conditional on the status we read: a writer that got there first wins, we change nothing.
     updated = Payment.objects.filter(pk=payment.pk, status=current).update(**changes)
     payment.refresh_from_db()
+    if outcome == PaymentEvent.Outcome.MISMATCH:
+        from commerce import tasks
+
+        # Staff look into every mismatch, also one that came after the payment settled.
+        enqueue(tasks.alert_staff_payment_mismatch, payment.pk)
     if not (allowed and updated):
         return (outcome if outcome == PaymentEvent.Outcome.MISMATCH else PaymentEvent.Outcome.IGNORED), payment
     if target == PaymentStatus.SUCCEEDED:
         for hook in list(_payment_succeeded_hooks):
             hook(payment)
+    elif target == PaymentStatus.REFUNDED:
+        _refunded(payment, None)
     return outcome, payment
 
 
@@ -303,11 +355,15 @@ def payment_refund(
         )
         refund.save(update_fields=["status", "provider_reference", "raw_payload", "updated_at"])
         if result.status != RefundStatus.FAILED:
-            locked.refunded_amount += refund.amount
-            if locked.refunded_amount >= locked.amount:
+            # A provider's REFUNDED webhook may have got there first: never count past the amount.
+            locked.refunded_amount = min(locked.amount, locked.refunded_amount + refund.amount)
+            fully = locked.refunded_amount >= locked.amount and locked.status == PaymentStatus.SUCCEEDED
+            if fully:
                 locked.status = PaymentStatus.REFUNDED
             locked.raw_payloads = [*locked.raw_payloads, _audit("refund", result.raw)]
             locked.save(update_fields=["refunded_amount", "status", "raw_payloads", "updated_at"])
+            if fully:
+                _refunded(locked, actor)
     return refund
 
 
@@ -321,3 +377,124 @@ def order_payments_refund(*, order_id: int, actor: User | None = None, reason: s
     for payment in Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED).order_by("pk"):
         refunds.append(payment_refund(payment=payment, actor=actor, reason=reason or "Order cancelled"))
     return refunds
+
+
+def payment_initiate(
+    *, actor: User, order_id: int, method: str | None = None, idempotency_key: str | None = None
+) -> Payment:
+    """The buyer starts paying their order: open the payment, then confirm the order.
+
+    Only the order's owner may pay it (anyone else: NOT_FOUND). `method`
+    defaults to the one chosen at checkout. The payment row is committed
+    before the provider is called, and no stock or order row is locked during
+    that call. Once the provider has opened the payment, a PENDING order
+    moves to CONFIRMED (through `order_transition`) and takes this method.
+    The same `idempotency_key` returns the same payment without calling the
+    provider again; after a `ProviderError` it tries the provider again.
+    """
+    from commerce.orders.status import order_transition
+
+    if idempotency_key is not None and not 0 < len(idempotency_key) <= 100:
+        raise InvalidInput("The idempotency key must be 1 to 100 characters long.", field="idempotencyKey")
+    order = Order.objects.filter(pk=order_id, user_id=actor.pk).first()
+    if order is None:
+        raise NotFound("No order with this id.", field="orderId")
+    payment = payment_create(order=order, method=method or order.payment_method, idempotency_key=idempotency_key)
+    if payment.provider_reference is None:
+        return payment
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == OrderStatus.PENDING:
+            order_transition(
+                order=locked,
+                to=OrderStatus.CONFIRMED,
+                actor=None,
+                note=f"Payment started by the customer ({payment.get_method_display()}).",
+            )
+        if locked.status in PAYABLE_ORDER_STATUSES and locked.payment_method != payment.method:
+            Order.objects.filter(pk=locked.pk).update(payment_method=payment.method, updated_at=timezone.now())
+    return payment
+
+
+def payment_refund_remaining(*, payment_id: int, reason: str = "", actor: User | None = None) -> Refund | None:
+    """Refund what is left of a SUCCEEDED payment; None when there is nothing to refund.
+
+    For money nobody should keep (a payment that settled on a cancelled
+    order, or a second payment of a paid one). Safe to repeat.
+    """
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status != PaymentStatus.SUCCEEDED:
+        return None
+    try:
+        return payment_refund(payment=payment, actor=actor, reason=reason)
+    except (PaymentNotRefundable, InvalidRefundAmount):
+        # Refunded meanwhile, or refunds in flight already cover the amount.
+        return None
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    checked: int
+    settled: int
+    failed: int
+    unchanged: int
+    errors: int
+
+
+def payments_reconcile(*, now: datetime | None = None) -> ReconcileReport:
+    """Ask providers about payments left PENDING or AUTHORIZED for longer than
+    PAYMENT_RECONCILE_AFTER_MINUTES (a webhook lost or late) and settle them.
+
+    Each payment is confirmed as `confirmPayment` would (PayPal captures an
+    approved order). One still open at its provider after
+    PAYMENT_ABANDON_AFTER_HOURS is marked FAILED ("abandoned"): the order can
+    then be paid again, and the attempt can still turn SUCCEEDED if the
+    provider settles it later. COD payments wait for the courier and are
+    skipped; so are payments whose provider is switched off. A provider error
+    is logged and counted, and the payment is tried again next run.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
+    abandon_before = now - timedelta(hours=settings.PAYMENT_ABANDON_AFTER_HOURS)
+    stuck = (
+        Payment.objects.filter(
+            status__in=[PaymentStatus.PENDING, PaymentStatus.AUTHORIZED],
+            provider_reference__isnull=False,
+            created_at__lt=cutoff,
+        )
+        .exclude(method=PaymentMethod.COD)
+        .order_by("pk")
+    )
+    counts = {"checked": 0, "settled": 0, "failed": 0, "unchanged": 0, "errors": 0}
+    for payment in stuck.iterator():
+        counts["checked"] += 1
+        try:
+            after = payment_confirm(payment=payment)
+            still_open = after.status in (PaymentStatus.PENDING, PaymentStatus.AUTHORIZED)
+            if still_open and payment.created_at < abandon_before:
+                after = _payment_abandon(payment=after)
+        except (ProviderError, ProviderUnavailable, InvalidPaymentState) as exc:
+            logger.warning("reconcile: payment %s could not be checked: %s", payment.reference, exc)
+            counts["errors"] += 1
+            continue
+        if after.status == PaymentStatus.SUCCEEDED:
+            counts["settled"] += 1
+        elif after.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+            counts["failed"] += 1
+        else:
+            counts["unchanged"] += 1
+    report = ReconcileReport(**counts)
+    logger.info("reconcile payments: %s", report)
+    return report
+
+
+def _payment_abandon(*, payment: Payment) -> Payment:
+    hours = settings.PAYMENT_ABANDON_AFTER_HOURS
+    result = ProviderStatus(
+        status=PaymentStatus.FAILED,
+        raw={"reconcile": "abandoned", "hours": hours},
+        failure_reason=f"Abandoned: not completed within {hours} hours.",
+    )
+    with transaction.atomic():
+        _, payment = _payment_status_apply(payment_id=payment.pk, result=result, source="reconcile")
+    return payment

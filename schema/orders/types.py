@@ -1,6 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
@@ -12,6 +13,9 @@ from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
 from schema.catalog.types import ProductType
 from schema.context import Info
+
+if TYPE_CHECKING:
+    from schema.payments.types import PaymentType
 
 
 @strawberry.enum(name="OrderStatus", description="Where an order is in its lifecycle.")
@@ -137,6 +141,9 @@ class OrderType(relay.Node):
     payment_method: PaymentMethodEnum
     note: auto
     history: list[OrderStatusChangeType] = strawberry_django.field(description="Every status change, oldest first.")
+    payments: list[Annotated["PaymentType", strawberry.lazy("schema.payments.types")]] = strawberry_django.field(
+        description="Every payment attempt, newest first."
+    )
     created_at: auto
     updated_at: auto
 

@@ -1,5 +1,5 @@
-"""GraphQL types of payments. Not registered in the schema yet: the payment
-mutations (phase 2) and `Order.payments` bring them in."""
+"""GraphQL types of payments: `Payment` (also reached as `Order.payments`) and
+the `PaymentPayload` of the payment mutations."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -10,8 +10,9 @@ from django.db.models import QuerySet
 from strawberry import auto, relay
 from strawberry.scalars import JSON
 
-from commerce.models import Payment
+from commerce.models import Payment, PaymentStatus
 from commerce.payments import base
+from commerce.payments.selectors import payments_visible_filter
 from schema.context import Info
 from schema.orders.types import PaymentMethodEnum
 
@@ -43,16 +44,21 @@ class NextActionType:
 
     @classmethod
     def from_payment(cls, payment: Payment) -> "NextActionType | None":
+        """The buyer's next step while the payment waits for them; None once it left PENDING."""
+        if payment.status != PaymentStatus.PENDING:
+            return None
         action = base.NextAction.from_json(payment.next_action)
         if action is None:
             return None
         return cls(type=action.type, url=action.url, client_secret=action.client_secret, data=action.data)
 
 
-@strawberry_django.type(Payment, name="Payment")
+@strawberry_django.type(
+    Payment,
+    name="Payment",
+    description="One attempt to pay an order. Amount and currency are the order's, set by the server.",
+)
 class PaymentType(relay.Node):
-    """One attempt to pay an order. Amount and currency are the order's, set by the server."""
-
     method: PaymentMethodEnum
     status: PaymentStatusEnum
     amount: Decimal
@@ -61,16 +67,12 @@ class PaymentType(relay.Node):
     provider_reference: str | None = strawberry_django.field(description="The provider's id for this payment.")
     created_at: datetime
     paid_at: datetime | None = strawberry_django.field(description="When the provider settled it; null until then.")
+    failure_reason: str = strawberry_django.field(description="Why it failed, for a person; empty otherwise.")
 
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:
-        # Reached by id only by the order's owner or staff; others see nothing (no existence oracle).
-        user = info.context.user
-        if not user.is_authenticated:
-            return queryset.none()
-        if user.is_staff:
-            return queryset
-        return queryset.filter(order__user=user)
+        # Whoever sees the order sees its payments; others see nothing (no existence oracle).
+        return payments_visible_filter(queryset, info.context.app or info.context.user)
 
 
 @strawberry.type(description="A payment and what the buyer must do next.")

@@ -62,8 +62,8 @@ def test_full_flow_cart_checkout_and_every_staff_step(gql, customer, staff, make
     # A customer sees that staff acted, not who.
     assert [h["actor"] for h in history["history"]] == [{"email": customer.email}, None, None, None]
     assert _stock(coffee) == 3
-    # One in-app notification per status change, after the order-placed one.
-    assert run_tasks() == 3
+    # One in-app notification per status change, after the order-placed one; and the "order paid" email.
+    assert run_tasks() == 4
     assert customer.notifications.count() == 4
 
 

@@ -135,3 +135,117 @@ def dummy_settings(settings):
     settings.PAYMENTS_DUMMY_ENABLED = True
     settings.PAYMENTS_DUMMY_WEBHOOK_SECRET = DUMMY_WEBHOOK_SECRET
     return settings
+
+
+# --- phase 2: real orders, the API, and the work queued on commit ------------------------
+
+INITIATE = """
+mutation($orderId: ID!, $method: PaymentMethod, $key: String) {
+  initiatePayment(orderId: $orderId, method: $method, idempotencyKey: $key) {
+    __typename
+    ... on PaymentPayload {
+      payment { id method status amount currency providerReference createdAt paidAt failureReason }
+      nextAction { type url clientSecret data }
+    }
+    ... on OperationInfo { messages { kind message field code } }
+  }
+}
+"""
+
+CONFIRM = """
+mutation($id: ID!) {
+  confirmPayment(paymentId: $id) {
+    __typename
+    ... on PaymentPayload { payment { id status paidAt failureReason } nextAction { type } }
+    ... on OperationInfo { messages { kind message field code } }
+  }
+}
+"""
+
+REFUND = """
+mutation($id: ID!, $amount: Decimal, $reason: String) {
+  refundPayment(paymentId: $id, amount: $amount, reason: $reason) {
+    __typename
+    ... on PaymentPayload { payment { id status amount refundedAmount } }
+    ... on OperationInfo { messages { kind message field code } }
+  }
+}
+"""
+
+ORDER_PAYMENTS = """
+query($id: ID!) {
+  order(id: $id) {
+    status paymentMethod
+    history { fromStatus toStatus actorRole }
+    payments { id method status amount currency providerReference paidAt refundedAmount }
+  }
+}
+"""
+
+
+def gid(type_name: str, pk: int) -> str:
+    from strawberry.relay import to_base64
+
+    return to_base64(type_name, pk)
+
+
+def pk_of(global_id: str) -> int:
+    from strawberry.relay import from_base64
+
+    return int(from_base64(global_id)[1])
+
+
+@pytest.fixture
+def product(db):
+    from commerce.models import Category, Product
+
+    category = Category.objects.create(name="Groceries", slug="groceries")
+    return Product.objects.create(
+        name="Coffee",
+        slug="coffee",
+        price=Decimal("10.00"),
+        stock_quantity=10,
+        category=category,
+    )
+
+
+@pytest.fixture
+def place_order(product, django_capture_on_commit_callbacks) -> Callable[..., Order]:
+    """An order checked out from a cart (2 x 10.00 = 20.00 USD, stock 10 -> 8)."""
+    from commerce.checkout.services import order_checkout
+    from commerce.models import Cart, CartLine
+
+    def place(user, *, quantity: int = 2, method: str = PaymentMethod.DUMMY) -> Order:
+        cart, _ = Cart.objects.get_or_create(user=user)
+        CartLine.objects.update_or_create(cart=cart, product=product, defaults={"quantity": quantity})
+        with django_capture_on_commit_callbacks(execute=True):
+            return order_checkout(user=user, payment_method=method)
+
+    return place
+
+
+@pytest.fixture
+def drain(run_tasks, django_capture_on_commit_callbacks, mailoutbox) -> Callable[[], int]:
+    """Run every queued actor, and what those queue in turn, as a worker would after each commit."""
+
+    def run() -> int:
+        total = 0
+        while True:
+            with django_capture_on_commit_callbacks(execute=True):
+                done = run_tasks()
+            if not done:
+                return total
+            total += done
+
+    return run
+
+
+@pytest.fixture
+def webhook(post_webhook, django_capture_on_commit_callbacks):
+    """`post_webhook`, committing like a real request: what it queued leaves."""
+
+    def post(provider: str, body, **headers):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post_webhook(provider, body, **headers)
+
+    return post

@@ -108,3 +108,37 @@ def test_concurrent_initiations_with_one_key_make_one_payment(make_order):
 
     assert len(set(results)) == 1 and isinstance(results[0], int)
     assert order.payments.count() == 1
+
+
+def test_webhook_and_confirm_payment_racing_through_the_api_pay_the_order_once(
+    customer, place_order, run_tasks, mailoutbox
+):
+    from accounts.tokens import token_pair_issue
+    from commerce.models import Notification, OrderStatus
+    from commerce.payments.services import payment_initiate
+
+    from .conftest import CONFIRM, gid
+
+    order = place_order(customer)
+    payment = payment_initiate(actor=customer, order_id=order.pk)
+    token = token_pair_issue(user=customer).token
+
+    def confirm() -> str:
+        response = Client().post(
+            "/graphql/",
+            data=json.dumps({"query": CONFIRM, "variables": {"id": gid("Payment", payment.pk)}}),
+            content_type="application/json",
+            headers={"Authorization": f"JWT {token}"},
+        )
+        return response.json()["data"]["confirmPayment"]["payment"]["status"]
+
+    results = race(deliver(*signed(payment, "evt_a")), confirm, deliver(*signed(payment, "evt_b")), confirm)
+
+    assert results == [200, "SUCCEEDED", 200, "SUCCEEDED"]
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.history.filter(to_status=OrderStatus.PAID).count() == 1
+    run_tasks()
+    run_tasks()
+    assert len([m for m in mailoutbox if "payment received" in m.subject]) == 1
+    assert Notification.objects.filter(user=customer, title=f"Order {order.number} is paid").count() == 1

@@ -6,7 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from commerce.errors import InvalidPaymentState, InvalidRefundAmount, OrderNotPayable, PaymentNotRefundable
+from commerce.errors import (
+    InvalidPaymentState,
+    InvalidRefundAmount,
+    OrderNotPayable,
+    PaymentInProgress,
+    PaymentNotRefundable,
+)
 from commerce.models import OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.providers.dummy import dummy_signature
@@ -51,9 +57,12 @@ def test_create_copies_amount_and_currency_from_the_order(make_order):
 
 
 def test_same_idempotency_key_returns_the_same_payment(make_order):
-    order = make_order()
+    order = make_order("10.13")  # DUMMY declines .13
     first = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="same")
     again = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="same")
+    with pytest.raises(PaymentInProgress):  # another key while the first attempt is open
+        payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="other")
+    payment_confirm(payment=first)  # declined: the attempt is over
     other = payment_create(order=order, method=PaymentMethod.DUMMY, idempotency_key="other")
 
     assert again.pk == first.pk
@@ -344,7 +353,9 @@ def test_order_payments_refund_refunds_what_is_left_once(make_order):
     order = make_order("30.00")
     paid = payment_confirm(payment=payment_create(order=order, method=PaymentMethod.DUMMY))
     payment_refund(payment=paid, amount=Decimal("10.00"))
-    payment_create(order=order, method=PaymentMethod.DUMMY)  # still pending: nothing to refund
+    pending = Payment.objects.create(  # another attempt, not settled: nothing to refund
+        order=order, method=PaymentMethod.DUMMY, provider="dummy", amount=order.total, currency="USD"
+    )
 
     (refund,) = order_payments_refund(order_id=order.pk)
     again = order_payments_refund(order_id=order.pk)
@@ -353,3 +364,5 @@ def test_order_payments_refund_refunds_what_is_left_once(make_order):
     assert refund.amount == Decimal("20.00")
     assert (paid.status, paid.refunded_amount) == (PaymentStatus.REFUNDED, Decimal("30.00"))
     assert again == []
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PENDING and not pending.refunds.exists()

@@ -1,0 +1,26 @@
+"""Read-only payment queries, scoped to the caller as orders are."""
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
+
+from accounts.models import User
+from commerce.models import Payment
+from partners.models import App, AppScope
+
+
+def payments_visible_filter(queryset: QuerySet[Payment], viewer: User | AnonymousUser | App) -> QuerySet[Payment]:
+    """`queryset` narrowed to the payments of orders the viewer may see: all for
+    staff and apps holding `orders:read`, the payments of one's own orders for a
+    customer, none for anonymous callers."""
+    if isinstance(viewer, App):
+        return queryset if viewer.has_scope(AppScope.ORDERS_READ) else queryset.none()
+    if not viewer.is_authenticated or not viewer.is_active:
+        return queryset.none()
+    if viewer.is_staff:
+        return queryset
+    return queryset.filter(order__user=viewer)
+
+
+def payment_visible(*, viewer: User | AnonymousUser | App, payment_id: int) -> Payment | None:
+    """The payment if the viewer may see it, else None (no existence oracle)."""
+    return payments_visible_filter(Payment.objects.select_related("order"), viewer).filter(pk=payment_id).first()

@@ -1,0 +1,72 @@
+from decimal import Decimal
+
+import strawberry
+from strawberry import relay
+
+from commerce.payments import selectors, services
+from fmcore.errors import NotFound
+from schema.context import Info
+from schema.errors import mutation, result
+from schema.ids import node_pk
+from schema.orders.types import PaymentMethodEnum
+from schema.permissions import IsAuthenticated, IsStaff
+
+from .types import NextActionType, PaymentPayload
+
+
+def _visible_payment(info: Info, payment_id: relay.GlobalID):
+    payment = selectors.payment_visible(viewer=info.context.user, payment_id=node_pk(payment_id, "Payment"))
+    if payment is None:
+        raise NotFound("No payment with this id.", field="paymentId")
+    return payment
+
+
+def _payload(payment) -> PaymentPayload:
+    return PaymentPayload(payment=payment, next_action=NextActionType.from_payment(payment))
+
+
+@strawberry.type
+class PaymentMutations:
+    @mutation(
+        description="Start paying your order (PENDING, or CONFIRMED after a failed attempt) with `method` "
+        "(default: the one chosen at checkout). The order becomes CONFIRMED; `nextAction` says what the buyer "
+        "does next. The same `idempotencyKey` returns the same payment without asking the provider again. "
+        "PAYMENT_IN_PROGRESS while another attempt is open, ORDER_NOT_PAYABLE once paid or cancelled.",
+        permissions=(IsAuthenticated(),),
+    )
+    def initiate_payment(
+        self,
+        info: Info,
+        order_id: relay.GlobalID,
+        method: PaymentMethodEnum | None = None,
+        idempotency_key: str | None = None,
+    ) -> result(PaymentPayload):
+        payment = services.payment_initiate(
+            actor=info.context.user,
+            order_id=node_pk(order_id, "Order"),
+            method=method.value if method else None,
+            idempotency_key=idempotency_key,
+        )
+        return _payload(payment)
+
+    @mutation(
+        description="Ask the provider where a payment stands and settle it: the fallback when its webhook is "
+        "late (PayPal: captures the approved order; DUMMY: settles here). The order becomes PAID once.",
+        permissions=(IsAuthenticated(),),
+    )
+    def confirm_payment(self, info: Info, payment_id: relay.GlobalID) -> result(PaymentPayload):
+        return _payload(services.payment_confirm(payment=_visible_payment(info, payment_id)))
+
+    @mutation(
+        description="Refund a settled payment through its provider (staff): `amount`, default all that is left; "
+        "never more than was captured (INVALID_REFUND_AMOUNT). A full refund of a PAID order cancels it and "
+        "puts its stock back.",
+        permissions=(IsStaff(),),
+    )
+    def refund_payment(
+        self, info: Info, payment_id: relay.GlobalID, amount: Decimal | None = None, reason: str | None = None
+    ) -> result(PaymentPayload):
+        payment = _visible_payment(info, payment_id)
+        services.payment_refund(payment=payment, amount=amount, actor=info.context.user, reason=reason or "")
+        payment.refresh_from_db()
+        return _payload(payment)
