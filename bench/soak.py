@@ -33,9 +33,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "soak-Password-123"
+LOCMEM_EMAIL = "django.core.mail.backends.locmem.EmailBackend"
 
 LOGIN = "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { ... on TokenPayload { token } } }"
-PRODUCTS = "{ products(first: 20, filter: {inStock: true}) { edges { node { id slug price } } } }"
+PRODUCTS = "{ products(first: 20, filters: {inStock: true}) { edges { node { id slug price } } } }"
 ADD = "mutation($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename } }"
 CHECKOUT = """mutation($key: String!) { checkout(input: {paymentMethod: DUMMY, idempotencyKey: $key}) {
   __typename ... on CheckoutPayload { order { id total } } ... on OperationInfo { messages { code } } } }"""
@@ -187,7 +188,7 @@ def main() -> int:
         print("soak: the database is wiped first; use one whose name contains 'soak'", file=sys.stderr)
         return 2
 
-    os.environ.update(DEBUG="0", PAYMENTS_DUMMY_ENABLED="1", AUTH_RATE_LIMIT="10000/m", CONN_MAX_AGE="60")
+    os.environ.update(DEBUG="0", PAYMENTS_DUMMY_ENABLED="1", AUTH_RATE_LIMIT="10000/m", EMAIL_BACKEND=LOCMEM_EMAIL)
     os.environ.setdefault("SECRET_KEY", "soak-only-secret-key-0123456789abcdefghijklmnop")
     _django()
     from django.core.management import call_command
