@@ -1,6 +1,12 @@
+import dataclasses
+
 import strawberry
 
 from commerce.addresses.services import AddressData
+
+
+def _address_data(source: object) -> AddressData:
+    return AddressData(**{field.name: getattr(source, field.name) for field in dataclasses.fields(AddressData)})
 
 
 @strawberry.input(description="A new address. `country` is an ISO 3166-1 alpha-2 code, e.g. DE.")
@@ -16,16 +22,7 @@ class AddressInput:
     is_default: bool = strawberry.field(default=False, description="Make it the default (the first one always is).")
 
     def as_data(self) -> AddressData:
-        return AddressData(
-            full_name=self.full_name,
-            line1=self.line1,
-            line2=self.line2,
-            city=self.city,
-            region=self.region,
-            postal_code=self.postal_code,
-            country=self.country,
-            phone=self.phone,
-        )
+        return _address_data(self)
 
 
 @strawberry.input(description="The address fields to change; omitted ones stay.")
@@ -40,13 +37,4 @@ class AddressUpdateInput:
     phone: str | None = None
 
     def as_data(self) -> AddressData:
-        return AddressData(
-            full_name=self.full_name,
-            line1=self.line1,
-            line2=self.line2,
-            city=self.city,
-            region=self.region,
-            postal_code=self.postal_code,
-            country=self.country,
-            phone=self.phone,
-        )
+        return _address_data(self)
