@@ -9,11 +9,15 @@ import pytest
 import redis
 from django.core.cache import caches
 from django.test import override_settings
+from strawberry import relay
 
+from commerce.models import Category, Product
 from tests.conftest import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
+ADD_TO_CART = "mutation($p: ID!) { addToCart(productId: $p, quantity: 2) { ... on CartPayload { cart { total } } } }"
+CHECKOUT = "mutation { checkout(input: {paymentMethod: COD}) { ... on CheckoutPayload { order { status } } } }"
 TOKEN_AUTH = """mutation($email: String!, $password: String!) {
   tokenAuth(email: $email, password: $password) {
     __typename ... on OperationInfo { messages { code } }
@@ -58,7 +62,7 @@ def own_redis():
     caches["default"].close()
 
 
-def test_login_and_health_survive_redis_dying(gql, client, customer, own_redis):
+def test_login_health_and_checkout_survive_redis_dying(gql, client, customer, own_redis):
     process, redis_client = own_redis
     variables = {"email": customer.email, "password": "wrong"}
     assert gql(TOKEN_AUTH, variables)["tokenAuth"]["messages"][0]["code"] == "INVALID_CREDENTIALS"
@@ -74,6 +78,17 @@ def test_login_and_health_survive_redis_dying(gql, client, customer, own_redis):
     assert health.status_code == 200
     assert health.json()["cache"] == "unavailable"
     assert health.json()["database"] == "ok"
+
+    # Shopping goes on without the cache: catalog reads, the cart, checkout.
+    category = Category.objects.create(name="Tea", slug="tea")
+    product = Product.objects.create(name="Sencha", slug="sencha", price="4.50", stock_quantity=3, category=category)
+    assert gql('{ product(slug: "sencha") { name } }')["product"] == {"name": "Sencha"}
+    added = gql(ADD_TO_CART, {"p": relay.to_base64("Product", product.pk)}, user=customer)["addToCart"]
+    assert added["cart"]["total"] == "9.00"
+    placed = gql(CHECKOUT, user=customer)["checkout"]
+    assert placed["order"]["status"] == "PENDING"
+    product.refresh_from_db()
+    assert product.stock_quantity == 1
 
 
 @override_settings(CORS_ALLOWED_ORIGINS=["https://shop.example.com"])
