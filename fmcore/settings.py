@@ -126,7 +126,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A consumer waits for messages with BZPOPMIN for up to 5 s; redis-py's
+            # default socket timeout is 5 s too, and losing that race killed idle
+            # websocket consumers (close 1011). Reads must outlast the wait.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
     DRAMATIQ_BROKER_CLASS = "dramatiq.brokers.redis.RedisBroker"
@@ -311,6 +314,9 @@ GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
 GRAPHQL_MAX_MUTATIONS = int(os.environ.get("GRAPHQL_MAX_MUTATIONS", "5"))
 # Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=DEBUG or TESTING)
+
+# The benchmark's hand-written baseline views (bench/baseline.py): never on in production.
+BENCH_BASELINE = env_bool("BENCH_BASELINE")
 
 # --- i18n, static ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import path, re_path
@@ -19,3 +20,8 @@ urlpatterns = [
     path("schema.graphql", schema_sdl),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_BASELINE:
+    from bench.baseline import urlpatterns as bench_urlpatterns
+
+    urlpatterns += bench_urlpatterns
