@@ -101,6 +101,18 @@ DATABASES = {
     )
 }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Under ASGI each request runs in a thread of its own, so CONN_MAX_AGE cannot
+# keep a connection between requests (every thread's connection was left open
+# until PostgreSQL ran out of slots). A psycopg pool shares connections across
+# those threads; with it CONN_MAX_AGE does not apply. Tests use plain connections.
+DB_POOL = IS_POSTGRES and env_bool("DB_POOL", default=not TESTING)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 if not IS_POSTGRES:
     # SQLite serialises writers; wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
