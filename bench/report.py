@@ -30,6 +30,16 @@ def _queries(row: dict) -> str:
     return f"{warm}" if cold == warm else f"{warm} ({cold} cold)"
 
 
+def _one_client_row(checkout: dict) -> list[str]:
+    one = checkout.get("graphql_one_client")
+    if not one:
+        return []
+    return [
+        f"| checkout, GraphQL, 1 client (service time) | {one['rps']:.0f} checkouts/s "
+        f"| {one['p50_ms']:.1f} / {one['p95_ms']:.1f} / {one['p99_ms']:.1f} | - | - | {one['errors']} |"
+    ]
+
+
 def render(results: dict, before: dict | None = None) -> str:
     machine, config = results["machine"], results["config"]
     lines = [
@@ -43,7 +53,9 @@ def render(results: dict, before: dict | None = None) -> str:
         f"Server: {config['server']} with {config['workers']} workers, DEBUG off, Redis cache and channel layer, "
         f"CONN_MAX_AGE={config['conn_max_age']}. Load: {config['loadgen']} ({machine['wrk']}), "
         f"{config['concurrency']} connections, {config['warmup']:g} s warm-up then {config['seconds']:g} s per "
-        f"scenario; checkout: {config['checkout_clients']} clients. Client and server share the same cores.",
+        f"target in {config.get('rounds', 1)} rounds alternating GraphQL and baseline (latencies: median of the "
+        f"rounds); checkout: {config['checkout_clients']} clients. DB pool: {config.get('db_pool', 'off')}. "
+        "Client and server share the same cores.",
         "",
         "## Reads: GraphQL as a fraction of the hand-written baseline",
         "",
@@ -78,6 +90,7 @@ def render(results: dict, before: dict | None = None) -> str:
         f"| p95 < 100 ms: {_met(g['p95_ms'] < 100)} | {g['errors']} |",
         f"| checkout, baseline view (same service) | {b['rps']:.0f} checkouts/s "
         f"| {b['p50_ms']:.1f} / {b['p95_ms']:.1f} / {b['p99_ms']:.1f} | {q['baseline']['warm']} | - | {b['errors']} |",
+        *_one_client_row(checkout),
         f"| orderStatusChanged fan-out, {fan['subscribers']} subscribers x {fan['events']} events "
         f"| {fan['deliveries']}/{fan['expected']} delivered | {fan['p50_ms']} / {fan['p95_ms']} / {fan['p99_ms']} "
         f"| - | p95 < 250 ms: {_met(fan['p95_ms'] < 250 and fan['deliveries'] == fan['expected'])} "
