@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test fuzz lint fmt migrate demo worker scheduler schema clean
+.PHONY: run test fuzz lint fmt migrate demo worker scheduler schema bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -48,6 +48,14 @@ fmt: install
 
 schema: install
 	$(PY) manage.py export_schema
+
+# GraphQL against a hand-written baseline on loopback (bench/README.md): about 5-6 minutes.
+# Needs PostgreSQL and Redis; BENCH_SECONDS, BENCH_CONCURRENCY, ... tune it.
+bench: install
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 \
+		|| echo "wrk could not be installed: the Python load generator is used instead"
+	DEBUG=0 $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -101,6 +101,18 @@ DATABASES = {
     )
 }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# Under ASGI each request runs in a thread of its own, so CONN_MAX_AGE cannot
+# keep a connection between requests (every thread's connection was left open
+# until PostgreSQL ran out of slots). A psycopg pool shares connections across
+# those threads; with it CONN_MAX_AGE does not apply. Tests use plain connections.
+DB_POOL = IS_POSTGRES and env_bool("DB_POOL", default=not TESTING)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+    }
 if not IS_POSTGRES:
     # SQLite serialises writers; wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -126,7 +138,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A consumer waits for messages with BZPOPMIN for up to 5 s; redis-py's
+            # default socket timeout is 5 s too, and losing that race killed idle
+            # websocket consumers (close 1011). Reads must outlast the wait.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
         }
     }
     DRAMATIQ_BROKER_CLASS = "dramatiq.brokers.redis.RedisBroker"
@@ -317,6 +332,9 @@ GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
 GRAPHQL_MAX_MUTATIONS = int(os.environ.get("GRAPHQL_MAX_MUTATIONS", "5"))
 # Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=DEBUG or TESTING)
+
+# The benchmark's hand-written baseline views (bench/baseline.py): never on in production.
+BENCH_BASELINE = env_bool("BENCH_BASELINE")
 
 # --- i18n, static ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

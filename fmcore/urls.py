@@ -23,3 +23,8 @@ urlpatterns = [
     path("schema.graphql", schema_sdl),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_BASELINE:
+    from bench.baseline import urlpatterns as bench_urlpatterns
+
+    urlpatterns += bench_urlpatterns

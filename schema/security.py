@@ -5,20 +5,24 @@ carries `extensions.code`; unexpected exceptions are masked as
 "Unexpected error." with a request id, and their details go to the log.
 """
 
+import contextlib
+import functools
 import logging
 import uuid
+from collections.abc import Iterator
 
 from django.conf import settings
 from graphql import GraphQLError, OperationType, ValidationRule
 from graphql.error import GraphQLSyntaxError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 
 from fmcore.errors import DomainError
@@ -36,21 +40,56 @@ _LIMIT_CODES = (
 )
 
 
-class MutationCountLimit(ValidationRule):
-    """Refuse documents that run more than `GRAPHQL_MAX_MUTATIONS` mutation fields."""
+def _mutation_count_rule(max_mutations: int) -> type[ValidationRule]:
+    class MutationCountLimit(ValidationRule):
+        """Refuse documents that run more than `max_mutations` mutation fields."""
 
-    def enter_operation_definition(self, node, *_args):
-        if node.operation != OperationType.MUTATION:
-            return
-        count = len(node.selection_set.selections)
-        if count > settings.GRAPHQL_MAX_MUTATIONS:
-            self.report_error(
-                GraphQLError(
-                    f"At most {settings.GRAPHQL_MAX_MUTATIONS} mutations in one document are allowed.",
-                    node,
-                    extensions={"code": "TOO_MANY_MUTATIONS"},
+        def enter_operation_definition(self, node, *_args):
+            if node.operation != OperationType.MUTATION:
+                return
+            if len(node.selection_set.selections) > max_mutations:
+                self.report_error(
+                    GraphQLError(
+                        f"At most {max_mutations} mutations in one document are allowed.",
+                        node,
+                        extensions={"code": "TOO_MANY_MUTATIONS"},
+                    )
                 )
-            )
+
+    return MutationCountLimit
+
+
+@functools.cache
+def limit_rules(
+    max_depth: int, max_aliases: int, max_mutations: int, introspection: bool
+) -> tuple[type[ValidationRule], ...]:
+    """The validation rules of the limits, built once per set of values.
+
+    The same classes on every request let the validation cache recognise a
+    document it has already checked (a rule class is part of its key).
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+        _mutation_count_rule(max_mutations),
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return tuple(rules)
+
+
+class LimitRules(SchemaExtension):
+    """Depth, aliases, mutation count and (unless enabled) introspection, read from the settings."""
+
+    def on_operation(self) -> Iterator[None]:
+        rules = limit_rules(
+            settings.GRAPHQL_MAX_DEPTH,
+            settings.GRAPHQL_MAX_ALIASES,
+            settings.GRAPHQL_MAX_MUTATIONS,
+            settings.GRAPHQL_INTROSPECTION,
+        )
+        self.execution_context.validation_rules = self.execution_context.validation_rules + rules
+        yield
 
 
 def _code_of(error: GraphQLError) -> str:
@@ -98,13 +137,35 @@ class ErrorCodesAndMasking(MaskErrors):
         return processed
 
 
+class DocumentParserCache(ParserCache):
+    """ParserCache that leaves documents which fail to parse to strawberry.
+
+    Raised from the extension, a syntax error (or a document over the token
+    limit) would skip strawberry's error handling and lose its code; left
+    unparsed, strawberry parses it again and reports it as usual.
+    """
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        with contextlib.suppress(GraphQLError):
+            context.graphql_document = self.cached_parse_document(context.query, **context.parse_options)
+        yield
+
+
+# Parsed and validated documents are kept per query text (LRU-bounded, so
+# unique texts cannot grow memory). Documents over the token limit never
+# parse, so they are never cached; validation results are keyed by the rule
+# classes too, so a change of a limit is never answered from the cache.
+DOCUMENT_CACHE_SIZE = 512
+
+
 def security_extensions() -> list:
-    """The schema extensions that bound what one document may ask for."""
+    """The schema extensions that bound what one document may ask for, and the
+    parse/validation caches that make the checks cheap for repeated documents."""
     return [
-        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        lambda: AddValidationRules([MutationCountLimit]),
+        LimitRules,
+        lambda: DocumentParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         ErrorCodesAndMasking,
-        lambda: SchemaExtension() if settings.GRAPHQL_INTROSPECTION else DisableIntrospection(),
     ]

@@ -1,10 +1,12 @@
 """GraphQL over HTTP (a Django view, so Django's middleware applies) and over
 websockets (a Channels consumer), both building the same typed context."""
 
+import orjson
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
@@ -33,6 +35,14 @@ def _error_response(message: str, code: str, *, status: int) -> JsonResponse:
     return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
 
 
+_django_json = DjangoJSONEncoder()
+
+
+def _json_default(value):
+    """What orjson cannot encode itself (Decimal, lazy translations, ...), as Django would."""
+    return _django_json.default(value)
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class FmGraphQLView(GraphQLView):
     """Header tokens carry no ambient authority, so CSRF is checked only when
@@ -54,6 +64,12 @@ class FmGraphQLView(GraphQLView):
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(request=request, response=response, user=request.user, app=request.app)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)  # orjson.JSONDecodeError is a json.JSONDecodeError: a bad body is still a 400
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data, default=_json_default)
 
 
 def _app_still_valid(app: App) -> bool:

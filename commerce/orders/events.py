@@ -43,15 +43,20 @@ def status_message(change: OrderStatusChange, order: Order) -> dict:
     }
 
 
+async def _send_to_groups(layer: BaseChannelLayer, message: dict) -> None:
+    await layer.group_send(GROUP_ALL, message)
+    await layer.group_send(user_group(message["user_id"]), message)
+
+
 def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None) -> None:
     """Send one committed status event to the staff group and the owner's group."""
     layer = layer or get_channel_layer()
     if layer is None:
         return
-    send = async_to_sync(layer.group_send)
     try:
-        send(GROUP_ALL, message)
-        send(user_group(message["user_id"]), message)
+        # One event loop for both sends: each async_to_sync call starts a loop,
+        # and the Redis layer opens a connection per loop.
+        async_to_sync(_send_to_groups)(layer, message)
     except Exception:
         # The order change is committed; a broken layer must not turn it into an error.
         logger.exception("Could not publish order status event %s", message.get("change_id"))

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from strawberry import auto, relay
 
 from commerce.models import Category, Product, ProductImage
@@ -102,9 +102,17 @@ class ProductType(relay.Node):
     in_stock: bool = strawberry_django.field(only=["stock_quantity"], description="Whether any unit is in stock.")
     is_active: auto
     category: CategoryType
-    images: list[ProductImageType]
     created_at: auto
     deleted_at: auto = strawberry_django.field(description="When staff deleted it (staff only ever see this set).")
+
+    # A resolver reading the prefetched rows: strawberry-django's own relation field
+    # rebuilds a filtered queryset for each product even when the rows are prefetched.
+    @strawberry_django.field(
+        description="Pictures of the product, in display order.",
+        prefetch_related=[Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))],
+    )
+    def images(self, root: Product) -> list[ProductImageType]:
+        return list(root.images.all())
 
 
 @strawberry.type(description="The category a staff operation created or changed.")

@@ -1,3 +1,6 @@
+import asyncio
+import time
+from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from datetime import datetime
 
@@ -23,6 +26,29 @@ def _refuse(message: str, code: str) -> GraphQLError:
 
 def _order_for_event(order_id: int) -> Order | None:
     return Order.objects.select_related("user").prefetch_related("lines", "history__actor").filter(pk=order_id).first()
+
+
+# One load per event and process, shared by every subscriber it reaches (a
+# hundred staff dashboards cost one set of queries, not a hundred). Entries
+# live a few seconds; the key carries the change's time, so a reused id
+# (tests, a restored database) never matches an old entry.
+_EVENT_LOAD_TTL = 5.0
+_EVENT_LOADS_MAX = 256
+_event_loads: OrderedDict[tuple, tuple[float, asyncio.Task]] = OrderedDict()
+
+
+async def _order_for_message(message: dict) -> Order | None:
+    """The order an event is about, loaded once for all the subscribers of this process."""
+    loop = asyncio.get_running_loop()
+    key = (message["change_id"], message["order_id"], message["changed_at"])
+    now = time.monotonic()
+    entry = _event_loads.get(key)
+    if entry is None or now - entry[0] > _EVENT_LOAD_TTL or entry[1].get_loop() is not loop:
+        task = loop.create_task(sync_to_async(_order_for_event)(message["order_id"]))
+        _event_loads[key] = entry = (now, task)
+        while len(_event_loads) > _EVENT_LOADS_MAX:
+            _event_loads.popitem(last=False)
+    return await asyncio.shield(entry[1])
 
 
 @strawberry.type
@@ -60,7 +86,7 @@ class OrderSubscriptions:
                     continue
                 if not sees_all and message["user_id"] != user.pk:
                     continue
-                order = await sync_to_async(_order_for_event)(message["order_id"])
+                order = await _order_for_message(message)
                 if order is None:
                     continue
                 yield OrderStatusEvent(

@@ -132,3 +132,29 @@ def test_bad_pagination_arguments_are_client_errors(client, staff, arguments):
     for headers in ({}, {"Authorization": f"JWT {access_token(staff)}"}):
         response = post(client, {"query": f"{{ users({arguments}) {{ totalCount }} }}"}, **headers)
         assert error_codes(response) == ["INVALID_PAGINATION"]
+
+
+@pytest.mark.django_db
+def test_limits_apply_to_documents_the_caches_already_hold(client, settings):
+    """Parsed and validated documents are cached; a lower limit still refuses them."""
+    query = "{ " + " ".join(f"a{i}: users {{ edges {{ node {{ email }} }} }}" for i in range(4)) + " }"
+    for _ in range(2):  # the second answer comes from the caches
+        assert "errors" not in post(client, {"query": query}).json()
+    settings.GRAPHQL_MAX_ALIASES = 3
+    assert error_codes(post(client, {"query": query})) == ["TOO_MANY_ALIASES"]
+    settings.GRAPHQL_MAX_ALIASES = 30
+    settings.GRAPHQL_MAX_DEPTH = 2
+    assert set(error_codes(post(client, {"query": query}))) == {"QUERY_TOO_DEEP"}
+    settings.GRAPHQL_MAX_DEPTH = 10
+    settings.GRAPHQL_MAX_TOKENS = 20
+    assert error_codes(post(client, {"query": query})) == ["TOO_MANY_TOKENS"]
+    settings.GRAPHQL_MAX_TOKENS = 2000
+    assert "errors" not in post(client, {"query": query}).json()
+    with override_settings(GRAPHQL_INTROSPECTION=False):
+        introspection = {"query": "{ __schema { queryType { name } } }"}
+        assert set(error_codes(post(client, introspection))) == {"INTROSPECTION_DISABLED"}
+        assert set(error_codes(post(client, introspection))) == {"INTROSPECTION_DISABLED"}
+
+
+def test_a_syntax_error_keeps_its_code_with_the_parser_cache(client):
+    assert error_codes(post(client, {"query": "{ me { "})) == ["GRAPHQL_PARSE_FAILED"]

@@ -1,0 +1,567 @@
+"""fm-core benchmark: GraphQL against a hand-written baseline, side by side.
+
+`make bench` runs this. Everything stays on 127.0.0.1, and every loop is
+bounded in time and count. See bench/README.md for the scenarios and the
+knobs (BENCH_* environment variables).
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "2"))
+# Each target's seconds are split into rounds that alternate GraphQL and baseline,
+# so a neighbour's load on a shared machine hits both sides alike.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+CHECKOUT_CLIENTS = int(os.environ.get("BENCH_CHECKOUT_CLIENTS", "20"))
+SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
+EVENTS = int(os.environ.get("BENCH_EVENTS", "20"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
+SERVER = os.environ.get("BENCH_SERVER", "uvicorn")
+COMPARE_SERVERS = [s for s in os.environ.get("BENCH_COMPARE_SERVERS", "uvicorn,granian,daphne").split(",") if s]
+LOADGEN = os.environ.get("BENCH_LOADGEN", "auto")  # auto | wrk | python
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+# Which parts to run (all by default): reads, checkout, fanout, servers.
+SCENARIOS = set(os.environ.get("BENCH_SCENARIOS", "reads,checkout,fanout,servers").split(","))
+OUTPUT = Path(os.environ.get("BENCH_OUTPUT", str(ROOT / "bench" / "results.json")))
+
+SERVER_ENV = {
+    "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fm_bench"),
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/10"),
+    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789"),
+    "DEBUG": "0",
+    "BENCH_BASELINE": "1",
+    "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
+    "JWT_ACCESS_MINUTES": "120",
+    "LOG_LEVEL": "WARNING",
+    "PAYMENTS_DUMMY_ENABLED": "0",
+}
+os.environ.update(SERVER_ENV)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmcore.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from bench import loadgen, operations  # noqa: E402
+from bench.loadgen import Request, graphql_body  # noqa: E402
+
+VENV_BIN = Path(sys.executable).parent
+PACKAGES = (
+    "Django", "strawberry-graphql", "strawberry-graphql-django", "graphql-core", "uvicorn", "granian",
+    "daphne", "channels", "channels-redis", "psycopg", "psycopg-pool", "orjson",
+)  # fmt: skip
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- fixtures: tokens and request lists ------------------------------------------------
+
+
+def gid(type_name: str, pk: int) -> str:
+    from strawberry.relay import to_base64
+
+    return to_base64(type_name, pk)
+
+
+class Fixtures:
+    def __init__(self) -> None:
+        from accounts.models import User
+        from accounts.tokens import token_pair_issue
+        from bench.load_data import STAFF_EMAIL, customer_email, product_slug
+
+        def tokens(numbers: range) -> list[str]:
+            users = User.objects.filter(email__in=[customer_email(n) for n in numbers])
+            return [token_pair_issue(user=user).token for user in users]
+
+        self.cart_tokens = tokens(range(1, 51))
+        self.order_tokens = tokens(range(101, 151))
+        self.checkout_tokens = tokens(range(901, 901 + CHECKOUT_CLIENTS))
+        self.baseline_checkout_tokens = tokens(range(951, 951 + CHECKOUT_CLIENTS))
+        self.staff_token = token_pair_issue(user=User.objects.get(email=STAFF_EMAIL)).token
+        self.slugs = [product_slug(n) for n in range(1, 201)]
+        from commerce.models import Product
+
+        self.checkout_products = [
+            gid("Product", pk) for pk in Product.objects.order_by("pk").values_list("pk", flat=True)[1000:2000]
+        ]
+
+    def reads(self, name: str, path: str) -> list[Request]:
+        document = operations.READS[name][0]
+        if name == "product_list":
+            return [Request(path, graphql_body(document, {"first": 20}))]
+        if name == "product_detail":
+            return [Request(path, graphql_body(document, {"slug": slug})) for slug in self.slugs]
+        if name == "cart":
+            return [Request(path, graphql_body(document), token) for token in self.cart_tokens]
+        if name == "orders":
+            return [Request(path, graphql_body(document, {"first": 10}), token) for token in self.order_tokens]
+        raise ValueError(name)
+
+
+CHECKOUT_VARIABLES = {"input": {"paymentMethod": "COD"}}
+
+
+# --- SQL per request (Django test client) ---------------------------------------------------
+
+
+def count_queries(fixtures: Fixtures) -> dict:
+    """SQL statements per request, cold (empty cache) and warm, for GraphQL and the
+    baseline; and whether both answered the same JSON."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+
+    def post(request: Request) -> tuple[int, dict]:
+        headers = {"HTTP_AUTHORIZATION": f"JWT {request.token}"} if request.token else {}
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(request.path, request.body, content_type="application/json", **headers)
+        assert response.status_code == 200, response.content[:500]
+        return len(captured.captured_queries), json.loads(response.content)
+
+    results = {}
+    for name, (_document, baseline_path) in operations.READS.items():
+        row = {}
+        answers = {}
+        for target, path in (("graphql", "/graphql/"), ("baseline", baseline_path)):
+            request = fixtures.reads(name, path)[0]
+            cache.clear()
+            cold, answers[target] = post(request)
+            warm, _ = post(request)
+            row[target] = {"cold": cold, "warm": warm}
+        assert "errors" not in answers["graphql"], answers["graphql"]
+        row["same_json"] = answers["graphql"] == answers["baseline"]
+        results[name] = row
+
+    row = {}
+    for target, path, token in (
+        ("graphql", "/graphql/", fixtures.checkout_tokens[0]),
+        ("baseline", operations.CHECKOUT_BASELINE_PATH, fixtures.baseline_checkout_tokens[0]),
+    ):
+        for product in fixtures.checkout_products[:2]:
+            post(
+                Request("/graphql/", graphql_body(operations.ADD_TO_CART, {"productId": product, "quantity": 1}), token)
+            )
+        count, answer = post(Request(path, graphql_body(operations.CHECKOUT, CHECKOUT_VARIABLES), token))
+        assert answer["data"]["checkout"]["__typename"] == "CheckoutPayload", answer
+        row[target] = {"cold": count, "warm": count}
+    row["same_json"] = None
+    results["checkout"] = row
+    cache.clear()
+    return results
+
+
+# --- servers ------------------------------------------------------------------------------------
+
+
+class Server:
+    """An ASGI server running fm-core on 127.0.0.1:PORT, in its own process group."""
+
+    def __init__(self, kind: str, workers: int = WORKERS):
+        self.kind = kind
+        self.workers = workers
+        self.process: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+
+    def command(self) -> tuple[list[str], tuple[int, ...]]:
+        app = "fmcore.asgi:application"
+        if self.kind == "uvicorn":
+            return [
+                str(VENV_BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(PORT),
+                "--workers", str(self.workers), "--ws", "websockets", "--loop", "uvloop", "--http", "httptools",
+                "--no-access-log", "--log-level", "warning",
+            ], ()  # fmt: skip
+        if self.kind == "granian":
+            return [
+                str(VENV_BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(PORT),
+                "--workers", str(self.workers), "--loop", "uvloop", "--http", "1", "--ws",
+                "--no-access-log", "--log-level", "warning", app,
+            ], ()  # fmt: skip
+        if self.kind == "daphne":
+            # Daphne has no worker option: several processes share one listening socket.
+            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind(("127.0.0.1", PORT))
+            self.sock.listen(1024)
+            self.sock.set_inheritable(True)
+            fd = self.sock.fileno()
+            return [str(VENV_BIN / "daphne"), "--fd", str(fd), "-v", "0", app], (fd,)
+        raise ValueError(self.kind)
+
+    def start(self) -> None:
+        command, fds = self.command()
+        count = self.workers if self.kind == "daphne" else 1
+        self.processes = [
+            subprocess.Popen(command, cwd=ROOT, env=os.environ.copy(), pass_fds=fds, start_new_session=True)
+            for _ in range(count)
+        ]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health/", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if any(process.poll() is not None for process in self.processes):
+                self.stop()
+                raise RuntimeError(f"{self.kind} exited at start")
+            time.sleep(0.3)
+        else:
+            self.stop()
+            raise RuntimeError(f"{self.kind} did not answer /health/ within 60s")
+        time.sleep(1)  # let every worker finish booting
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def __enter__(self) -> "Server":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def merge_rounds(rounds: list[dict]) -> dict:
+    """One figure from several rounds: totals for counts, medians for latencies."""
+    requests = sum(r["requests"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    median = lambda key: round(sorted(r[key] for r in rounds)[len(rounds) // 2], 2)  # noqa: E731
+    return {
+        "requests": requests,
+        "errors": sum(r["errors"] for r in rounds),
+        "seconds": round(seconds, 2),
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": median("p50_ms"),
+        "p95_ms": median("p95_ms"),
+        "p99_ms": median("p99_ms"),
+        "tool": rounds[0]["tool"],
+        "rounds": len(rounds),
+    }
+
+
+def run_reads(fixtures: Fixtures, names: list[str]) -> dict:
+    results = {}
+    for name in names:
+        targets = {
+            "graphql": fixtures.reads(name, "/graphql/"),
+            "baseline": fixtures.reads(name, operations.READS[name][1]),
+        }
+        rounds: dict[str, list[dict]] = {target: [] for target in targets}
+        for requests in targets.values():
+            if WARMUP:
+                loadgen.run_load(PORT, requests, concurrency=CONCURRENCY, seconds=WARMUP, tool=LOADGEN)
+        for _ in range(ROUNDS):
+            for target, requests in targets.items():
+                stats = loadgen.run_load(
+                    PORT, requests, concurrency=CONCURRENCY, seconds=SECONDS / ROUNDS, tool=LOADGEN
+                )
+                rounds[target].append(stats.as_dict())
+        row = {target: merge_rounds(rows) for target, rows in rounds.items()}
+        for target in targets:
+            log(f"{name:15} {target:8} {row[target]['rps']:8.1f} req/s  p95 {row[target]['p95_ms']:.1f} ms")
+        row["ratio"] = round(row["graphql"]["rps"] / row["baseline"]["rps"], 3) if row["baseline"]["rps"] else None
+        results[name] = row
+    return results
+
+
+# --- checkout ------------------------------------------------------------------------------------
+
+
+async def _checkout_loop(fixtures: Fixtures, tokens: list[str], path: str, seconds: float, limit: int) -> dict:
+    stats = loadgen.Stats(tool="python")
+    deadline = time.perf_counter() + seconds
+    budget = [limit]
+    checkout = Request(path, graphql_body(operations.CHECKOUT, CHECKOUT_VARIABLES))
+
+    async def client(token: str) -> None:
+        connection = loadgen.Connection(PORT)
+        try:
+            while time.perf_counter() < deadline and budget[0] > 0:
+                budget[0] -= 1
+                for product in random.sample(fixtures.checkout_products, 2):
+                    body = graphql_body(operations.ADD_TO_CART, {"productId": product, "quantity": 1})
+                    await asyncio.wait_for(connection.send(Request("/graphql/", body, token).raw(PORT)), 10)
+                started = time.perf_counter()
+                raw = Request(checkout.path, checkout.body, token).raw(PORT)
+                status, body = await asyncio.wait_for(connection.send(raw), 10)
+                stats.latencies_ms.append((time.perf_counter() - started) * 1000)
+                stats.requests += 1
+                stats.errors += status != 200 or b'"CheckoutPayload"' not in body
+        finally:
+            connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(token) for token in tokens))
+    stats.seconds = time.perf_counter() - started
+    return stats.finish().as_dict()
+
+
+def run_checkout(fixtures: Fixtures) -> dict:
+    results = {}
+    for target, path, tokens in (
+        ("graphql", "/graphql/", fixtures.checkout_tokens),
+        ("baseline", operations.CHECKOUT_BASELINE_PATH, fixtures.baseline_checkout_tokens),
+    ):
+        results[target] = asyncio.run(_checkout_loop(fixtures, tokens, path, SECONDS, limit=5_000))
+        row = results[target]
+        log(f"checkout        {target:8} {row['rps']:8.1f} checkouts/s  p95 {row['p95_ms']:.1f} ms")
+    # One client alone: the service time of a checkout, without queueing behind others.
+    results["graphql_one_client"] = asyncio.run(
+        _checkout_loop(fixtures, fixtures.checkout_tokens[:1], "/graphql/", SECONDS / 2, limit=1_000)
+    )
+    log(f"checkout 1 client        p95 {results['graphql_one_client']['p95_ms']:.1f} ms")
+    return results
+
+
+# --- fan-out ---------------------------------------------------------------------------------------
+
+
+def _fanout_orders() -> list[int]:
+    """EVENTS bench orders, put back to PENDING so each can move to CONFIRMED once more."""
+    from commerce.models import Order
+
+    ids = list(
+        Order.objects.filter(number__startswith="BENCH-")
+        .order_by("pk")
+        .values_list("pk", flat=True)[10_000 : 10_000 + EVENTS]
+    )
+    Order.objects.filter(pk__in=ids).update(status="PENDING")
+    return ids
+
+
+async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
+    import websockets
+
+    uri = f"ws://127.0.0.1:{PORT}/graphql/"
+    wanted = {gid("Order", pk): pk for pk in order_ids}
+    deliveries: dict[str, list[tuple[float, float]]] = {key: [] for key in wanted}
+    complete: dict[str, asyncio.Event] = {key: asyncio.Event() for key in wanted}
+    ready = asyncio.Semaphore(0)
+    stop = asyncio.Event()
+    failures = []
+
+    async def subscriber(index: int) -> None:
+        try:
+            async with websockets.connect(uri, subprotocols=["graphql-transport-ws"], open_timeout=20) as socket_:
+                init = {"type": "connection_init", "payload": {"authorization": f"JWT {staff_token}"}}
+                await socket_.send(json.dumps(init))
+                ack = json.loads(await asyncio.wait_for(socket_.recv(), 20))
+                assert ack["type"] == "connection_ack", ack
+                query = {"query": operations.ORDER_STATUS_CHANGED}
+                await socket_.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+                ready.release()
+                while not stop.is_set():
+                    try:
+                        raw = await asyncio.wait_for(socket_.recv(), 0.5)
+                    except TimeoutError:
+                        continue
+                    received = time.time()
+                    message = json.loads(raw)
+                    if message.get("type") != "next":
+                        failures.append(message)
+                        continue
+                    event = message["payload"]["data"]["orderStatusChanged"]
+                    key = event["order"]["id"]
+                    if key in deliveries and event["toStatus"] == "CONFIRMED":
+                        changed = datetime.fromisoformat(event["changedAt"]).timestamp()
+                        deliveries[key].append((received, changed))
+                        if len(deliveries[key]) >= SUBSCRIBERS:
+                            complete[key].set()
+        except Exception as error:  # a subscriber that could not connect counts as missing deliveries
+            failures.append(repr(error))
+            ready.release()
+
+    tasks = [asyncio.create_task(subscriber(n)) for n in range(SUBSCRIBERS)]
+    for _ in range(SUBSCRIBERS):
+        await asyncio.wait_for(ready.acquire(), 60)
+    await asyncio.sleep(1.5)  # graphql-transport-ws does not acknowledge `subscribe`
+
+    connection = loadgen.Connection(PORT)
+    returned: dict[str, float] = {}
+    mutation_ms = []
+    for key, _pk in wanted.items():
+        body = graphql_body(operations.UPDATE_ORDER_STATUS, {"orderId": key, "status": "CONFIRMED"})
+        started = time.time()
+        try:
+            status, answer = await asyncio.wait_for(
+                connection.send(Request("/graphql/", body, staff_token).raw(PORT)), 10
+            )
+        except (OSError, asyncio.IncompleteReadError, TimeoutError) as error:
+            status, answer = 0, repr(error).encode()
+            connection.close()
+        returned[key] = time.time()
+        mutation_ms.append((returned[key] - started) * 1000)
+        if status != 200 or b'"OrderPayload"' not in answer:
+            failures.append(answer.decode()[:300])
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(complete[key].wait(), 5)
+        await asyncio.sleep(0.05)
+    connection.close()
+    stop.set()
+    await asyncio.gather(*tasks)
+
+    from_commit = sorted((received - changed) * 1000 for rows in deliveries.values() for received, changed in rows)
+    from_return = sorted((received - returned[key]) * 1000 for key, rows in deliveries.items() for received, _ in rows)
+    last = sorted(
+        max((received - changed) * 1000 for received, changed in rows) for rows in deliveries.values() if rows
+    )
+    pct = loadgen.percentile
+    return {
+        "subscribers": SUBSCRIBERS,
+        "events": len(wanted),
+        "deliveries": len(from_commit),
+        "expected": SUBSCRIBERS * len(wanted),
+        "p50_ms": round(pct(from_commit, 50), 1),
+        "p95_ms": round(pct(from_commit, 95), 1),
+        "p99_ms": round(pct(from_commit, 99), 1),
+        "max_ms": round(from_commit[-1], 1) if from_commit else None,
+        "last_subscriber_p95_ms": round(pct(last, 95), 1),
+        "after_response_p95_ms": round(pct(from_return, 95), 1),
+        "mutation_p50_ms": round(pct(sorted(mutation_ms), 50), 1),
+        "failures": failures[:5],
+    }
+
+
+def run_fanout(fixtures: Fixtures) -> dict:
+    result = asyncio.run(_fanout(fixtures.staff_token, _fanout_orders()))
+    log(
+        f"fan-out {result['subscribers']} subscribers x {result['events']} events: "
+        f"{result['deliveries']}/{result['expected']} delivered, p95 {result['p95_ms']} ms"
+    )
+    return result
+
+
+# --- machine -----------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    from importlib.metadata import version
+
+    from django.db import connection
+
+    def package(name: str) -> str:
+        try:
+            return version(name)
+        except Exception:
+            return "-"
+
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "unknown")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    redis_version = "-"
+    try:
+        import redis
+
+        redis_version = redis.Redis.from_url(SERVER_ENV["REDIS_URL"]).info()["redis_version"]
+    except Exception:
+        pass
+    wrk = "-"
+    if loadgen.wrk_available():
+        wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0].strip()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    memory = next((line.split()[1] for line in meminfo if line.startswith("MemTotal")), "0")
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(memory) / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "postgresql": postgres,
+        "redis": redis_version,
+        "wrk": wrk,
+        "packages": {name: package(name) for name in PACKAGES},
+    }
+
+
+def main() -> None:
+    from django.core.cache import cache
+
+    from bench import load_data, report
+
+    started = time.monotonic()
+    log("loading the data set")
+    load_data.main()
+    cache.clear()
+    fixtures = Fixtures()
+    log("counting SQL per request")
+    queries = count_queries(fixtures)
+    results = {
+        "machine": machine(),
+        "config": {
+            "seconds": SECONDS,
+            "warmup": WARMUP,
+            "rounds": ROUNDS,
+            "db_pool": os.environ.get("DB_POOL", "on (default)"),
+            "concurrency": CONCURRENCY,
+            "checkout_clients": CHECKOUT_CLIENTS,
+            "workers": WORKERS,
+            "server": SERVER,
+            "conn_max_age": SERVER_ENV["CONN_MAX_AGE"],
+            "loadgen": "wrk" if LOADGEN == "wrk" or (LOADGEN == "auto" and loadgen.wrk_available()) else "python",
+        },
+        "queries": queries,
+    }
+    log(f"main run on {SERVER} ({WORKERS} workers)")
+    with Server(SERVER):
+        if "reads" in SCENARIOS:
+            results["reads"] = run_reads(fixtures, list(operations.READS))
+        if "checkout" in SCENARIOS:
+            results["checkout"] = run_checkout(fixtures)
+        if "fanout" in SCENARIOS:
+            results["fanout"] = run_fanout(fixtures)
+    results["servers"] = {}
+    for kind in COMPARE_SERVERS if "servers" in SCENARIOS else []:
+        log(f"server comparison: {kind}")
+        try:
+            with Server(kind):
+                results["servers"][kind] = run_reads(fixtures, ["product_list", "orders"])
+        except RuntimeError as error:
+            log(f"{kind}: {error}")
+            results["servers"][kind] = {"error": str(error)}
+    cache.clear()
+    results["elapsed_seconds"] = round(time.monotonic() - started)
+    OUTPUT.write_text(json.dumps(results, indent=2) + "\n")
+    if {"reads", "checkout", "fanout"} <= SCENARIOS:
+        report.write(OUTPUT)
+    log(f"done in {results['elapsed_seconds']}s: {OUTPUT.with_suffix('.md')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Every list costs the same number of SQL queries at any page size.
+
+The benchmark's own documents (bench/operations.py) are pinned here too, so a
+change that adds a query per row fails CI before it shows in `make bench`.
+Counts include authenticating a token where one is sent.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from bench import operations
+from commerce.models import Cart, CartLine, Notification, Order, OrderLine, OrderStatusChange
+from partners import services as partner_services
+from partners.models import AppScope, Webhook
+from tests.commerce.catalog.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [2, 20]
+
+
+def make_orders(user, count: int, *, lines: int = 3) -> None:
+    category = make_category()
+    products = [make_product(category=category, images=2) for _ in range(lines)]
+    for n in range(count):
+        order = Order.objects.create(
+            number=f"QC-{user.pk}-{n}",
+            user=user,
+            subtotal=Decimal("30.00"),
+            tax=Decimal("0.00"),
+            total=Decimal("30.00"),
+            payment_method="COD",
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                product=product,
+                product_name=product.name,
+                unit_price=product.price,
+                quantity=1,
+                line_total=product.price,
+            )
+            for product in products
+        )
+        OrderStatusChange.objects.create(order=order, from_status="", to_status="PENDING", actor=user)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_bench_product_list(gql, django_assert_num_queries, size):
+    category = make_category()
+    for _ in range(size):
+        make_product(category=category, images=2)
+    with django_assert_num_queries(2):  # products with categories and the count + images
+        data = gql(operations.PRODUCT_LIST, {"first": 20})
+    assert len(data["products"]["edges"]) == size
+    assert all(len(edge["node"]["images"]) == 2 for edge in data["products"]["edges"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_bench_cart(gql, customer, django_assert_num_queries, size):
+    cart = Cart.objects.create(user=customer)
+    for _ in range(size):
+        CartLine.objects.create(cart=cart, product=make_product(images=2), quantity=1)
+    # token (2) + cart + lines with products and categories + images (then cached)
+    with django_assert_num_queries(5):
+        data = gql(operations.CART, user=customer)
+    assert len(data["cart"]["lines"]) == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_bench_orders(gql, customer, django_assert_num_queries, size):
+    make_orders(customer, size)
+    with django_assert_num_queries(4):  # token (2) + orders with the count + lines
+        data = gql(operations.ORDERS, {"first": 20}, user=customer)
+    assert data["orders"]["totalCount"] == size
+    assert all(len(edge["node"]["lines"]) == 3 for edge in data["orders"]["edges"])
+
+
+ORDERS_DEEP = """query ($first: Int!) {
+  orders(first: $first) { edges { node { number user { email }
+    lines { productName product { slug category { name } images { url } } }
+    history { toStatus actor { email } } } } }
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_orders_with_products_and_history(gql, staff, customer, django_assert_num_queries, size):
+    make_orders(customer, size)
+    # token (2) + orders with users + lines with products and categories + images + history with actors
+    with django_assert_num_queries(6):
+        data = gql(ORDERS_DEEP, {"first": 20}, user=staff)
+    nodes = [edge["node"] for edge in data["orders"]["edges"]]
+    assert len(nodes) == size
+    assert all(len(node["lines"][0]["product"]["images"]) == 2 for node in nodes)
+
+
+NOTIFICATIONS = "query ($first: Int!) { notifications(first: $first) { totalCount edges { node { id title read } } } }"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_notifications(gql, customer, django_assert_num_queries, size):
+    Notification.objects.bulk_create(
+        Notification(user=customer, kind="ORDER_PLACED", title=f"Order {n}") for n in range(size)
+    )
+    with django_assert_num_queries(3):  # token (2) + notifications with the count
+        data = gql(NOTIFICATIONS, {"first": 50}, user=customer)
+    assert data["notifications"]["totalCount"] == size
+
+
+APPS_AND_WEBHOOKS = """{
+  apps { totalCount edges { node { name scopes isActive } } }
+  webhooks { totalCount edges { node { targetUrl events isActive } } }
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_apps_and_webhooks(gql, staff, django_assert_num_queries, size):
+    for n in range(size):
+        app, _token = partner_services.app_create(name=f"App {n}", scopes=[AppScope.ORDERS_READ])
+        Webhook.objects.create(app=app, target_url=f"https://hooks.example.com/{n}", events=["ORDER_CREATED"])
+    with django_assert_num_queries(4):  # token (2) + apps with the count + webhooks with the count
+        data = gql(APPS_AND_WEBHOOKS, user=staff)
+    assert data["apps"]["totalCount"] == size
+    assert data["webhooks"]["totalCount"] == size
