@@ -25,6 +25,7 @@ from .orders.queries import OrderQueries
 from .orders.subscriptions import OrderSubscriptions
 from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
+from .response_cache import AnonymousCatalogCache
 from .security import security_extensions
 
 
@@ -67,7 +68,7 @@ schema = strawberry.Schema(
         relay_max_results=settings.GRAPHQL_MAX_RESULTS,
         disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,
     ),
-    extensions=[*security_extensions(), OptimizerExtension],
+    extensions=[*security_extensions(), AnonymousCatalogCache, OptimizerExtension],
 )
 
 
