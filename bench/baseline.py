@@ -68,9 +68,21 @@ def _images_by_product(product_ids: list[int]) -> dict[int, list[dict]]:
     return images
 
 
+def cached_answer(name: str, variables: dict, build) -> dict:
+    """The whole answer of an anonymous catalog read, cached under the catalog's
+    version as schema/response_cache.py caches GraphQL's."""
+    key = f"bench:{name}:{orjson.dumps(variables, option=orjson.OPT_SORT_KEYS).decode()}"
+    return cached(key, (catalog_scope(),), build)
+
+
 @endpoint
 def product_list(request: HttpRequest) -> HttpResponse:
-    first = int(variables_of(request).get("first") or 20)
+    variables = variables_of(request)
+    return respond(cached_answer("products", variables, lambda: _product_list(variables)))
+
+
+def _product_list(variables: dict) -> dict:
+    first = int(variables.get("first") or 20)
     rows = list(
         visible_products(Product.objects.order_by("-created_at", "-id"))
         .annotate(total=Window(Count(1)))
@@ -108,15 +120,13 @@ def product_list(request: HttpRequest) -> HttpResponse:
         }
         for row in page
     ]
-    return respond(
-        {
-            "products": {
-                "totalCount": rows[0]["total"] if rows else 0,
-                "pageInfo": {"hasNextPage": len(rows) > first, "endCursor": cursor(len(page) - 1) if page else None},
-                "edges": edges,
-            }
+    return {
+        "products": {
+            "totalCount": rows[0]["total"] if rows else 0,
+            "pageInfo": {"hasNextPage": len(rows) > first, "endCursor": cursor(len(page) - 1) if page else None},
+            "edges": edges,
         }
-    )
+    }
 
 
 def _product_detail_load(slug: str) -> dict | None:
@@ -147,31 +157,33 @@ def _product_detail_load(slug: str) -> dict | None:
 
 @endpoint
 def product_detail(request: HttpRequest) -> HttpResponse:
-    slug = str(variables_of(request).get("slug") or "")
+    variables = variables_of(request)
+    return respond(cached_answer("product", variables, lambda: _product_detail(str(variables.get("slug") or ""))))
+
+
+def _product_detail(slug: str) -> dict:
     row = cached(_slug_key("bench-product", slug), (catalog_scope(),), lambda: _product_detail_load(slug))
     if row is None or not (row["is_active"] and row["deleted_at"] is None and row["category__is_active"]):
-        return respond({"product": None})
-    return respond(
-        {
-            "product": {
-                "id": gid("Product", row["id"]),
-                "name": row["name"],
-                "slug": row["slug"],
-                "description": row["description"],
-                "price": row["price"],
-                "currency": row["currency"],
-                "stockQuantity": row["stock_quantity"],
-                "inStock": row["stock_quantity"] > 0,
-                "createdAt": row["created_at"],
-                "category": {
-                    "id": gid("Category", row["category_id"]),
-                    "name": row["category__name"],
-                    "slug": row["category__slug"],
-                },
-                "images": row["images"],
-            }
+        return {"product": None}
+    return {
+        "product": {
+            "id": gid("Product", row["id"]),
+            "name": row["name"],
+            "slug": row["slug"],
+            "description": row["description"],
+            "price": row["price"],
+            "currency": row["currency"],
+            "stockQuantity": row["stock_quantity"],
+            "inStock": row["stock_quantity"] > 0,
+            "createdAt": row["created_at"],
+            "category": {
+                "id": gid("Category", row["category_id"]),
+                "name": row["category__name"],
+                "slug": row["category__slug"],
+            },
+            "images": row["images"],
         }
-    )
+    }
 
 
 def _cart_load(user_id: int) -> dict | None:

@@ -26,6 +26,7 @@ from .orders.subscriptions import OrderSubscriptions
 from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .payments.mutations import PaymentMutations
+from .response_cache import AnonymousCatalogCache
 from .security import security_extensions
 
 
@@ -69,7 +70,7 @@ schema = strawberry.Schema(
         relay_max_results=settings.GRAPHQL_MAX_RESULTS,
         disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,
     ),
-    extensions=[*security_extensions(), OptimizerExtension],
+    extensions=[*security_extensions(), AnonymousCatalogCache, OptimizerExtension],
 )
 
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 import strawberry
 import strawberry_django
+from django.db.models import Prefetch
 from strawberry import auto, relay
 
 from commerce.cart import selectors
@@ -34,34 +35,50 @@ class CartLineType(relay.Node):
         return selectors.cart_line_available(self)
 
 
+def _summary(cart: Cart) -> selectors.CartSummary:
+    """The cart's totals, computed once per loaded cart rather than once per field."""
+    summary = cart.__dict__.get("_summary")
+    if summary is None:
+        summary = cart.__dict__["_summary"] = selectors.cart_summary(cart)
+    return summary
+
+
 @strawberry_django.type(
     Cart, name="Cart", description="Your cart. The server prices it: tax is `TAX_RATE` of the subtotal, rounded once."
 )
 class CartType(relay.Node):
     """Your cart. The server prices it: tax is `TAX_RATE` of the subtotal, rounded once."""
 
-    lines: list[CartLineType]
     updated_at: auto
+
+    @strawberry_django.field(
+        description="The lines, oldest first.",
+        prefetch_related=[Prefetch("lines", queryset=CartLine.objects.order_by("added_at", "id"))],
+    )
+    def lines(self, root: Cart) -> list[CartLineType]:
+        # The prefetched rows as they are (strawberry-django's relation field
+        # would rebuild a filtered queryset over them).
+        return list(root.lines.all())
 
     @strawberry_django.field(description="Sum of the line totals.")
     def subtotal(self) -> Decimal:
-        return selectors.cart_summary(self).subtotal
+        return _summary(self).subtotal
 
     @strawberry_django.field(description="Tax on the subtotal, rounded half-up to cents.")
     def tax(self) -> Decimal:
-        return selectors.cart_summary(self).tax
+        return _summary(self).tax
 
     @strawberry_django.field(description="subtotal + tax.")
     def total(self) -> Decimal:
-        return selectors.cart_summary(self).total
+        return _summary(self).total
 
     @strawberry_django.field(description="ISO 4217 code of every amount.")
     def currency(self) -> str:
-        return selectors.cart_summary(self).currency
+        return _summary(self).currency
 
     @strawberry_django.field(description="Number of units in the cart.")
     def item_count(self) -> int:
-        return selectors.cart_summary(self).item_count
+        return _summary(self).item_count
 
 
 @strawberry_django.type(WishlistItem, name="WishlistItem", description="A product you want to remember.")

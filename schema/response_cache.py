@@ -1,0 +1,81 @@
+"""Whole results of anonymous catalog queries, cached in Redis.
+
+Anonymous visitors all see the same catalog, so a query that reads nothing but
+the catalog (`products`, `product`, `categories`, `category`) has one answer
+per document and variables until the catalog changes. The answer is cached
+under the catalog's version token (commerce/cache.py): any catalog write bumps
+it on commit, so a stale answer is never served, and entries expire after
+`CACHE_TTL` seconds. Logged-in callers (staff see inactive products), partner
+apps, mutations, and answers with errors are never cached.
+"""
+
+import hashlib
+from collections.abc import Iterator
+
+import orjson
+from django.core.cache import cache
+from graphql import ExecutionResult, OperationType
+from graphql.language import FieldNode, OperationDefinitionNode
+from strawberry.extensions import SchemaExtension
+
+from commerce.cache import CACHE_TTL, _safe, _version, catalog_scope
+
+CATALOG_ROOT_FIELDS = frozenset({"products", "product", "categories", "category"})
+MAX_CACHED_BYTES = 256 * 1024
+_MISSING = object()
+
+
+def _operation(document, operation_name: str | None) -> OperationDefinitionNode | None:
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name:
+        operations = [d for d in operations if d.name and d.name.value == operation_name]
+    return operations[0] if len(operations) == 1 else None
+
+
+def _reads_only_the_catalog(operation: OperationDefinitionNode) -> bool:
+    if operation.operation != OperationType.QUERY:
+        return False
+    selections = operation.selection_set.selections
+    return all(isinstance(s, FieldNode) and s.name.value in CATALOG_ROOT_FIELDS for s in selections)
+
+
+class AnonymousCatalogCache(SchemaExtension):
+    """Serve repeated anonymous catalog queries from the cache, skipping execution."""
+
+    def on_execute(self) -> Iterator[None]:
+        key = self._key()
+        if key is not None:
+            data = _safe(lambda: cache.get(key, _MISSING))
+            if data is not None and data is not _MISSING:
+                self.execution_context.result = ExecutionResult(data=data)
+                key = None  # served: nothing to store
+        yield
+        if key is not None:
+            self._store(key)
+
+    def _key(self) -> str | None:
+        context = self.execution_context
+        request_context = context.context
+        user = getattr(request_context, "user", None)
+        if user is None or user.is_authenticated or getattr(request_context, "app", None) is not None:
+            return None
+        if getattr(request_context, "is_websocket", False) or context.graphql_document is None:
+            return None
+        operation = _operation(context.graphql_document, context.operation_name)
+        if operation is None or not _reads_only_the_catalog(operation):
+            return None
+        variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
+        digest = hashlib.sha256(
+            b"\0".join([(context.query or "").encode(), (context.operation_name or "").encode(), variables])
+        ).hexdigest()
+        # The version is read before executing: an answer computed while a write
+        # commits is stored under the old version and never served after the bump.
+        return f"gql:catalog:{digest}:{_version(catalog_scope())}"
+
+    def _store(self, key: str) -> None:
+        result = self.execution_context.result
+        if not isinstance(result, ExecutionResult) or result.errors or result.data is None:
+            return
+        if len(orjson.dumps(result.data)) > MAX_CACHED_BYTES:
+            return
+        _safe(lambda: cache.set(key, result.data, timeout=CACHE_TTL))
