@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
+from .connections import user_connections_close_on_commit
 from .errors import InvalidToken
 from .models import RefreshToken, RevokedAccessToken, User
 
@@ -163,7 +164,9 @@ def refresh_family_revoke(family: str | uuid.UUID) -> None:
 
 
 def user_tokens_revoke_all(user: User) -> None:
-    """Kill every refresh token and every access token already issued to the user."""
+    """Kill every refresh token and every access token already issued to the
+    user, and close the user's open websocket connections on commit."""
     RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     User.objects.filter(pk=user.pk).update(token_version=F("token_version") + 1)
     user.refresh_from_db(fields=["token_version"])
+    user_connections_close_on_commit(user.pk)

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from fmcore.connections import connections_close_on_commit
 from fmcore.errors import InvalidInput, NotFound
 
-from .connections import app_connections_close
+from .connections import app_group
 from .errors import InvalidScope, InvalidWebhookEvent, WebhookInactive
 from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from .targets import webhook_target_check
@@ -53,7 +54,7 @@ def _app_locked(app_id: int) -> App:
 
 
 def _close_on_commit(app_id: int) -> None:
-    transaction.on_commit(lambda: app_connections_close(app_id), robust=True)
+    connections_close_on_commit(app_group(app_id))
 
 
 def app_create(*, name: str, scopes: Iterable[str], created_by: User | None = None) -> tuple[App, str]:

@@ -17,8 +17,10 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET
 
 from accounts.authentication import request_user, token_from_authorization, user_for_token, uses_cookie_auth
+from accounts.connections import user_group
+from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
 from partners.authentication import app_for_authorization, uses_app_auth
-from partners.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE, app_group
+from partners.connections import app_group
 from partners.models import App
 
 from .context import Context
@@ -80,9 +82,10 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
     """Websocket clients authenticate in `connection_init`: `{"authorization": "JWT <token>"}`,
     or `{"authorization": "App <token>"}` for partner apps.
 
-    An app's connection joins its app's channel-layer group and is closed
-    (code 4403) when the app is deactivated, deleted, loses a scope or has its
-    token rotated (partners/connections.py).
+    A connection joins the channel-layer group of its user or app and is
+    closed (code 4403) when that access is revoked: a user's password change,
+    reset or deactivation; an app deactivated, deleted, narrowed or rotated
+    (fmcore/connections.py).
     """
 
     def __init__(self, **kwargs):
@@ -90,7 +93,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         super().__init__(**kwargs)
         self.user = AnonymousUser()
         self.app: App | None = None
-        self.app_group: str | None = None
+        self.revocation_group: str | None = None
 
     async def on_ws_connect(self, context: Context):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
@@ -103,6 +106,11 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             user = await sync_to_async(user_for_token)(token)
             if not user.is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
+            await self._join(user_group(user.pk))
+            # A revocation committed between the check and joining the group
+            # told nobody: check the token again.
+            if not (await sync_to_async(user_for_token)(token)).is_authenticated:
+                raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             self.user = context.user = self.scope["user"] = user
         return UNSET
 
@@ -110,15 +118,16 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         app = await sync_to_async(app_for_authorization)(authorization)
         if app is None:
             raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
-        group = app_group(app.pk)
-        await self.channel_layer.group_add(group, self.channel_name)
+        await self._join(app_group(app.pk))
         # A rotation or deactivation committed between the lookup and joining
         # the group sent its close message to nobody: look again.
         if not await sync_to_async(_app_still_valid)(app):
-            await self.channel_layer.group_discard(group, self.channel_name)
             raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
         self.app = context.app = app
-        self.app_group = group
+
+    async def _join(self, group: str) -> None:
+        self.revocation_group = group
+        await self.channel_layer.group_add(group, self.channel_name)
 
     async def dispatch(self, message):
         if message.get("type") == CLOSE_MESSAGE_TYPE:
@@ -127,14 +136,15 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         await super().dispatch(message)
 
     async def _close_revoked(self) -> None:
-        """The app lost access: close the socket and end its subscriptions now."""
+        """The user or app lost access: close the socket and end its subscriptions now."""
         self.app = None
+        self.user = AnonymousUser()
         await self.close(code=CLOSE_CODE)
         self.message_queue.put_nowait({"message": None, "disconnected": True})
 
     async def disconnect(self, code: int) -> None:
-        if self.app_group is not None:
-            await self.channel_layer.group_discard(self.app_group, self.channel_name)
+        if self.revocation_group is not None:
+            await self.channel_layer.group_discard(self.revocation_group, self.channel_name)
         await super().disconnect(code)
 
     async def get_context(self, request, response) -> Context:

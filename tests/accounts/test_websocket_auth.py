@@ -202,3 +202,24 @@ async def test_permission_refusals_are_data_over_the_socket_too(customer):
 
     assert data["logout"] == {"__typename": "OperationInfo", "messages": [{"code": "UNAUTHENTICATED"}]}
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize("revoke", ["deactivate", "change_password"])
+async def test_revoking_a_users_tokens_closes_their_open_connections(token, customer, revoke):
+    from asgiref.sync import sync_to_async
+
+    from accounts import services
+    from fmcore.connections import CLOSE_CODE
+
+    communicator, answer = await connect({"authorization": f"JWT {token}"})
+    assert json.loads(answer["text"]) == {"type": "connection_ack"}
+
+    if revoke == "deactivate":
+        await sync_to_async(services.account_deactivate)(user=customer, password=DEFAULT_PASSWORD)
+    else:
+        await sync_to_async(services.password_change)(
+            user=customer, old_password=DEFAULT_PASSWORD, new_password="another-Strong-pass-42"
+        )
+
+    closed = await communicator.receive_output(timeout=5)
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_CODE)

@@ -9,8 +9,8 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.tokens import token_pair_issue
 from fmcore.asgi import application
+from fmcore.connections import CLOSE_CODE
 from partners import services
-from partners.connections import CLOSE_CODE
 from partners.models import AppScope
 
 pytestmark = pytest.mark.django_db(transaction=True)
