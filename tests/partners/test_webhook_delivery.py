@@ -99,13 +99,14 @@ def test_exhausted_retries_mark_the_delivery_failed(hook, receiver, worker, sett
 
 
 def test_a_receiver_that_never_answers_does_not_slow_the_transaction(hook, receiver, worker, settings):
-    settings.WEBHOOK_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1.5
     settings.WEBHOOK_MAX_RETRIES = 0
     receiver.hang = 3
     started = time.monotonic()
     with transaction.atomic():
         deliveries = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={})
-    assert time.monotonic() - started < 0.3
+    # Waiting for the receiver would take the whole 1.5 s timeout.
+    assert time.monotonic() - started < 1.0
     assert len(deliveries) == 1
     worker()
 
@@ -114,7 +115,7 @@ def test_a_receiver_that_never_answers_does_not_slow_the_transaction(hook, recei
     attempt = WebhookAttempt.objects.get()
     assert attempt.status_code is None
     assert "Timeout" in attempt.error
-    assert 400 <= attempt.duration_ms < 3000
+    assert 1400 <= attempt.duration_ms < 3000
 
 
 def test_a_receiver_that_is_down_is_recorded(receiver, worker, settings):
