@@ -10,6 +10,8 @@ land on an old entry.
   write bumps it (`catalog_cache_invalidate`).
 - `cart:<user id>`: one token per user; carts also embed the catalog token,
   since a cart shows current product prices.
+- `orders:<user id>`: one token per user, bumped by checkout and every
+  status change (`orders_cache_invalidate`).
 
 The cache is an optimisation only: with Redis down (django-redis with
 `IGNORE_EXCEPTIONS`) reads miss, writes are dropped and everything is read
@@ -81,6 +83,10 @@ def cart_scope(user_id: int) -> str:
     return f"cart:{user_id}"
 
 
+def orders_scope(user_id: int) -> str:
+    return f"orders:{user_id}"
+
+
 def catalog_cache_invalidate() -> None:
     """Forget every cached product and category read (and cart, for its prices), on commit.
 
@@ -92,3 +98,8 @@ def catalog_cache_invalidate() -> None:
 def cart_cache_invalidate(user_id: int) -> None:
     """Forget the cached cart of one user, on commit (e.g. after checkout cleared it)."""
     transaction.on_commit(lambda: _bump(cart_scope(user_id)))
+
+
+def orders_cache_invalidate(user_id: int) -> None:
+    """Forget everything cached about one user's orders, on commit."""
+    transaction.on_commit(lambda: _bump(orders_scope(user_id)))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commerce import pricing
-from commerce.cache import cart_cache_invalidate, catalog_cache_invalidate
+from commerce.cache import cart_cache_invalidate, catalog_cache_invalidate, orders_cache_invalidate
 from commerce.errors import EmptyCart, OutOfStock, ProductUnavailable
 from commerce.models import (
     Address,
@@ -22,7 +22,7 @@ from commerce.models import (
     Product,
     StockMovement,
 )
-from commerce.orders import events, selectors
+from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
 
 
@@ -159,6 +159,6 @@ def _checkout_locked(
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     cart_cache_invalidate(user.pk)
     catalog_cache_invalidate()  # stock figures changed
-    selectors.orders_cache_invalidate_on_commit(user.pk)
+    orders_cache_invalidate(user.pk)
     events.order_placed(change=change, order=order)
     return order

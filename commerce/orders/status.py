@@ -18,7 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from commerce.cache import catalog_cache_invalidate
+from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
 from partners.actors import Actor, status_change_actor_fields
@@ -116,7 +116,7 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
     exactly once. Events and notifications leave on commit. Returns the
     updated order; raises `InvalidTransition` (INVALID_TRANSITION) otherwise.
     """
-    from . import events, selectors
+    from . import events
 
     if to not in OrderStatus.values:
         raise InvalidTransition(f"{to} is not an order status.", field="status")
@@ -138,7 +138,7 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
             order=locked, from_status=from_status, to_status=to, note=note.strip(), **status_change_actor_fields(actor)
         )
         events.order_status_changed(change=change, order=locked)
-        selectors.orders_cache_invalidate_on_commit(locked.user_id)
+        orders_cache_invalidate(locked.user_id)
         if from_status == OrderStatus.PAID and to == OrderStatus.CANCELLED:
             refund_requested(locked.pk)
     return locked
