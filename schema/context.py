@@ -25,5 +25,10 @@ class Context:
     def is_websocket(self) -> bool:
         return self.response is None
 
+    @property
+    def viewer(self) -> User | AnonymousUser | App:
+        """Whom reads are scoped to: the partner app calling, else the user."""
+        return self.app or self.user
+
 
 Info = strawberry.Info[Context, None]

@@ -15,15 +15,10 @@ from schema.permissions import IsAuthenticatedOrAppScope
 from .types import OrderType
 
 
-def _viewer(info: Info):
-    """The partner app calling, else the user."""
-    return info.context.app or info.context.user
-
-
 def _one(info: Info, order_id: int | None) -> Order | None:
     if order_id is None:
         return None
-    queryset = selectors.orders_visible_to(_viewer(info)).filter(pk=order_id)
+    queryset = selectors.orders_visible_to(info.context.viewer).filter(pk=order_id)
     return optimize(queryset, info).first()
 
 
@@ -36,7 +31,7 @@ class OrderQueries:
         extensions=[IsAuthenticatedOrAppScope(AppScope.ORDERS_READ)],
     )
     def orders(self, info: Info) -> list[OrderType]:
-        return selectors.orders_visible_to(_viewer(info)).order_by("-created_at", "-id")
+        return selectors.orders_visible_to(info.context.viewer).order_by("-created_at", "-id")
 
     @strawberry_django.field(
         description="One order: yours, or any for staff and apps with `orders:read`; null otherwise."

@@ -74,7 +74,7 @@ class OrderSubscriptions:
                 wanted = node_pk(order_id, "Order")
             except NotFound:
                 wanted = None
-            viewer = app or user
+            viewer = info.context.viewer
             visible = wanted is not None and await sync_to_async(selectors.order_visible)(user=viewer, order_id=wanted)
             if not visible:
                 raise _refuse("No order with this id.", "NOT_FOUND")

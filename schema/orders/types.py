@@ -160,7 +160,7 @@ class OrderType(relay.Node):
         description="The statuses the caller may move this order to now.", only=["status", "user_id"]
     )
     def available_transitions(self, root: Order, info: Info) -> list[OrderStatusEnum]:
-        actor = info.context.app or info.context.user
+        actor = info.context.viewer
         if actor is info.context.user and not actor.is_authenticated:
             return []
         return [OrderStatusEnum(to) for to in available_transitions(order=root, actor=actor)]
