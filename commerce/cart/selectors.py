@@ -14,7 +14,7 @@ from django.db.models import Prefetch, QuerySet
 
 from commerce import pricing
 from commerce.cache import cached, cart_scope, catalog_scope
-from commerce.catalog.selectors import product_is_available
+from commerce.catalog.selectors import product_is_available, visible_products
 from commerce.models import Cart, CartLine, ProductImage, WishlistItem
 
 
@@ -75,9 +75,4 @@ def cart_line_available(line: CartLine) -> bool:
 
 def wishlist_items(*, user) -> QuerySet[WishlistItem]:
     """The user's wishlist, newest first, without products that are no longer on sale."""
-    return WishlistItem.objects.filter(
-        user_id=user.pk,
-        product__is_active=True,
-        product__deleted_at__isnull=True,
-        product__category__is_active=True,
-    ).order_by("-added_at", "-id")
+    return WishlistItem.objects.filter(user_id=user.pk, product__in=visible_products()).order_by("-added_at", "-id")

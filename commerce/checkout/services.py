@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from commerce import pricing
 from commerce.cache import cart_cache_invalidate, catalog_cache_invalidate, orders_cache_invalidate
+from commerce.catalog.selectors import product_is_available
 from commerce.errors import EmptyCart, OutOfStock, ProductUnavailable
 from commerce.models import (
     Address,
@@ -47,7 +48,7 @@ def _shipping_address(user: User, address_id: int | None) -> dict | None:
 
 
 def _check_line(line: CartLine, product: Product) -> None:
-    if not product.is_active or product.deleted_at is not None:
+    if not product_is_available(product):
         raise ProductUnavailable(f"{product.name} is no longer available. Remove it from your cart.")
     if product.stock_quantity < line.quantity:
         left = f"only {product.stock_quantity} left" if product.stock_quantity else "none left"
@@ -108,7 +109,10 @@ def _checkout_locked(
 
     products = {
         p.pk: p
-        for p in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk")
+        for p in Product.objects.select_for_update(of=("self",))
+        .select_related("category")
+        .filter(pk__in=[line.product_id for line in lines])
+        .order_by("pk")
     }
     for line in lines:
         _check_line(line, products[line.product_id])
