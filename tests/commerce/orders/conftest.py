@@ -2,15 +2,14 @@
 cart APIs are another module's), and helpers to check out through the API."""
 
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
-from django.utils.text import slugify
 from strawberry.relay import to_base64
 
 from accounts.models import User
 from commerce.checkout.services import order_checkout
 from commerce.models import Address, Cart, CartLine, Category, Order, Product
+from tests.commerce.catalog import factories
 
 ORDER_FIELDS = """
     id number status subtotal tax total currency paymentMethod note createdAt
@@ -66,11 +65,10 @@ def category(db) -> Category:
 
 @pytest.fixture
 def make_product(category) -> Callable[..., Product]:
-    def make(name: str = "Coffee", *, price: str = "10.00", stock: int = 10, **fields) -> Product:
-        slug = slugify(name) + f"-{Product.objects.count() + 1}"
-        return Product.objects.create(
-            name=name, slug=slug, price=Decimal(price), stock_quantity=stock, category=category, **fields
-        )
+    """`make_product` of the catalog factories, in this module's one category."""
+
+    def make(name: str = "Coffee", **fields) -> Product:
+        return factories.make_product(name, category=category, **fields)
 
     return make
 
