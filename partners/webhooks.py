@@ -9,7 +9,7 @@ receiver that is down or slow cannot block or fail the business transaction.
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -49,21 +49,26 @@ def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
         enqueue_with_options(deliver_webhook, args=(delivery_id,), options=options)
 
 
-def webhook_event_emit(*, event: str, payload: dict) -> list[WebhookDelivery]:
+def webhook_event_emit(*, event: str, payload: dict | Callable[[], dict]) -> list[WebhookDelivery]:
     """Record `event` for every webhook that wants it and deliver it after commit.
 
     `event` is a `WebhookEvent` value (ORDER_CREATED, ORDER_STATUS_CHANGED,
     PAYMENT_SUCCEEDED); `payload` is the event's data (see `partners.payloads`),
-    frozen now. Call it inside the business transaction. A failure here is
-    logged and never breaks the caller's transaction.
+    frozen now, or a function building it, called only when some webhook wants
+    the event (building it reads rows that most checkouts need not read).
+    Call it inside the business transaction. A failure here is logged and
+    never breaks the caller's transaction.
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
-    data = _json_ready(payload)
     try:
         with transaction.atomic():
+            hooks = webhooks_for_event(event)
+            if not hooks:
+                return []
+            data = _json_ready(payload() if callable(payload) else payload)
             deliveries = WebhookDelivery.objects.bulk_create(
-                [WebhookDelivery(webhook=hook, event=event, payload=data) for hook in webhooks_for_event(event)]
+                [WebhookDelivery(webhook=hook, event=event, payload=data) for hook in hooks]
             )
     except DatabaseError:
         logger.exception("Could not record the %s webhook deliveries.", event)

@@ -71,7 +71,7 @@ def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     transaction.on_commit(lambda: status_event_publish(message))
     enqueue(tasks.notify_order_placed, order.pk)
     enqueue(tasks.email_order_placed, order.pk)
-    webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=order_created_payload(order))
+    webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order))
 
 
 def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
@@ -86,11 +86,13 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
         enqueue(tasks.email_order_cancelled, order.pk)
     elif change.to_status == OrderStatus.PAID:
         enqueue(tasks.email_order_paid, order.pk)
-    payload = order_status_changed_payload(
-        order,
-        from_status=change.from_status,
-        to_status=change.to_status,
-        changed_at=change.created_at,
-        note=change.note,
+    webhook_event_emit(
+        event=WebhookEvent.ORDER_STATUS_CHANGED,
+        payload=lambda: order_status_changed_payload(
+            order,
+            from_status=change.from_status,
+            to_status=change.to_status,
+            changed_at=change.created_at,
+            note=change.note,
+        ),
     )
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload=payload)
