@@ -1,0 +1,135 @@
+"""Real fm-core processes for tests whose behaviour is about processes: a
+uvicorn server or a Dramatiq worker started from this venv, in production
+mode (DEBUG off), on the test session's own PostgreSQL database and Redis.
+
+Rows a test wants such a process to see must be committed, so tests using
+these are `@pytest.mark.django_db(transaction=True)` and `@pytest.mark.postgres`.
+
+    with running_server(FORWARDED_ALLOW_IPS="127.0.0.1") as server:
+        requests.post(f"{server.url}/graphql/", json={...})
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    """The URL of the database this test session runs on (PostgreSQL only)."""
+    db = connection.settings_dict
+    assert connection.vendor == "postgresql", "real processes need a shared database: run on PostgreSQL"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def process_env(**overrides: str) -> dict[str, str]:
+    """The environment of a production-mode process sharing this session's database and Redis."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("PYTEST", "DJANGO_SETTINGS", "FMCORE_TESTING"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="fmcore.settings",
+        DEBUG="0",
+        SECRET_KEY="process-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        DATABASE_URL=database_url(),
+        REDIS_URL=settings.REDIS_URL or "redis://127.0.0.1:6379/7",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class RunningProcess:
+    """A child process whose combined output goes to a file the test can read."""
+
+    popen: subprocess.Popen
+    log_path: Path
+    url: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def signal(self, signum: int) -> None:
+        self.popen.send_signal(signum)
+
+    def wait(self, timeout: float) -> int:
+        """The exit code; fails the test when the process outlives `timeout` seconds."""
+        try:
+            return self.popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired as error:
+            raise AssertionError(f"still running after {timeout} s; output:\n{self.output()}") from error
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGKILL)
+            self.popen.wait(timeout=10)
+
+
+def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
+    log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
+    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return RunningProcess(popen=popen, log_path=Path(log.name))
+
+
+def wait_until_serving(process: RunningProcess, path: str = "/health/live", timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.popen.poll() is not None:
+            raise AssertionError(f"exited with {process.popen.returncode} before serving:\n{process.output()}")
+        try:
+            requests.get(process.url + path, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError(f"not serving after {timeout} s:\n{process.output()}")
+
+
+@contextmanager
+def running_server(*uvicorn_args: str, **env: str) -> Iterator[RunningProcess]:
+    """uvicorn serving fm-core on a free loopback port, stopped (SIGKILL) at the end if still up."""
+    port = free_port()
+    argv = [PYTHON, "-m", "uvicorn", "fmcore.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    process = start([*argv, *uvicorn_args], process_env(**env))
+    process.url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(process)
+        yield process
+    finally:
+        process.stop()
+
+
+@contextmanager
+def running_worker(*rundramatiq_args: str, **env: str) -> Iterator[RunningProcess]:
+    """A Dramatiq worker (`manage.py rundramatiq`), stopped (SIGKILL) at the end if still up."""
+    argv = [PYTHON, "manage.py", "rundramatiq", "--processes", "1", "--threads", "2", *rundramatiq_args]
+    process = start(argv, process_env(**env))
+    try:
+        yield process
+    finally:
+        process.stop()
