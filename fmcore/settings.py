@@ -114,8 +114,16 @@ if DB_POOL:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 if not IS_POSTGRES:
-    # SQLite serialises writers; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite serialises writers. A deferred transaction that reads, then writes
+    # while another connection (the in-process worker) writes, fails at once
+    # ("database is locked") whatever the timeout: IMMEDIATE takes the write
+    # lock at BEGIN, so writers queue for up to `timeout` seconds instead. WAL
+    # lets reads go on during a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
