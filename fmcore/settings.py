@@ -10,6 +10,7 @@ import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -257,6 +258,12 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
 }
 FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+# In development a browser app on FRONTEND_URL may call the API (CORS, CSRF,
+# websocket handshakes); in production only the origins listed above may.
+_FRONTEND_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(FRONTEND_URL))
+if DEBUG:
+    CORS_ALLOWED_ORIGINS = list(dict.fromkeys([*CORS_ALLOWED_ORIGINS, _FRONTEND_ORIGIN]))
+    CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([*CSRF_TRUSTED_ORIGINS, _FRONTEND_ORIGIN]))
 
 # --- commerce -------------------------------------------------------------------
 CURRENCY = os.environ.get("CURRENCY", "USD")
