@@ -22,7 +22,7 @@ ASSET = re.compile(r'<(?:script|link)[^>]*?(?:src|href)="([^"]+)"[^>]*>', re.S)
 INTEGRITY = re.compile(r'integrity="([^"]+)"')
 SUBSCRIPTION = "subscription { orderStatusChanged { toStatus order { number } } }"
 LOGIN = "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { ... on TokenPayload { token } } }"
-PRODUCTS = "{ products(first: 1, filters: {inStock: true}) { edges { node { id } } } }"
+PRODUCTS = "{ products(first: 20, filters: {inStock: true}) { edges { node { id stockQuantity } } } }"
 ADD = "mutation($p: ID!) { addToCart(productId: $p) { __typename } }"
 CHECKOUT = "mutation { checkout(input: {paymentMethod: COD}) { __typename } }"
 
@@ -69,7 +69,7 @@ def test_graphiql_runs_queries_and_subscriptions_in_a_browser_that_reaches_no_ot
 
     database = tmp_path / "db.sqlite3"
     manage("migrate", "--noinput", sqlite=database)
-    manage("load_demo_data", "--products", "3", sqlite=database)
+    manage("load_demo_data", sqlite=database)
     with running_server(sqlite=database, DEBUG="1") as server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -115,12 +115,13 @@ def test_graphiql_runs_queries_and_subscriptions_in_a_browser_that_reaches_no_ot
             customer_token = _gql(server.url, LOGIN, {"e": DEMO_CUSTOMER_EMAIL, "p": "fmcore-demo-customer"})[
                 "tokenAuth"
             ]["token"]
-            product = _gql(server.url, PRODUCTS)["products"]["edges"][0]["node"]["id"]
+            products = [edge["node"] for edge in _gql(server.url, PRODUCTS)["products"]["edges"]]
+            product = max(products, key=lambda node: node["stockQuantity"])["id"]
             deadline = time.monotonic() + 60
             while "PENDING" not in page.inner_text(".result-window") and time.monotonic() < deadline:
                 _gql(server.url, ADD, {"p": product}, customer_token)
                 assert _gql(server.url, CHECKOUT, token=customer_token)["checkout"]["__typename"] == "CheckoutPayload"
-                page.wait_for_timeout(1000)
+                page.wait_for_timeout(2000)
             assert '"toStatus": "PENDING"' in page.inner_text(".result-window")
             assert elsewhere == []
         finally:
