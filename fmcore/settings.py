@@ -10,6 +10,7 @@ import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -114,8 +115,16 @@ if DB_POOL:
         "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
     }
 if not IS_POSTGRES:
-    # SQLite serialises writers; wait for the lock instead of failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite serialises writers. A deferred transaction that reads, then writes
+    # while another connection (the in-process worker) writes, fails at once
+    # ("database is locked") whatever the timeout: IMMEDIATE takes the write
+    # lock at BEGIN, so writers queue for up to `timeout` seconds instead. WAL
+    # lets reads go on during a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -249,6 +258,12 @@ ANYMAIL = {
     if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
 }
 FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+# In development a browser app on FRONTEND_URL may call the API (CORS, CSRF,
+# websocket handshakes); in production only the origins listed above may.
+_FRONTEND_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(FRONTEND_URL))
+if DEBUG:
+    CORS_ALLOWED_ORIGINS = list(dict.fromkeys([*CORS_ALLOWED_ORIGINS, _FRONTEND_ORIGIN]))
+    CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([*CSRF_TRUSTED_ORIGINS, _FRONTEND_ORIGIN]))
 
 # --- commerce -------------------------------------------------------------------
 CURRENCY = os.environ.get("CURRENCY", "USD")

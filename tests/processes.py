@@ -1,12 +1,19 @@
 """Real fm-core processes for tests whose behaviour is about processes: a
-uvicorn server or a Dramatiq worker started from this venv, in production
-mode (DEBUG off), on the test session's own PostgreSQL database and Redis.
+uvicorn server, a Dramatiq worker or a management command started from this
+venv, in production mode (DEBUG off), on the test session's own PostgreSQL
+database and Redis.
 
 Rows a test wants such a process to see must be committed, so tests using
 these are `@pytest.mark.django_db(transaction=True)` and `@pytest.mark.postgres`.
 
     with running_server(FORWARDED_ALLOW_IPS="127.0.0.1") as server:
         requests.post(f"{server.url}/graphql/", json={...})
+
+With `sqlite=<file>` a process runs on the embedded default instead (that
+SQLite file, no Redis, the in-process worker) and needs no test database:
+
+    manage("migrate", sqlite=path)
+    with running_server(sqlite=path) as server: ...
 """
 
 import os
@@ -43,22 +50,25 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def process_env(**overrides: str) -> dict[str, str]:
-    """The environment of a production-mode process sharing this session's database and Redis."""
+def process_env(*, sqlite: Path | None = None, **overrides: str) -> dict[str, str]:
+    """The environment of a production-mode process sharing this session's database and Redis,
+    or, with `sqlite`, on the embedded default with that SQLite file."""
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("PYTEST", "DJANGO_SETTINGS", "FMCORE_TESTING"))
+        if not key.startswith(("PYTEST", "DJANGO_SETTINGS", "FMCORE_TESTING", "REDIS_URL"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="fmcore.settings",
         DEBUG="0",
         SECRET_KEY="process-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        DATABASE_URL=database_url(),
-        REDIS_URL=settings.REDIS_URL or "redis://127.0.0.1:6379/7",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PYTHONUNBUFFERED="1",
     )
+    if sqlite is None:
+        env.update(DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL or "redis://127.0.0.1:6379/7")
+    else:
+        env.update(DATABASE_URL=f"sqlite:///{sqlite}")
     env.update(overrides)
     return env
 
@@ -110,12 +120,26 @@ def wait_until_serving(process: RunningProcess, path: str = "/health/live", time
     raise AssertionError(f"not serving after {timeout} s:\n{process.output()}")
 
 
+def manage(*args: str, sqlite: Path | None = None, timeout: float = 300, **env: str) -> str:
+    """Run `manage.py <args>` to its end; its output, or the test fails with it."""
+    completed = subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=process_env(sqlite=sqlite, **env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert completed.returncode == 0, f"manage.py {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}"
+    return completed.stdout
+
+
 @contextmanager
-def running_server(*uvicorn_args: str, **env: str) -> Iterator[RunningProcess]:
+def running_server(*uvicorn_args: str, sqlite: Path | None = None, **env: str) -> Iterator[RunningProcess]:
     """uvicorn serving fm-core on a free loopback port, stopped (SIGKILL) at the end if still up."""
     port = free_port()
     argv = [PYTHON, "-m", "uvicorn", "fmcore.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-    process = start([*argv, *uvicorn_args], process_env(**env))
+    process = start([*argv, *uvicorn_args], process_env(sqlite=sqlite, **env))
     process.url = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process)

@@ -1,4 +1,4 @@
-"""Catalog writes (staff): categories, products, images and stock.
+"""Catalog writes (staff, and partner apps with catalog:write): categories, products, images and stock.
 
 Every write invalidates the catalog cache on commit.
 """
@@ -18,6 +18,7 @@ from commerce.cache import catalog_cache_invalidate
 from commerce.errors import AlreadyExists, InvalidQuantity, OutOfStock
 from commerce.models import Category, Product, ProductImage, StockMovement
 from fmcore.errors import InvalidInput, NotFound
+from partners.actors import Actor, actor_fields
 
 MAX_PRICE = Decimal("9999999999.99")
 MAX_STOCK = 1_000_000_000
@@ -212,10 +213,10 @@ def _replace_images(product: Product, images: Sequence[ImageData]) -> None:
     )
 
 
-def _record_stock(product: Product, *, delta: int, reason: str, actor) -> StockMovement:
+def _record_stock(product: Product, *, delta: int, reason: str, actor: Actor) -> StockMovement:
     return StockMovement.objects.create(
         product=product,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        **actor_fields(actor),
         delta=delta,
         quantity_after=product.stock_quantity,
         reason=reason[:200],
@@ -231,7 +232,7 @@ def product_create(
     description: str = "",
     images: Sequence[ImageData] = (),
     is_active: bool = True,
-    actor=None,
+    actor: Actor = None,
 ) -> Product:
     """Create a product with a unique, generated slug (same names get `-2`, `-3`, ...)."""
     name = clean_name(name)
@@ -266,7 +267,7 @@ def product_update(
     category_id: int | None = None,
     images: Sequence[ImageData] | None = None,
     is_active: bool | None = None,
-    actor=None,
+    actor: Actor = None,
 ) -> Product:
     """Change the given fields of a product; `images`, when given, replace the old ones.
 
@@ -311,7 +312,7 @@ def product_delete(*, product_id: int) -> Product:
     return product
 
 
-def stock_adjust(*, product_id: int, delta: int, reason: str = "", actor=None) -> Product:
+def stock_adjust(*, product_id: int, delta: int, reason: str = "", actor: Actor = None) -> Product:
     """Add (or with a negative `delta` remove) units of stock, recording who, why and when.
 
     The stock never goes below zero (`OUT_OF_STOCK`, nothing changes).

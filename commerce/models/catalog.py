@@ -83,6 +83,14 @@ class StockMovement(models.Model):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_movements")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_app = models.ForeignKey(
+        "partners.App",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The partner app that made the change, when an app made it.",
+    )
     delta = models.IntegerField()
     quantity_after = models.IntegerField()
     reason = models.CharField(max_length=200, blank=True)

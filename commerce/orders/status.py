@@ -21,7 +21,7 @@ from accounts.models import User
 from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
-from partners.actors import Actor, status_change_actor_fields
+from partners.actors import Actor, actor_fields
 from partners.models import App, AppScope
 
 
@@ -135,7 +135,7 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
             update_fields.append("stock_restored_at")
         locked.save(update_fields=update_fields)
         change = OrderStatusChange.objects.create(
-            order=locked, from_status=from_status, to_status=to, note=note.strip(), **status_change_actor_fields(actor)
+            order=locked, from_status=from_status, to_status=to, note=note.strip(), **actor_fields(actor)
         )
         events.order_status_changed(change=change, order=locked)
         orders_cache_invalidate(locked.user_id)

@@ -2,10 +2,11 @@ import strawberry
 from strawberry import relay
 
 from commerce.catalog import services
+from partners.models import AppScope
 from schema.context import Info
 from schema.errors import mutation, result
 from schema.ids import node_pk
-from schema.permissions import IsStaff
+from schema.permissions import StaffOrAppScope, caller_actor
 
 from .inputs import CategoryInput, CategoryUpdateInput, ProductInput, ProductUpdateInput
 from .types import CategoryPayload, ProductPayload, StockPayload
@@ -15,13 +16,23 @@ def _images(images) -> list[services.ImageData] | None:
     return None if images is None else [image.as_data() for image in images]
 
 
+# Staff, and partner apps holding catalog:write; changes record which of them made them.
+CATALOG_WRITERS = (StaffOrAppScope(AppScope.CATALOG_WRITE),)
+
+
 @strawberry.type
 class CatalogMutations:
-    @mutation(description="Create a category (staff); its slug is generated.", permissions=(IsStaff(),))
+    @mutation(
+        description="Create a category (staff, or apps with CATALOG_WRITE); its slug is generated.",
+        permissions=CATALOG_WRITERS,
+    )
     def create_category(self, input: CategoryInput) -> result(CategoryPayload):
         return CategoryPayload(category=services.category_create(name=input.name, description=input.description))
 
-    @mutation(description="Rename or describe a category (staff); the slug stays.", permissions=(IsStaff(),))
+    @mutation(
+        description="Rename or describe a category (staff, or apps with CATALOG_WRITE); the slug stays.",
+        permissions=CATALOG_WRITERS,
+    )
     def update_category(self, id: relay.GlobalID, input: CategoryUpdateInput) -> result(CategoryPayload):
         category = services.category_update(
             category_id=node_pk(id, "Category"), name=input.name, description=input.description
@@ -29,16 +40,19 @@ class CatalogMutations:
         return CategoryPayload(category=category)
 
     @mutation(
-        description="Switch a category on or off (staff). Switching it off switches off its products; "
-        "switching it on again restores those, not products staff switched off themselves.",
-        permissions=(IsStaff(),),
+        description="Switch a category on or off (staff, or apps with CATALOG_WRITE). Switching it off switches "
+        "off its products; switching it on again restores those, not products switched off one by one.",
+        permissions=CATALOG_WRITERS,
     )
     def set_category_active(self, id: relay.GlobalID, active: bool) -> result(CategoryPayload):
         return CategoryPayload(
             category=services.category_set_active(category_id=node_pk(id, "Category"), active=active)
         )
 
-    @mutation(description="Create a product (staff); its slug is generated and unique.", permissions=(IsStaff(),))
+    @mutation(
+        description="Create a product (staff, or apps with CATALOG_WRITE); its slug is generated and unique.",
+        permissions=CATALOG_WRITERS,
+    )
     def create_product(self, info: Info, input: ProductInput) -> result(ProductPayload):
         product = services.product_create(
             name=input.name,
@@ -48,11 +62,14 @@ class CatalogMutations:
             category_id=node_pk(input.category_id, "Category"),
             images=_images(input.images) or (),
             is_active=input.is_active,
-            actor=info.context.user,
+            actor=caller_actor(info),
         )
         return ProductPayload(product=product)
 
-    @mutation(description="Change a product (staff); omitted fields stay.", permissions=(IsStaff(),))
+    @mutation(
+        description="Change a product (staff, or apps with CATALOG_WRITE); omitted fields stay.",
+        permissions=CATALOG_WRITERS,
+    )
     def update_product(self, info: Info, id: relay.GlobalID, input: ProductUpdateInput) -> result(ProductPayload):
         product = services.product_update(
             product_id=node_pk(id, "Product"),
@@ -63,25 +80,26 @@ class CatalogMutations:
             category_id=None if input.category_id is None else node_pk(input.category_id, "Category"),
             images=_images(input.images),
             is_active=input.is_active,
-            actor=info.context.user,
+            actor=caller_actor(info),
         )
         return ProductPayload(product=product)
 
     @mutation(
-        description="Delete a product (staff): hidden everywhere, kept for order history.", permissions=(IsStaff(),)
+        description="Delete a product (staff, or apps with CATALOG_WRITE): hidden everywhere, kept for order history.",
+        permissions=CATALOG_WRITERS,
     )
     def delete_product(self, id: relay.GlobalID) -> result(ProductPayload):
         return ProductPayload(product=services.product_delete(product_id=node_pk(id, "Product")))
 
     @mutation(
-        description="Add (positive `delta`) or remove (negative) stock (staff); never below zero. Recorded with "
-        "who, why and when.",
-        permissions=(IsStaff(),),
+        description="Add (positive `delta`) or remove (negative) stock (staff, or apps with CATALOG_WRITE); never "
+        "below zero. Recorded with who, why and when.",
+        permissions=CATALOG_WRITERS,
     )
     def adjust_stock(self, info: Info, product_id: relay.GlobalID, delta: int, reason: str | None = None) -> result(
         StockPayload
     ):
         product = services.stock_adjust(
-            product_id=node_pk(product_id, "Product"), delta=delta, reason=reason or "", actor=info.context.user
+            product_id=node_pk(product_id, "Product"), delta=delta, reason=reason or "", actor=caller_actor(info)
         )
         return StockPayload(product=product)

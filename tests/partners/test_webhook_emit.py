@@ -124,14 +124,14 @@ def test_order_payloads(order):
 @pytest.mark.django_db
 def test_an_app_is_recorded_as_the_actor_of_a_status_change(order, staff):
     from commerce.models import OrderStatusChange
-    from partners.actors import status_change_actor_fields
+    from partners.actors import actor_fields
 
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_WRITE])
     by_app = OrderStatusChange.objects.create(
-        order=order, from_status="PAID", to_status="COMPLETED", **status_change_actor_fields(app)
+        order=order, from_status="PAID", to_status="COMPLETED", **actor_fields(app)
     )
     by_staff = OrderStatusChange.objects.create(
-        order=order, from_status="PENDING", to_status="PAID", **status_change_actor_fields(staff)
+        order=order, from_status="PENDING", to_status="PAID", **actor_fields(staff)
     )
     assert (by_app.actor, by_app.actor_app) == (None, app)
     assert (by_staff.actor, by_staff.actor_app) == (staff, None)

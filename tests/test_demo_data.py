@@ -1,0 +1,76 @@
+"""`manage.py load_demo_data` (what `make run` seeds): the logins it prints work,
+the demo customer has an address, a past order and a cart, and a second run
+changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from commerce.models import Address, CartLine, Order, Product
+from fmcore.management.commands.load_demo_data import DEMO_CUSTOMER_EMAIL
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = """mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) {
+  __typename ... on TokenPayload { token user { email emailVerified } } } }"""
+MINE = """{
+  addresses { fullName city country isDefault }
+  orders { totalCount edges { node { number status lines { quantity } } } }
+  cart { itemCount lines { quantity } }
+}"""
+
+
+def load(*args: str) -> str:
+    out = StringIO()
+    call_command("load_demo_data", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_printed_customer_login_sees_its_address_order_and_cart(gql):
+    out = load()
+    assert f"customer login: {DEMO_CUSTOMER_EMAIL} / fmcore-demo-customer" in out
+
+    login = gql(LOGIN, {"e": DEMO_CUSTOMER_EMAIL, "p": "fmcore-demo-customer"})["tokenAuth"]
+    assert login["user"] == {"email": DEMO_CUSTOMER_EMAIL, "emailVerified": True}
+    mine = gql(MINE, token=login["token"])
+    assert mine["addresses"] == [
+        {"fullName": "Demo Customer", "city": "Springfield", "country": "US", "isDefault": True}
+    ]
+    assert mine["orders"]["totalCount"] == 1
+    order = mine["orders"]["edges"][0]["node"]
+    assert order["number"] in out
+    assert (order["status"], order["lines"]) == ("PENDING", [{"quantity": 1}])
+    assert (mine["cart"]["itemCount"], mine["cart"]["lines"]) == (1, [{"quantity": 1}])
+
+
+def test_a_second_run_changes_nothing():
+    load()
+    before = [m.objects.count() for m in (User, Address, Order, CartLine, Product)]
+    out = load()
+    assert [m.objects.count() for m in (User, Address, Order, CartLine, Product)] == before
+    assert "created" not in out
+    assert "loaded" not in out
+
+
+def test_products_sizes_the_catalog_beyond_the_demo_file():
+    assert "loaded the demo catalog: 4 categories, 30 products" in load("--products", "30")
+    assert Product.objects.count() == 30
+
+
+def test_products_can_shrink_the_catalog():
+    load("--products", "3")
+    assert Product.objects.count() == 3
+
+
+def test_products_leaves_a_catalog_that_is_not_empty():
+    load()
+    assert "the catalog is not empty" in load("--products", "40")
+    assert Product.objects.count() == 12
+
+
+def test_products_must_be_positive():
+    with pytest.raises(CommandError, match="at least 1"):
+        load("--products", "0")
+    assert not Product.objects.exists()
