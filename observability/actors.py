@@ -69,6 +69,7 @@ class RequestIdAndMetrics(Middleware):
             message.actor_name,
             outcome,
             extra={
+                "request_id": current_request_id(),
                 "message_id": message.message_id,
                 "actor": message.actor_name,
                 "duration_ms": round(duration * 1000, 1),

@@ -44,9 +44,9 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.request": {"level": "ERROR"},
-            # uvicorn configured its loggers before Django started: route them
-            # through ours too. Its access log repeats ours: run with --no-access-log.
+            # uvicorn configured its loggers before Django started: its server
+            # lines go through ours; its access log is off: fmcore.access says more.
             "uvicorn": {"handlers": ["console"], "level": level, "propagate": False},
-            "uvicorn.access": {"handlers": ["console"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
         },
     }
