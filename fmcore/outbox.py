@@ -7,11 +7,15 @@ a message can be delivered twice (sent, then the bookkeeping failed).
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import dramatiq
 from django.db import transaction
+from django.db.models import Count, Min
 from django.utils import timezone
+
+from observability.actors import with_request_id
 
 from .models import OutboxMessage
 
@@ -31,7 +35,8 @@ def enqueue_with_options(
         queue_name=actor.queue_name,
         args=list(args),
         kwargs=kwargs or {},
-        options=options or {},
+        # The row is sent after commit or by the relay, outside this request: keep its id now.
+        options=with_request_id(options or {}),
     )
     transaction.on_commit(lambda: _send(row))
     return row
@@ -76,3 +81,17 @@ def outbox_purge(*, older_than: timedelta = timedelta(days=7)) -> int:
     """Delete sent messages past their audit window."""
     deleted, _ = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    count: int
+    oldest_age_seconds: float  # 0 when nothing waits
+
+
+def outbox_backlog_status() -> OutboxBacklog:
+    """How many messages wait to be sent, and for how long the oldest has."""
+    unsent = OutboxMessage.objects.filter(sent_at__isnull=True).aggregate(count=Count("id"), oldest=Min("created_at"))
+    oldest = unsent["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return OutboxBacklog(count=unsent["count"], oldest_age_seconds=max(age, 0.0))

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from observability.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -58,12 +60,15 @@ INSTALLED_APPS = [
     "accounts",
     "commerce",
     "partners",
+    "observability",
 ]
 
 # The email is unique case-insensitively through a functional constraint.
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 
 MIDDLEWARE = [
+    # First: request ids on every response, and the probes before host validation.
+    "observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -180,6 +185,8 @@ DRAMATIQ_BROKER = {
         # Lets the webhook actor know its last attempt (partners/tasks.py).
         "dramatiq.middleware.CurrentMessage",
         "django_dramatiq.middleware.DbConnectionsMiddleware",
+        # After Retries: request ids into messages and out of them; actor log lines and metrics.
+        "observability.actors.RequestIdAndMetrics",
         # Lets actors declare `periodic=cron(...)`; `make scheduler` runs the clock.
         "periodiq.PeriodiqMiddleware",
     ],
@@ -362,10 +369,17 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
-}
+# --- observability (docs/operations.md) ---------------------------------------------
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+# `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Tracing is on when this is set (the OTLP/HTTP collector, e.g. http://otel-collector:4318).
+OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+OTEL_SERVICE_NAME = os.environ.get("OTEL_SERVICE_NAME", "fm-core")
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+# `/health/ready` fails when an unsent outbox message is older than this (the relay or broker is stuck).
+HEALTH_OUTBOX_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_OUTBOX_MAX_AGE_SECONDS", "300"))

@@ -5,6 +5,7 @@ from django.urls import path, re_path
 
 from commerce.payments.webhooks import payment_webhook
 from fmcore.health import health
+from observability.metrics import metrics_view
 from schema import schema
 from schema.views import FmGraphQLView
 
@@ -19,10 +20,14 @@ def schema_sdl(request):
 urlpatterns = [
     re_path(r"^graphql/?$", FmGraphQLView.as_view(schema=schema)),
     path("health/", health),
+    path("metrics", metrics_view),
     path("webhooks/payments/<str:provider>/", payment_webhook, name="payment-webhook"),
     path("schema.graphql", schema_sdl),
     path("admin/", admin.site.urls),
 ]
+
+# An exception no view handled answers JSON with the request id (503 when the database is unavailable).
+handler500 = "observability.errors.server_error"
 
 if settings.BENCH_BASELINE:
     from bench.baseline import urlpatterns as bench_urlpatterns

@@ -4,6 +4,8 @@ import dramatiq
 from django.conf import settings
 from dramatiq.middleware import CurrentMessage
 
+from observability import metrics
+
 from .delivery import Outcome, webhook_delivery_attempt
 
 QUEUE = "webhooks"
@@ -32,5 +34,6 @@ def deliver_webhook(delivery_id: int) -> None:
     """POST one webhook delivery; raise so that Dramatiq retries it, until the
     last attempt, which marks it FAILED instead."""
     outcome = webhook_delivery_attempt(delivery_id=delivery_id, final=_is_last_attempt())
+    metrics.webhook_deliveries.labels(outcome.value).inc()
     if outcome is Outcome.RETRY:
         raise WebhookDeliveryFailed(f"Webhook delivery {delivery_id} failed; retrying later.")

@@ -9,6 +9,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from observability.graphql import OperationMetrics, tracing_extensions
+
 from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
 from .addresses.mutations import AddressMutations
@@ -70,7 +72,13 @@ schema = strawberry.Schema(
         relay_max_results=settings.GRAPHQL_MAX_RESULTS,
         disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,
     ),
-    extensions=[*security_extensions(), AnonymousCatalogCache, OptimizerExtension],
+    extensions=[
+        *tracing_extensions(),
+        OperationMetrics,
+        *security_extensions(),
+        AnonymousCatalogCache,
+        OptimizerExtension,
+    ],
 )
 
 

@@ -19,6 +19,7 @@ from graphql.language import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
 from commerce.cache import CACHE_TTL, _safe, _version, catalog_scope
+from observability import metrics
 
 CATALOG_ROOT_FIELDS = frozenset({"products", "product", "categories", "category"})
 MAX_CACHED_BYTES = 256 * 1024
@@ -46,7 +47,9 @@ class AnonymousCatalogCache(SchemaExtension):
         key = self._key()
         if key is not None:
             data = _safe(lambda: cache.get(key, _MISSING))
-            if data is not None and data is not _MISSING:
+            hit = data is not None and data is not _MISSING
+            metrics.answer_cache.labels("hit" if hit else "miss").inc()
+            if hit:
                 self.execution_context.result = ExecutionResult(data=data)
                 key = None  # served: nothing to store
         yield

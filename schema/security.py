@@ -2,13 +2,13 @@
 
 Limits refuse a document before any resolver runs. Every error a client sees
 carries `extensions.code`; unexpected exceptions are masked as
-"Unexpected error." with a request id, and their details go to the log.
+"Unexpected error." with the request's id (X-Request-ID), and their details
+go to the log; an unavailable database is SERVICE_UNAVAILABLE, HTTP 503.
 """
 
 import contextlib
 import functools
 import logging
-import uuid
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -26,6 +26,14 @@ from strawberry.extensions import (
 )
 
 from fmcore.errors import DomainError
+from observability.context import current_request_id, request_id_for
+from observability.errors import (
+    INTERNAL_ERROR,
+    SERVICE_UNAVAILABLE,
+    SERVICE_UNAVAILABLE_MESSAGE,
+    database_unavailable,
+    error_record,
+)
 
 logger = logging.getLogger("fmcore.graphql")
 
@@ -116,17 +124,24 @@ class ErrorCodesAndMasking(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_is_unexpected)
-        self.request_id = uuid.uuid4().hex
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        # Outside an HTTP request (a schema executed directly) there is no id yet.
+        request_id = current_request_id() or request_id_for(None)
         logger.error(
-            "unexpected error in %s (request %s)",
+            "unexpected error in %s",
             ".".join(str(part) for part in error.path or []) or "operation",
-            self.request_id,
             exc_info=error.original_error,
         )
         masked = super().anonymise_error(error)
-        masked.extensions = {"code": "INTERNAL_ERROR", "requestId": self.request_id}
+        if database_unavailable(error.original_error):
+            masked.message = SERVICE_UNAVAILABLE_MESSAGE
+            masked.extensions = {"code": SERVICE_UNAVAILABLE, "requestId": request_id}
+            response = getattr(self.execution_context.context, "response", None)
+            if response is not None:  # over HTTP (a websocket has no status)
+                response.status_code = 503
+        else:
+            masked.extensions = {"code": INTERNAL_ERROR, "requestId": request_id}
         return masked
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
@@ -134,6 +149,7 @@ class ErrorCodesAndMasking(MaskErrors):
         for error in processed:
             if not (error.extensions or {}).get("code"):
                 error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
+            error_record(error.extensions["code"])
         return processed
 
 

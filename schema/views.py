@@ -19,6 +19,9 @@ from strawberry.types.unset import UNSET
 from accounts.authentication import request_user, token_from_authorization, user_for_token, uses_cookie_auth
 from accounts.connections import user_group
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
+from observability import metrics
+from observability.context import REQUEST_ID_HEADER, current_request, request_begin, request_id_for
+from observability.errors import error_record
 from partners.authentication import app_for_authorization, uses_app_auth
 from partners.connections import app_group
 from partners.models import App
@@ -34,6 +37,7 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
 
 
 def _error_response(message: str, code: str, *, status: int) -> JsonResponse:
+    error_record(code)
     return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
 
 
@@ -62,6 +66,10 @@ class FmGraphQLView(GraphQLView):
         # `App <token>`: a partner app; the user stays anonymous (request_user ignores the scheme).
         request.app = app_for_authorization(authorization) if uses_app_auth(authorization) else None
         request.user = request_user(request)
+        info = current_request()
+        if info is not None:
+            info.user_id = request.user.pk
+            info.app_id = request.app.pk if request.app else None
         return super().dispatch(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
@@ -94,6 +102,18 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         self.user = AnonymousUser()
         self.app: App | None = None
         self.revocation_group: str | None = None
+        self.counted = False
+
+    async def websocket_connect(self, message) -> None:
+        # Every operation of the connection runs in tasks started from here: they log with its id.
+        headers = dict(self.scope.get("headers") or [])
+        request_begin(request_id_for(headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")))
+        await super().websocket_connect(message)
+
+    async def connect(self) -> None:
+        await super().connect()
+        self.counted = True
+        metrics.websocket_connections.inc()
 
     async def on_ws_connect(self, context: Context):
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
@@ -143,6 +163,9 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         self.message_queue.put_nowait({"message": None, "disconnected": True})
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            self.counted = False
+            metrics.websocket_connections.dec()
         if self.revocation_group is not None:
             await self.channel_layer.group_discard(self.revocation_group, self.channel_name)
         await super().disconnect(code)

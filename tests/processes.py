@@ -16,6 +16,7 @@ SQLite file, no Redis, the in-process worker) and needs no test database:
     with running_server(sqlite=path) as server: ...
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -96,14 +97,20 @@ class RunningProcess:
             raise AssertionError(f"still running after {timeout} s; output:\n{self.output()}") from error
 
     def stop(self) -> None:
+        """SIGKILL the process and its children (uvicorn --workers, rundramatiq's worker processes)."""
         if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(timeout=10)
+        else:
+            with contextlib.suppress(ProcessLookupError):  # children outliving their parent
+                os.killpg(self.popen.pid, signal.SIGKILL)
 
 
 def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
     log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
-    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A process group of its own, so that stop() ends its children too.
+    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return RunningProcess(popen=popen, log_path=Path(log.name))
 
 
