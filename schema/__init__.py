@@ -13,6 +13,7 @@ from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
 from .addresses.mutations import AddressMutations
 from .addresses.queries import AddressQueries
+from .authentication import RejectedTokens
 from .cart.mutations import CartMutations
 from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
@@ -70,7 +71,7 @@ schema = strawberry.Schema(
         relay_max_results=settings.GRAPHQL_MAX_RESULTS,
         disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,
     ),
-    extensions=[*security_extensions(), AnonymousCatalogCache, OptimizerExtension],
+    extensions=[*security_extensions(), RejectedTokens, AnonymousCatalogCache, OptimizerExtension],
 )
 
 
