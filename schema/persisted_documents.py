@@ -36,6 +36,11 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+def _bare_hash(value: object) -> object:
+    """graphql-codegen writes hashes as `sha256:<hex>`; Apollo sends the bare hex."""
+    return value.removeprefix("sha256:") if isinstance(value, str) else value
+
+
 def _apq_key(digest: str) -> str:
     return f"gql:apq:{digest}"
 
@@ -52,7 +57,7 @@ def request_document(*, query: str | None, extensions: dict | None, may_run_any:
     """The document a request runs; `DocumentRefused` when it names an unknown
     hash, a hash of another text, or (trusted-only mode) an unregistered document."""
     persisted = (extensions or {}).get("persistedQuery")
-    digest = persisted.get("sha256Hash") if isinstance(persisted, dict) else None
+    digest = _bare_hash(persisted.get("sha256Hash")) if isinstance(persisted, dict) else None
     if persisted is not None and not (isinstance(digest, str) and _SHA256.match(digest)):
         raise DocumentRefused("INVALID_REQUEST", "`persistedQuery.sha256Hash` must be a hex SHA-256.")
     if digest is not None and query is not None and document_hash(query) != digest:
@@ -80,6 +85,7 @@ def request_document(*, query: str | None, extensions: dict | None, may_run_any:
 def trusted_documents_register(*, manifest: dict[str, str]) -> int:
     """Register a client's documents (`{"<sha256>": "<document>"}`, graphql-codegen's
     persisted-documents manifest); every hash is checked. Returns how many are new."""
+    manifest = {_bare_hash(digest): document for digest, document in manifest.items()}
     for digest, document in manifest.items():
         if not isinstance(document, str) or document_hash(document) != digest:
             raise ValueError(f"{digest}: the hash is not the SHA-256 of its document")
