@@ -15,6 +15,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from accounts.tokens import token_pair_issue
 from tests.commerce.catalog.factories import make_product
@@ -27,6 +28,8 @@ SNIPPETS = CLIENTS / "snippets"
 DOCS = Path(settings.BASE_DIR) / "docs" / "clients.md"
 
 needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
+# The server process shares the test database, which SQLite cannot.
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,7 @@ def server():
 
 
 @needs_node
+@needs_postgres
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_graphql_http_audit_passes_every_must_and_should(node_modules, server):
@@ -60,6 +64,7 @@ def test_the_graphql_http_audit_passes_every_must_and_should(node_modules, serve
 
 
 @needs_node
+@needs_postgres
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_apollo_refreshes_on_token_expired_and_urql_and_gql_query(node_modules, server, customer, settings):
@@ -81,6 +86,7 @@ def test_apollo_refreshes_on_token_expired_and_urql_and_gql_query(node_modules, 
 
 
 @needs_node
+@needs_postgres
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_codegen_maps_the_scalars_and_its_manifest_registers_trusted_documents(node_modules, server):
