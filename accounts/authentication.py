@@ -3,9 +3,9 @@ a websocket `connection_init` payload."""
 
 from django.contrib.auth.models import AnonymousUser
 
-from .errors import InvalidToken
+from .errors import InvalidToken, TokenExpired
 from .models import User
-from .tokens import access_token_user
+from .tokens import access_token_has_expired, access_token_user
 
 ACCESS_COOKIE = "JWT"
 REFRESH_COOKIE = "JWT-refresh-token"
@@ -36,11 +36,28 @@ def uses_cookie_auth(request) -> bool:
     return ACCESS_COOKIE in request.COOKIES or REFRESH_COOKIE in request.COOKIES
 
 
+def request_authentication(request) -> tuple[User | AnonymousUser, InvalidToken | None]:
+    """The user behind the request's `Authorization` header or access cookie,
+    and, when credentials were sent but do not authenticate, why not
+    (`TokenExpired`: refresh; `InvalidToken`: log in again).
+    """
+    authorization = (request.headers.get("Authorization") or "").strip()
+    scheme, _, token = authorization.partition(" ")
+    if not authorization:
+        token = request.COOKIES.get(ACCESS_COOKIE, "")
+    elif scheme.lower() not in SCHEMES:
+        return AnonymousUser(), None  # another scheme (a proxy's Basic auth, ...) is not ours to judge
+    token = token.strip()
+    if not token:
+        return AnonymousUser(), (InvalidToken() if authorization else None)
+    try:
+        return access_token_user(token), None
+    except InvalidToken:
+        return AnonymousUser(), TokenExpired() if access_token_has_expired(token) else InvalidToken()
+
+
 def request_user(request) -> User | AnonymousUser:
-    token = token_from_authorization(request.headers.get("Authorization"))
-    if token is None and not request.headers.get("Authorization"):
-        token = request.COOKIES.get(ACCESS_COOKIE)
-    return user_for_token(token)
+    return request_authentication(request)[0]
 
 
 def client_ip(request) -> str:

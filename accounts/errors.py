@@ -15,6 +15,11 @@ class InvalidToken(DomainError):
     default_message = "The token is invalid or has expired."
 
 
+class TokenExpired(InvalidToken):
+    code = "TOKEN_EXPIRED"
+    default_message = "The access token has expired: refresh it."
+
+
 class InvalidPassword(DomainError):
     code = "INVALID_PASSWORD"
     kind = ErrorKind.VALIDATION

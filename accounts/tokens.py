@@ -70,6 +70,17 @@ def access_token_decode(token: str) -> dict:
     return claims
 
 
+def access_token_has_expired(token: str) -> bool:
+    """True for an access token signed by us whose `exp` has passed: its holder should refresh."""
+    try:
+        jwt.decode(token, settings.JWT_SECRET_KEY, algorithms=[ALGORITHM])
+    except jwt.ExpiredSignatureError:
+        return True
+    except jwt.PyJWTError:
+        return False
+    return False
+
+
 def access_token_user(token: str) -> User:
     """The active user an access token stands for, in one query.
 

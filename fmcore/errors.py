@@ -6,6 +6,8 @@ its stable `code`; the message is written for a person and leaks no internals.
 
 from enum import Enum
 
+from .error_codes import registered
+
 
 class ErrorKind(Enum):
     ERROR = "error"
@@ -18,10 +20,14 @@ class DomainError(Exception):
     kind = ErrorKind.ERROR
     default_message = "The operation could not be completed."
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registered(cls.code)
+
     def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None):
         self.message = message or self.default_message
         if code:
-            self.code = code
+            self.code = registered(code)
         self.field = field
         super().__init__(self.message)
 

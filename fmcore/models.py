@@ -26,3 +26,18 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor_name}{tuple(self.args)}"
+
+
+class TrustedDocument(models.Model):
+    """A GraphQL document a first-party client was built with (`manage.py register_documents`).
+
+    With `GRAPHQL_TRUSTED_DOCUMENTS=only` the API runs nothing else; in any
+    mode a client may send just the hash of a registered document.
+    """
+
+    sha256 = models.CharField(max_length=64, primary_key=True, help_text="Hex SHA-256 of the document text.")
+    document = models.TextField()
+    registered_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.sha256

@@ -354,6 +354,12 @@ GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
 GRAPHQL_MAX_MUTATIONS = int(os.environ.get("GRAPHQL_MAX_MUTATIONS", "5"))
 # Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
 GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=DEBUG or TESTING)
+# `only`: run nothing but documents registered with `manage.py register_documents`.
+GRAPHQL_TRUSTED_DOCUMENTS = os.environ.get("GRAPHQL_TRUSTED_DOCUMENTS", "off")
+if GRAPHQL_TRUSTED_DOCUMENTS not in ("off", "only"):
+    raise ImproperlyConfigured("GRAPHQL_TRUSTED_DOCUMENTS must be `off` or `only`.")
+# `Cache-Control: public, max-age` of anonymous catalog queries over GET (0: none).
+GRAPHQL_GET_MAX_AGE = int(os.environ.get("GRAPHQL_GET_MAX_AGE", "60"))
 
 # The benchmark's hand-written baseline views (bench/baseline.py): never on in production.
 BENCH_BASELINE = env_bool("BENCH_BASELINE")

@@ -15,6 +15,7 @@ from .accounts.mutations import AccountMutations
 from .accounts.queries import AccountQueries
 from .addresses.mutations import AddressMutations
 from .addresses.queries import AddressQueries
+from .authentication import RejectedTokens
 from .cart.mutations import CartMutations
 from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
@@ -76,6 +77,7 @@ schema = strawberry.Schema(
         *tracing_extensions(),
         OperationMetrics,
         *security_extensions(),
+        RejectedTokens,
         AnonymousCatalogCache,
         OptimizerExtension,
     ],

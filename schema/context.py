@@ -7,6 +7,7 @@ import strawberry
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
+from accounts.errors import InvalidToken
 from accounts.models import User
 from partners.models import App
 
@@ -18,6 +19,8 @@ class Context:
     user: User | AnonymousUser = field(default_factory=AnonymousUser)
     # A partner app calling with `Authorization: App <token>`; `user` is then anonymous.
     app: App | None = None
+    # HTTP: why the access token sent with the request does not authenticate.
+    token_error: InvalidToken | None = None
     # Websocket connections only: the `connection_init` payload.
     connection_params: dict | None = None
 

@@ -4,16 +4,41 @@ Every mutation is declared with `mutation(...)` from here and returns
 `result(<Success>)`, the union `<Success> | OperationInfo`.
 """
 
+import enum
 import functools
 import inspect
 from typing import Annotated, Any, Union
 
 import strawberry
 import strawberry_django
+from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions import FieldExtension
 from strawberry_django.fields.types import OperationInfo, OperationMessage
 
+from fmcore.error_codes import ERROR_CODES
 from fmcore.errors import DomainError, ErrorKind
+
+ErrorCode = strawberry.enum(
+    enum.Enum(
+        "ErrorCode",
+        {
+            code: strawberry.enum_value(code, description=f"{info.meaning} {info.client_action}")
+            for code, info in ERROR_CODES.items()
+        },
+    ),
+    description="Every machine code the API returns (docs/errors.md).",
+)
+
+
+def _code_field_typed_error_code() -> None:
+    """strawberry-django declares `OperationMessage.code` a String; the contract
+    types it `ErrorCode`. The strings stay the same on the wire, and a code
+    missing from the registry fails loudly instead of reaching a client."""
+    [code_field] = [f for f in OperationMessage.__strawberry_definition__.fields if f.python_name == "code"]
+    code_field.type_annotation = StrawberryAnnotation(ErrorCode | None)
+
+
+_code_field_typed_error_code()
 
 _KIND = {
     ErrorKind.ERROR: OperationMessage.Kind.ERROR,

@@ -7,13 +7,19 @@ under the catalog's version token (commerce/cache.py): any catalog write bumps
 it on commit, so a stale answer is never served, and entries expire after
 `CACHE_TTL` seconds. Logged-in callers (staff see inactive products), partner
 apps, mutations, and answers with errors are never cached.
+
+The same answers are shareable by HTTP caches: over GET (a persisted query's
+hash makes the URL short) they carry `Cache-Control: public, max-age=
+GRAPHQL_GET_MAX_AGE`, varying on the credentials headers.
 """
 
 import hashlib
 from collections.abc import Iterator
 
 import orjson
+from django.conf import settings
 from django.core.cache import cache
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from graphql import ExecutionResult, OperationType
 from graphql.language import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
@@ -44,7 +50,7 @@ class AnonymousCatalogCache(SchemaExtension):
     """Serve repeated anonymous catalog queries from the cache, skipping execution."""
 
     def on_execute(self) -> Iterator[None]:
-        key = self._key()
+        shared_key = key = self._key()
         if key is not None:
             data = _safe(lambda: cache.get(key, _MISSING))
             hit = data is not None and data is not _MISSING
@@ -55,12 +61,25 @@ class AnonymousCatalogCache(SchemaExtension):
         yield
         if key is not None:
             self._store(key)
+        if shared_key is not None:
+            self._mark_shareable()
+
+    def _mark_shareable(self) -> None:
+        request = self.execution_context.context.request
+        response = self.execution_context.context.response
+        result = self.execution_context.result
+        if request.method != "GET" or settings.GRAPHQL_GET_MAX_AGE <= 0 or result is None or result.errors:
+            return
+        patch_cache_control(response, public=True, max_age=settings.GRAPHQL_GET_MAX_AGE)
+        patch_vary_headers(response, ["Authorization", "Cookie", "X-Cart-Token", "Accept"])
 
     def _key(self) -> str | None:
         context = self.execution_context
         request_context = context.context
         user = getattr(request_context, "user", None)
         if user is None or user.is_authenticated or getattr(request_context, "app", None) is not None:
+            return None
+        if context.result is not None:  # already answered (a refused token)
             return None
         if getattr(request_context, "is_websocket", False) or context.graphql_document is None:
             return None

@@ -24,6 +24,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.relay.types import GlobalIDValueError
 
 from fmcore.errors import DomainError
 from observability.context import current_request_id, request_id_for
@@ -104,6 +105,8 @@ def _code_of(error: GraphQLError) -> str:
     original = error.original_error
     if isinstance(original, DomainError):
         return original.code
+    if isinstance(original, GlobalIDValueError):
+        return "INVALID_ID"
     if isinstance(error, GraphQLSyntaxError) and "tokens" in error.message:
         return "TOO_MANY_TOKENS"
     if isinstance(error, GraphQLSyntaxError):

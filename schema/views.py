@@ -1,24 +1,34 @@
 """GraphQL over HTTP (a Django view, so Django's middleware applies) and over
 websockets (a Channels consumer), both building the same typed context."""
 
+import json
+
 import orjson
 from asgiref.sync import sync_to_async
+from cross_web import HTTPException
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import RequestDataTooBig
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
+from graphql import GraphQLError
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
-from accounts.authentication import request_user, token_from_authorization, user_for_token, uses_cookie_auth
+from accounts.authentication import request_authentication, token_from_authorization, user_for_token, uses_cookie_auth
 from accounts.connections import user_group
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
+from fmcore.error_codes import registered
 from observability import metrics
 from observability.context import REQUEST_ID_HEADER, current_request, request_begin, request_id_for
 from observability.errors import error_record
@@ -26,7 +36,16 @@ from partners.authentication import app_for_authorization, uses_app_auth
 from partners.connections import app_group
 from partners.models import App
 
+from .authentication import TOKEN_CODES
 from .context import Context
+from .persisted_documents import DocumentRefused, request_document
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# Subscriptions only over websockets; mutations never over GET (a link must not change data).
+HTTP_OPERATION_TYPES = {
+    "GET": {OperationType.QUERY},
+    "POST": {OperationType.QUERY, OperationType.MUTATION},
+}
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
@@ -36,9 +55,55 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return middleware.process_view(request, None, (), {})
 
 
-def _error_response(message: str, code: str, *, status: int) -> JsonResponse:
-    error_record(code)
-    return JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status=status)
+class Refusal(Exception):
+    """A request refused before GraphQL runs: `{"errors": [{message, extensions: {code}}]}`, 4xx."""
+
+    def __init__(self, status: int, message: str, code: str, *, allow: str | None = None):
+        self.status = status
+        self.message = message
+        self.code = registered(code)
+        self.allow = allow
+        super().__init__(message)
+
+
+def _refusal_of(error: HTTPException) -> Refusal:
+    """strawberry's own refusals, with a code."""
+    if isinstance(error.__cause__, json.JSONDecodeError):
+        return Refusal(400, "The request is not valid JSON.", "INVALID_JSON")
+    if error.status_code == 405:
+        return Refusal(405, "GraphQL is served over GET and POST.", "METHOD_NOT_ALLOWED", allow="GET, POST")
+    return Refusal(error.status_code, error.reason, "INVALID_REQUEST")
+
+
+def _refusal_response(refusal: Refusal, media_type: str) -> HttpResponse:
+    body = {"errors": [{"message": refusal.message, "extensions": {"code": refusal.code}}]}
+    error_record(refusal.code)
+    response = HttpResponse(orjson.dumps(body), status=refusal.status, content_type=media_type)
+    if refusal.allow:
+        response["Allow"] = refusal.allow
+    return response
+
+
+def _response_media_type(request: HttpRequest) -> str:
+    """`application/graphql-response+json` when the client names it (at least as
+    high as `application/json`); else `application/json`, also for a missing
+    `Accept` or `*/*`, as older clients expect."""
+    quality = {f"{t.main_type}/{t.sub_type}": t.quality for t in request.accepted_types}
+    preferred = quality.get(GRAPHQL_RESPONSE_JSON, 0)
+    if preferred and preferred >= quality.get("application/json", 0):
+        return GRAPHQL_RESPONSE_JSON
+    return "application/json"
+
+
+def _is_request_error(result: dict) -> bool:
+    """No execution began: the answer has errors and no data (field errors carry a path)."""
+    errors = result.get("errors") or []
+    return result.get("data") is None and bool(errors) and not any(e.get("path") for e in errors)
+
+
+def _status_of_request_error(result: dict) -> int:
+    codes = {(e.get("extensions") or {}).get("code") for e in result["errors"]}
+    return 401 if codes & TOKEN_CODES else 400
 
 
 _django_json = DjangoJSONEncoder()
@@ -51,29 +116,106 @@ def _json_default(value):
 
 @method_decorator(csrf_exempt, name="dispatch")
 class FmGraphQLView(GraphQLView):
-    """Header tokens carry no ambient authority, so CSRF is checked only when
-    the credentials are cookies (SPA cookie mode)."""
+    """GraphQL over HTTP (https://graphql.github.io/graphql-over-http/).
+
+    Refusals answer the same JSON error shape as GraphQL errors, with a code
+    and a 4xx status. With `Accept: application/graphql-response+json` the
+    answer has that media type and a request error (nothing executed) is a
+    4xx; `application/json` clients get 200 with `"data": null` as before.
+
+    Header tokens carry no ambient authority, so CSRF is checked only when
+    the credentials are cookies (SPA cookie mode).
+    """
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         self.graphql_ide = "graphiql" if settings.GRAPHQL_INTROSPECTION else None
+        self.media_type = _response_media_type(request)
+        try:
+            self._admit(request)
+            return self.run(request=request)
+        except HTTPException as error:
+            return _refusal_response(_refusal_of(error), self.media_type)
+        except Refusal as refusal:
+            return _refusal_response(refusal, self.media_type)
+
+    def _admit(self, request: HttpRequest) -> None:
         try:
             request.body  # noqa: B018  (reads and caps the body: DATA_UPLOAD_MAX_MEMORY_SIZE)
-        except RequestDataTooBig:
-            return _error_response("The request body is too large.", "REQUEST_TOO_LARGE", status=413)
+        except RequestDataTooBig as error:
+            raise Refusal(413, "The request body is too large.", "REQUEST_TOO_LARGE") from error
         if request.method == "POST" and uses_cookie_auth(request) and _csrf_failure(request):
-            return _error_response("CSRF check failed.", "CSRF_FAILED", status=403)
+            raise Refusal(403, "CSRF check failed.", "CSRF_FAILED")
         authorization = request.headers.get("Authorization")
-        # `App <token>`: a partner app; the user stays anonymous (request_user ignores the scheme).
-        request.app = app_for_authorization(authorization) if uses_app_auth(authorization) else None
-        request.user = request_user(request)
+        request.token_error = None
+        if uses_app_auth(authorization):
+            # A partner app; the user stays anonymous.
+            request.app = app_for_authorization(authorization)
+            request.user = AnonymousUser()
+        else:
+            request.app = None
+            request.user, request.token_error = request_authentication(request)
         info = current_request()
         if info is not None:
             info.user_id = request.user.pk
             info.app_id = request.app.pk if request.app else None
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
-        return Context(request=request, response=response, user=request.user, app=request.app)
+        return Context(
+            request=request, response=response, user=request.user, app=request.app, token_error=request.token_error
+        )
+
+    def parse_http_body(self, request_adapter):
+        if request_adapter.method == "POST":
+            content_type, _ = parse_content_type(request_adapter.content_type or "")
+            if content_type != "application/json":
+                raise Refusal(415, "Send the request as application/json.", "UNSUPPORTED_MEDIA_TYPE")
+        return super().parse_http_body(request_adapter)
+
+    def _validate_batch_request(self, request_data, protocol) -> None:
+        raise Refusal(400, "Send one operation per request; batching is not supported.", "BATCHING_NOT_SUPPORTED")
+
+    def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        try:
+            request_data.query = request_document(
+                query=request_data.query,
+                extensions=request_data.extensions,
+                may_run_any=settings.GRAPHQL_INTROSPECTION and request.user.is_staff,
+            )
+        except DocumentRefused as refused:
+            return ExecutionResult(data=None, errors=[GraphQLError(refused.message, extensions={"code": refused.code})])
+        try:
+            return self.schema.execute_sync(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=HTTP_OPERATION_TYPES[request_adapter.method],
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as error:
+            if error.operation_type == OperationType.SUBSCRIPTION:
+                raise Refusal(
+                    400, "Subscriptions are served over websockets (graphql-transport-ws).", "SUBSCRIPTION_OVER_HTTP"
+                ) from error
+            raise Refusal(405, "Mutations must be sent with POST.", "MUTATION_OVER_GET", allow="POST") from error
+        except CannotGetOperationTypeError as error:
+            raise Refusal(400, error.as_http_error_reason(), "INVALID_REQUEST") from error
+        except MissingQueryError as error:
+            raise Refusal(400, "The request has no GraphQL document (`query`).", "INVALID_REQUEST") from error
+
+    def process_result(self, request: HttpRequest, result: ExecutionResult) -> dict:
+        processed = super().process_result(request, result)
+        if self.media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(processed):
+            processed.pop("data", None)
+        return processed
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        response["Content-Type"] = self.media_type
+        if self.media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(response_data):
+            response.status_code = _status_of_request_error(response_data)
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # orjson.JSONDecodeError is a json.JSONDecodeError: a bad body is still a 400
@@ -98,6 +240,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allowed_origins", settings.CORS_ALLOWED_ORIGINS)
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         super().__init__(**kwargs)
         self.user = AnonymousUser()
         self.app: App | None = None
@@ -111,6 +254,11 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         await super().websocket_connect(message)
 
     async def connect(self) -> None:
+        if GRAPHQL_TRANSPORT_WS_PROTOCOL not in self.scope.get("subprotocols", ()):
+            # The legacy `graphql-ws` protocol (or none) is refused at the handshake:
+            # closing before accepting answers it with 403.
+            await self.close()
+            return
         await super().connect()
         self.counted = True
         metrics.websocket_connections.inc()

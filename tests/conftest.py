@@ -96,6 +96,26 @@ class GraphQLClient:
         token: str | None = None,
         headers: dict | None = None,
     ) -> dict:
+        """The `data` of a request that must succeed without errors."""
+        response = self.post(query, variables, user=user, token=token, headers=headers)
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert "errors" not in body, body["errors"]
+        return body["data"]
+
+    def error_codes(self, query: str, variables: dict | None = None, **credentials) -> list[str]:
+        """The codes of the top-level errors of a request."""
+        return [error["extensions"]["code"] for error in self.post(query, variables, **credentials).json()["errors"]]
+
+    def post(
+        self,
+        query: str,
+        variables: dict | None = None,
+        *,
+        user: User | None = None,
+        token: str | None = None,
+        headers: dict | None = None,
+    ):
         headers = dict(headers or {})
         if user is not None:
             token = access_token(user)
@@ -109,10 +129,7 @@ class GraphQLClient:
                 headers=headers,
             )
         self.last_response = response
-        assert response.status_code == 200, response.content
-        body = response.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
+        return response
 
 
 @pytest.fixture

@@ -142,7 +142,7 @@ def test_logout_clears_the_cookies_and_kills_the_tokens(logged_in, customer):
     assert response.cookies["JWT"].value == ""
     assert response.cookies["JWT-refresh-token"].value == ""
     stale = Client(enforce_csrf_checks=True)
-    assert post(stale, ME, Authorization=f"JWT {access}").json()["data"]["me"] is None
+    assert post(stale, ME, Authorization=f"JWT {access}").json()["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
     refreshed = post(stale, REFRESH, {"refreshToken": refresh}).json()["data"]["refreshToken"]
     assert refreshed["messages"][0]["code"] == "INVALID_TOKEN"
 
