@@ -9,6 +9,7 @@ these are `@pytest.mark.django_db(transaction=True)` and `@pytest.mark.postgres`
         requests.post(f"{server.url}/graphql/", json={...})
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -89,14 +90,16 @@ class RunningProcess:
             raise AssertionError(f"still running after {timeout} s; output:\n{self.output()}") from error
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGKILL)
-            self.popen.wait(timeout=10)
+        """SIGKILL the process and its children (a Dramatiq worker forks its worker processes)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=10)
 
 
 def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
     log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
-    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own, so that `stop` can kill the whole process group.
+    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return RunningProcess(popen=popen, log_path=Path(log.name))
 
 
