@@ -122,10 +122,13 @@ def user_logout(*, user: User) -> None:
 
 
 def password_reset_request(*, email: str, client: ClientInfo) -> None:
+    """Mail a reset link if `email` belongs to an active account; throttled per email and per IP.
+
+    The request does the same work for every email (it queues the message and
+    the actor looks the account up), so its timing does not tell which exist.
+    """
     throttle_hit(scope="reset", email=email or "", ip=client.ip)
-    user = _user_by_email(email or "")
-    if user and user.is_active:
-        enqueue(tasks.send_password_reset_email, user.pk)
+    enqueue(tasks.send_password_reset_email, (email or "").strip())
 
 
 def password_reset(*, token: str, new_password: str) -> None:
