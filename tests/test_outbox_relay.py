@@ -45,7 +45,8 @@ def test_messages_queued_during_a_broker_outage_are_all_sent_once_within_a_minut
                     enqueue(send_verification_email, n)
         finally:
             dramatiq.set_broker(app_broker)
-        assert OutboxMessage.objects.filter(sent_at__isnull=True, attempts=1).count() == MESSAGES
+        # Every send failed: at commit, and in any relay round that saw the rows meanwhile.
+        assert OutboxMessage.objects.filter(sent_at__isnull=True, attempts__gte=1).count() == MESSAGES
 
         broker_redis.start()
         client = redis.Redis(port=broker_redis.port)
