@@ -87,3 +87,14 @@ class RevokedAccessToken(models.Model):
 
     def __str__(self) -> str:
         return self.jti
+
+
+class ThrottleCounter(models.Model):
+    """An attempt counter of `accounts.throttle`, kept here only while the cache is unreachable."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.BigIntegerField(help_text="Unix time at which the count starts again.")
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

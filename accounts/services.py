@@ -17,7 +17,7 @@ from . import tasks, tokens
 from .email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_user
 from .errors import InvalidCredentials, InvalidPassword
 from .models import User
-from .throttle import throttle_check, throttle_hit, throttle_reset
+from .throttle import throttle_hit, throttle_success
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,14 @@ def _password_validate(password: str, user: User, *, field: str = "password") ->
         raise ValidationError({field: exc.error_list}) from exc
 
 
-def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> None:
-    """Create an unverified account and mail a verification link.
+def user_register(*, email: str, password: str, client: ClientInfo, first_name: str = "", last_name: str = "") -> None:
+    """Create an unverified account and mail a verification link; throttled per email and per IP.
 
     An email that is already registered gets the same answer; its owner gets
     a "someone tried to register" mail instead, and nothing changes.
     """
     email = _normalize_email(email)
+    throttle_hit(scope="register", email=email, ip=client.ip)
     candidate = User(email=email, first_name=first_name.strip(), last_name=last_name.strip())
     _password_validate(password, candidate)
     # Hash before looking the email up, so a registered address does not
@@ -78,7 +79,6 @@ def user_register(*, email: str, password: str, first_name: str = "", last_name:
 
 def user_verification_resend(*, email: str, client: ClientInfo) -> None:
     """Mail the verification link again; throttled like password resets, so it cannot flood an inbox."""
-    throttle_check(scope="resend", email=email or "", ip=client.ip)
     throttle_hit(scope="resend", email=email or "", ip=client.ip)
     user = _user_by_email(email or "")
     if user and user.is_active and not user.email_verified:
@@ -93,19 +93,18 @@ def user_email_verify(*, token: str) -> User:
 
 
 def token_auth(*, email: str, password: str, client: ClientInfo) -> tokens.TokenPair:
-    """Log in with email and password; throttled per email and per IP."""
-    throttle_check(scope="login", email=email, ip=client.ip)
+    """Log in with email and password; throttled per email and per IP, before the password is checked."""
+    throttle_hit(scope="login", email=email, ip=client.ip)
     user = _user_by_email(email or "")
     valid = user is not None and user.check_password(password)
     if not valid:
         if user is None:
             # Hash anyway so an unknown email takes as long as a wrong password.
             User().set_password(password)
-        throttle_hit(scope="login", email=email, ip=client.ip)
         raise InvalidCredentials()
     if not (user.is_active and user.email_verified):
         raise InvalidCredentials()
-    throttle_reset(scope="login", email=email)
+    throttle_success(scope="login", email=email, ip=client.ip)
     with transaction.atomic():
         user.last_login = timezone.now()
         user.save(update_fields=["last_login"])
@@ -123,11 +122,13 @@ def user_logout(*, user: User) -> None:
 
 
 def password_reset_request(*, email: str, client: ClientInfo) -> None:
-    throttle_check(scope="reset", email=email or "", ip=client.ip)
+    """Mail a reset link if `email` belongs to an active account; throttled per email and per IP.
+
+    The request does the same work for every email (it queues the message and
+    the actor looks the account up), so its timing does not tell which exist.
+    """
     throttle_hit(scope="reset", email=email or "", ip=client.ip)
-    user = _user_by_email(email or "")
-    if user and user.is_active:
-        enqueue(tasks.send_password_reset_email, user.pk)
+    enqueue(tasks.send_password_reset_email, (email or "").strip())
 
 
 def password_reset(*, token: str, new_password: str) -> None:

@@ -11,6 +11,8 @@ from fmcore.errors import InvalidInput
 from . import tokens
 from .errors import EmailNotVerifiedByProvider, InvalidCredentials, SocialAuthFailed
 from .models import User
+from .services import ClientInfo
+from .throttle import throttle_hit
 
 PROVIDERS = {"google-oauth2"}
 
@@ -43,10 +45,14 @@ def link_or_create_user(strategy, details, backend, user=None, *args, **kwargs):
     return {"user": existing, "is_new": False}
 
 
-def social_login(*, provider: str, access_token: str, request) -> tokens.TokenPair:
-    """Log in with a provider's access token; creates or links the account by verified email."""
+def social_login(*, provider: str, access_token: str, request, client: ClientInfo) -> tokens.TokenPair:
+    """Log in with a provider's access token; creates or links the account by verified email.
+
+    Throttled per client IP before the provider is asked (the email is not known until it answers).
+    """
     if provider not in PROVIDERS:
         raise InvalidInput("Unsupported provider.", code="UNSUPPORTED_PROVIDER", field="provider")
+    throttle_hit(scope="social", ip=client.ip)
     # Over websockets there is no Django request (and no session): the
     # strategy then keeps a throwaway session of its own.
     strategy = load_strategy(request if isinstance(request, HttpRequest) else None)

@@ -24,7 +24,8 @@ def send_registration_attempt_email(user_id: int) -> None:
 
 
 @dramatiq.actor(**_RETRIES)
-def send_password_reset_email(user_id: int) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+def send_password_reset_email(email: str) -> None:
+    """Takes the email, not an id: the request must not look the account up (timing)."""
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
     if user:
         mail.password_reset_email_send(user)

@@ -1,4 +1,4 @@
-"""Periodic clean-up: expired auth tokens and orders left unpaid too long.
+"""Periodic clean-up: expired auth tokens, throttle counters and orders left unpaid too long.
 
 Run by `python manage.py cleanup` and by the `cleanup` Dramatiq actor, which
 periodiq schedules (see `commerce/tasks.py`).
@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import RefreshToken, RevokedAccessToken
+from accounts.throttle import throttle_counters_expired_delete
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus
 from commerce.orders.status import order_transition
@@ -24,6 +25,7 @@ class CleanupReport:
     refresh_tokens_deleted: int
     revoked_access_tokens_deleted: int
     orders_cancelled: int
+    throttle_counters_deleted: int
 
 
 def auth_tokens_expired_delete(*, now: datetime | None = None) -> tuple[int, int]:
@@ -63,6 +65,7 @@ def cleanup_run(*, now: datetime | None = None) -> CleanupReport:
         refresh_tokens_deleted=refresh,
         revoked_access_tokens_deleted=revoked,
         orders_cancelled=orders_stale_pending_cancel(now=now),
+        throttle_counters_deleted=throttle_counters_expired_delete(now=now),
     )
     logger.info("cleanup: %s", report)
     return report

@@ -5,7 +5,7 @@ class OutboxMessage(models.Model):
     """A Dramatiq message written in the business transaction (transactional outbox).
 
     It is sent right after commit; if the broker is unreachable then, the row
-    stays unsent and the relay (`manage.py relay_outbox`, the periodic actor)
+    stays unsent and the relay (the worker's `OutboxRelay`, or `manage.py relay_outbox`)
     sends it later, so a committed change never loses its side effects.
     """
 

@@ -2,8 +2,12 @@
 
 `enqueue(actor, *args)` writes the message in the current transaction and
 sends it once the transaction commits. A broker outage at that moment leaves
-the row unsent; `outbox_relay()` sends it later. Actors must be idempotent:
-a message can be delivered twice (sent, then the bookkeeping failed).
+the row unsent; the relay sends it later: `fmcore.outbox_relay`, a thread in every
+worker process, drains the outbox every `OUTBOX_RELAY_INTERVAL_SECONDS`, in
+batches until nothing is left, so it sends as fast as the broker takes
+messages, and it starts within one interval of the broker's recovery.
+Actors must be idempotent: a message can be delivered twice (sent, then the
+bookkeeping failed).
 """
 
 import logging
@@ -12,7 +16,7 @@ from datetime import timedelta
 
 import dramatiq
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, F, Min
 from django.utils import timezone
 
 from observability.actors import with_request_id
@@ -20,6 +24,7 @@ from observability.actors import with_request_id
 from .models import OutboxMessage
 
 logger = logging.getLogger("fmcore.outbox")
+RELAY_BATCH_SIZE = 500
 
 
 def enqueue(actor: dramatiq.Actor, *args, **kwargs) -> OutboxMessage:
@@ -38,11 +43,11 @@ def enqueue_with_options(
         # The row is sent after commit or by the relay, outside this request: keep its id now.
         options=with_request_id(options or {}),
     )
-    transaction.on_commit(lambda: _send(row))
+    transaction.on_commit(lambda: _send_committed(row))
     return row
 
 
-def _send(row: OutboxMessage) -> bool:
+def _broker_send(row: OutboxMessage) -> None:
     message = dramatiq.Message(
         queue_name=row.queue_name,
         actor_name=row.actor_name,
@@ -50,30 +55,60 @@ def _send(row: OutboxMessage) -> bool:
         kwargs=row.kwargs,
         options=row.options,
     )
+    dramatiq.get_broker().enqueue(message)
+
+
+def _failed(row: OutboxMessage, exc: Exception) -> None:
+    logger.warning("outbox message %s not sent: %s", row.pk, exc)
+    OutboxMessage.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=str(exc)[:1000])
+
+
+def _send_committed(row: OutboxMessage) -> None:
     try:
-        dramatiq.get_broker().enqueue(message)
+        _broker_send(row)
     except Exception as exc:  # the broker is down or refuses: the relay retries
-        logger.warning("outbox message %s not sent: %s", row.pk, exc)
-        OutboxMessage.objects.filter(pk=row.pk).update(attempts=row.attempts + 1, last_error=str(exc)[:1000])
-        return False
+        _failed(row, exc)
+        return
     OutboxMessage.objects.filter(pk=row.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), attempts=row.attempts + 1
+        sent_at=timezone.now(), attempts=F("attempts") + 1
     )
-    return True
 
 
-def outbox_relay(*, older_than: timedelta = timedelta(seconds=10), limit: int = 500) -> int:
-    """Send unsent messages (older than `older_than`, so fresh commits send their own)."""
-    cutoff = timezone.now() - older_than
-    sent = 0
+def _relay_batch(cutoff, batch_size: int) -> tuple[int, bool]:
+    """Send one batch of unsent messages; (how many were sent, whether the broker took them all)."""
     with transaction.atomic():
         rows = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(sent_at__isnull=True, created_at__lte=cutoff)
-            .order_by("id")[:limit]
+            .order_by("id")[:batch_size]
         )
+        sent_ids = []
+        broker_up = True
         for row in rows:
-            sent += _send(row)
+            try:
+                _broker_send(row)
+            except Exception as exc:  # the broker is still down: the next round tries again
+                _failed(row, exc)
+                broker_up = False
+                break
+            sent_ids.append(row.pk)
+        OutboxMessage.objects.filter(pk__in=sent_ids).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    return len(sent_ids), broker_up and len(rows) == batch_size
+
+
+def outbox_relay(*, older_than: timedelta = timedelta(seconds=10), batch_size: int = RELAY_BATCH_SIZE) -> int:
+    """Send every unsent message older than `older_than` (fresh commits send their own),
+    batch after batch, until none is left or the broker fails; returns how many were sent.
+
+    Rows are locked while they are sent (`SKIP LOCKED`), so relays in several
+    processes share the work and never send a row twice.
+    """
+    cutoff = timezone.now() - older_than
+    sent = 0
+    more = True
+    while more:
+        batch_sent, more = _relay_batch(cutoff, batch_size)
+        sent += batch_sent
     return sent
 
 

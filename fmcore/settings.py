@@ -189,8 +189,12 @@ DRAMATIQ_BROKER = {
         "observability.actors.RequestIdAndMetrics",
         # Lets actors declare `periodic=cron(...)`; `make scheduler` runs the clock.
         "periodiq.PeriodiqMiddleware",
+        # Sends what the outbox holds from every worker process (tests relay by hand).
+        *([] if TESTING else ["fmcore.outbox_relay.OutboxRelay"]),
     ],
 }
+# How often each worker process's outbox relay looks for messages the broker missed.
+OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "2"))
 DRAMATIQ_TASKS_DATABASE = "default"
 DRAMATIQ_MAX_RETRIES = int(os.environ.get("DRAMATIQ_MAX_RETRIES", "2" if TESTING else "10"))
 

@@ -4,7 +4,8 @@ Checked when a webhook is saved and again before every delivery, against the
 addresses the host resolves to *then*; the delivery connects to the address
 that passed the check (see `partners.delivery`), so a DNS answer that changes
 in between (DNS rebinding) cannot steer a request to an internal service.
-`WEBHOOK_ALLOW_PRIVATE=1` lifts the address rule for development.
+IPv6 addresses that embed an IPv4 one for a tunnel or translator are refused
+whatever they embed. `WEBHOOK_ALLOW_PRIVATE=1` lifts the address rule for development.
 """
 
 import ipaddress
@@ -48,9 +49,19 @@ def _url_parts(url: str) -> tuple[str, str, int]:
     return scheme, host, port or SCHEMES[scheme]
 
 
+# IPv6 prefixes that carry an IPv4 address to a relay or translator (6to4, Teredo,
+# NAT64 well-known and local-use): the IPv4 inside could be anything, 127.0.0.1 too.
+IPV4_CARRYING_PREFIXES = tuple(
+    ipaddress.IPv6Network(prefix) for prefix in ("2002::/16", "2001::/32", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
 def _is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped:
+            address = address.ipv4_mapped
+        elif any(address in prefix for prefix in IPV4_CARRYING_PREFIXES):
+            return False
     return address.is_global and not (address.is_multicast or address.is_reserved or address.is_unspecified)
 
 

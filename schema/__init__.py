@@ -2,11 +2,13 @@
 
 import strawberry
 from django.conf import settings
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.exceptions import NodeIDAnnotationError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from observability.graphql import OperationMetrics, tracing_extensions
@@ -30,7 +32,7 @@ from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .payments.mutations import PaymentMutations
 from .response_cache import AnonymousCatalogCache
-from .security import security_extensions
+from .security import errors_log, security_extensions
 
 
 class OptimizerExtension(DjangoOptimizerExtension):
@@ -65,7 +67,16 @@ Mutation = merge_types(
 )
 Subscription = merge_types("Subscription", (OrderSubscriptions,))
 
-schema = strawberry.Schema(
+
+class Schema(strawberry.Schema):
+    """strawberry's schema, logging client errors as one line each (strawberry logs
+    every error with its traceback, so anyone could grow the log cheaply)."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        errors_log(errors)
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -86,7 +86,10 @@ class AnonymousCatalogCache(SchemaExtension):
         operation = _operation(context.graphql_document, context.operation_name)
         if operation is None or not _reads_only_the_catalog(operation):
             return None
-        variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
+        try:
+            variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:  # nested too deep to serialise: answer it uncached
+            return None
         digest = hashlib.sha256(
             b"\0".join([(context.query or "").encode(), (context.operation_name or "").encode(), variables])
         ).hexdigest()

@@ -122,6 +122,14 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, (DomainError, GraphQLError))
 
 
+def errors_log(errors: list[GraphQLError]) -> None:
+    """Log each client error as one line, without a traceback: any client can cause
+    them, cheaply. Unexpected errors are logged, with theirs, where they are masked."""
+    for error in errors:
+        if not _is_unexpected(error):
+            logger.info("client error %s: %s", _code_of(error), " ".join(error.message.split())[:500])
+
+
 class ErrorCodesAndMasking(MaskErrors):
     """Mask unexpected exceptions; give every error an `extensions.code`."""
 

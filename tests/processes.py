@@ -18,6 +18,7 @@ SQLite file, no Redis, the in-process worker) and needs no test database:
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +30,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+import redis
 import requests
 from django.conf import settings
 from django.db import connection
@@ -97,19 +100,15 @@ class RunningProcess:
             raise AssertionError(f"still running after {timeout} s; output:\n{self.output()}") from error
 
     def stop(self) -> None:
-        """SIGKILL the process and its children (uvicorn --workers, rundramatiq's worker processes)."""
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGKILL)
-            self.popen.wait(timeout=10)
-        else:
-            with contextlib.suppress(ProcessLookupError):  # children outliving their parent
-                os.killpg(self.popen.pid, signal.SIGKILL)
+        """SIGKILL the process and its children (a Dramatiq worker forks its worker processes)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=10)
 
 
 def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
     log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
-    # A process group of its own, so that stop() ends its children too.
+    # A session of its own, so that `stop` can kill the whole process group.
     popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return RunningProcess(popen=popen, log_path=Path(log.name))
 
@@ -164,3 +163,46 @@ def running_worker(*rundramatiq_args: str, **env: str) -> Iterator[RunningProces
         yield process
     finally:
         process.stop()
+
+
+@dataclass
+class RedisServer:
+    """A private redis-server on a fixed loopback port, which a test may kill and start again."""
+
+    port: int
+    popen: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 30) -> None:
+        argv = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.popen = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise AssertionError(f"redis-server on port {self.port} not answering after {timeout} s")
+
+    def kill(self) -> None:
+        if self.popen is not None and self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(timeout=10)
+
+
+@contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """A redis-server of the test's own (skips the test when redis-server is not installed)."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(port=free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

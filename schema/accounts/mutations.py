@@ -47,10 +47,14 @@ def _issued(info: Info, pair: tokens.TokenPair, *, cookie: bool) -> TokenPayload
 
 @strawberry.type
 class AccountMutations:
-    @mutation(description="Create an account; the same answer whether or not the email is registered.")
-    def register(self, input: RegisterInput) -> result(RegisterPayload):
+    @mutation(description="Create an account (rate limited); the same answer whether or not the email is registered.")
+    def register(self, info: Info, input: RegisterInput) -> result(RegisterPayload):
         services.user_register(
-            email=input.email, password=input.password, first_name=input.first_name, last_name=input.last_name
+            email=input.email,
+            password=input.password,
+            client=_client(info),
+            first_name=input.first_name,
+            last_name=input.last_name,
         )
         return RegisterPayload()
 
@@ -102,9 +106,11 @@ class AccountMutations:
             response.delete_cookie(REFRESH_COOKIE)
         return OkPayload()
 
-    @mutation(description="Log in with a provider's access token (`google-oauth2`).")
+    @mutation(description="Log in with a provider's access token (`google-oauth2`; rate limited).")
     def social_auth(self, info: Info, provider: str, access_token: str, cookie: bool = False) -> result(TokenPayload):
-        pair = social.social_login(provider=provider, access_token=access_token, request=info.context.request)
+        pair = social.social_login(
+            provider=provider, access_token=access_token, request=info.context.request, client=_client(info)
+        )
         return _issued(info, pair, cookie=cookie)
 
     @mutation(description="Email a password reset link; the same answer for unknown emails.")

@@ -235,3 +235,23 @@ def test_resend_verification_is_throttled(gql, make_user, run_tasks, mailoutbox,
     assert codes(answers[2]) == ["RATE_LIMITED"]
     assert run_tasks() == 2
     assert len(mailoutbox) == 2
+
+
+@override_settings(AUTH_RATE_LIMIT="2/m")
+def test_register_is_throttled_per_email_and_per_client_ip(make_user, post_from, run_tasks, mailoutbox):
+    make_user("taken@example.com")
+    variables = {"input": {"email": "TAKEN@example.com", "password": DEFAULT_PASSWORD}}
+    answers = [post_from(REGISTER, variables, ip=f"10.6.0.{n}")["register"] for n in range(3)]
+
+    assert [answer["__typename"] for answer in answers] == ["RegisterPayload"] * 2 + ["OperationInfo"]
+    assert codes(answers[2]) == ["RATE_LIMITED"]
+    assert run_tasks() == 2, "the owner of a registered address gets at most the limit of mails"
+    # Per client IP too, for new addresses: no accounts without limit.
+    for n in range(2):
+        fresh = {"input": {"email": f"new{n}@example.com", "password": DEFAULT_PASSWORD}}
+        assert post_from(REGISTER, fresh, ip="10.7.7.7")["register"]["__typename"] == "RegisterPayload"
+    refused = {"input": {"email": "new9@example.com", "password": DEFAULT_PASSWORD}}
+    assert codes(post_from(REGISTER, refused, ip="10.7.7.7")["register"]) == ["RATE_LIMITED"]
+    assert not User.objects.filter(email="new9@example.com").exists()
+    assert run_tasks() == 2
+    assert len(mailoutbox) == 4

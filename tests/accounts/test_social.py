@@ -158,3 +158,12 @@ def test_social_auth_refuses_unknown_providers(gql, google):
     assert payload["messages"][0]["field"] == "provider"
     assert len(google.calls) == 0
     assert User.objects.count() == 0
+
+
+def test_social_auth_is_throttled_per_client_ip_before_asking_the_provider(gql, google, settings):
+    settings.AUTH_RATE_LIMIT = "2/m"
+    answers = [social_auth(gql, f"bad-token-{n}") for n in range(3)]
+
+    assert [codes(answer) for answer in answers] == [["SOCIAL_AUTH_FAILED"]] * 2 + [["RATE_LIMITED"]]
+    assert len(google.calls) == 2, "the refused attempt never reached Google"
+    assert User.objects.count() == 0

@@ -71,6 +71,11 @@ def _input(app, url: str) -> dict:
         "http://[fe80::1]/hook",
         "http://[fd00:ec2::254]/hook",
         "http://[::ffff:127.0.0.1]/hook",
+        "http://[2002:7f00:1::]/",  # 6to4 carrying 127.0.0.1
+        "http://[2002:5db8:d70e::]/hook",  # 6to4 carrying a public address: a relay, refused too
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",  # Teredo
+        "http://[64:ff9b::7f00:1]/hook",  # NAT64 (well-known prefix) carrying 127.0.0.1
+        "http://[64:ff9b:1::a00:1]/hook",  # NAT64 (local-use prefix) carrying 10.0.0.1
         "http://0.0.0.0/hook",
         "http://2130706433/hook",
         "http://localhost/hook",

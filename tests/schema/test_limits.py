@@ -122,18 +122,46 @@ def test_unexpected_errors_are_masked_and_logged(client, customer, monkeypatch, 
     # The id of the masked error is the request's (its log lines carry it: tests/test_observability.py).
     assert error["extensions"]["requestId"] == response["X-Request-ID"]
     assert "hunter2" not in response.content.decode()
-    [logged] = [record for record in caplog.records if record.name == "fmcore.graphql"]
+    [logged] = [record for record in caplog.records if record.exc_info]
     assert "hunter2" in str(logged.exc_info[1])
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("arguments", ['after: "x"', "first: -1", 'before: "!!"'])
-def test_bad_pagination_arguments_are_client_errors(client, staff, arguments):
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        'after: "x"',  # not base64
+        "first: -1",
+        'before: "!!"',
+        'after: "//79"',  # base64 of bytes that are not UTF-8
+        'after: "Zm9vOjE="',  # "foo:1": a cursor of something else
+        "last: 101",
+    ],
+)
+def test_bad_pagination_arguments_are_client_errors_a_person_can_read(client, staff, arguments):
     from tests.conftest import access_token
 
     for headers in ({}, {"Authorization": f"JWT {access_token(staff)}"}):
         response = post(client, {"query": f"{{ users({arguments}) {{ totalCount }} }}"}, **headers)
         assert error_codes(response) == ["INVALID_PAGINATION"]
+        [error] = response.json()["errors"]
+        assert error["message"] == (
+            "The pagination arguments are not valid: `after` and `before` take cursors "
+            "from this list, `first` and `last` a number from 0 to 100."
+        )
+
+
+@pytest.mark.django_db
+def test_variables_nested_too_deep_to_serialise_are_a_coded_client_error(client):
+    nested: object = "NAME_ASC"
+    for _ in range(500):
+        nested = [nested]
+    query = "query($o: [ProductOrder!]) { products(ordering: $o) { totalCount } }"
+    response = post(client, {"query": query, "variables": {"o": nested}})
+    assert response.status_code == 200
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error["message"].startswith("Variable '$o' has invalid value")
 
 
 @pytest.mark.django_db
@@ -160,3 +188,21 @@ def test_limits_apply_to_documents_the_caches_already_hold(client, settings):
 
 def test_a_syntax_error_keeps_its_code_with_the_parser_cache(client):
     assert error_codes(post(client, {"query": "{ me { "})) == ["GRAPHQL_PARSE_FAILED"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ me { ", "GRAPHQL_PARSE_FAILED"),
+        ('{ products(after: "x") { totalCount } }', "INVALID_PAGINATION"),
+    ],
+)
+def test_client_errors_are_logged_as_one_line_without_a_traceback(client, caplog, query, code):
+    caplog.set_level("INFO")
+    assert error_codes(post(client, {"query": query})) == [code]
+    errors_logged = [record for record in caplog.records if "error" in record.getMessage().lower()]
+    [logged] = errors_logged
+    assert logged.exc_info is None
+    assert code in logged.getMessage() and "\n" not in logged.getMessage()

@@ -4,7 +4,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import RefreshToken, RevokedAccessToken
+from accounts.models import RefreshToken, RevokedAccessToken, ThrottleCounter
 from commerce import tasks
 from commerce.cleanup import cleanup_run
 from commerce.models import Order, Product
@@ -76,3 +76,12 @@ def test_cleanup_command_and_actor(customer, place_order, run_tasks):
     assert run_tasks() == 1
     assert list(RevokedAccessToken.objects.values_list("jti", flat=True)) == ["live"]
     assert RefreshToken.objects.count() == 1
+
+
+def test_cleanup_deletes_throttle_counters_whose_window_is_over(db):
+    now = int(timezone.now().timestamp())
+    ThrottleCounter.objects.create(key="throttle:login:ip:10.0.0.1", count=3, window_ends=now - 1)
+    ThrottleCounter.objects.create(key="throttle:login:ip:10.0.0.2", count=3, window_ends=now + 60)
+
+    assert cleanup_run().throttle_counters_deleted == 1
+    assert list(ThrottleCounter.objects.values_list("key", flat=True)) == ["throttle:login:ip:10.0.0.2"]
