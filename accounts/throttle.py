@@ -10,14 +10,12 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 
+from fmcore.environment import rate_parse
 from fmcore.errors import RateLimited
-
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _rate() -> tuple[int, int]:
-    count, _, period = settings.AUTH_RATE_LIMIT.partition("/")
-    return int(count), _PERIODS[(period or "m")[0]]
+    return rate_parse(settings.AUTH_RATE_LIMIT)
 
 
 def _keys(scope: str, email: str, ip: str) -> list[str]:
