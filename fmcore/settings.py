@@ -8,6 +8,7 @@ worker. Setting them switches to PostgreSQL and Redis.
 import importlib.util
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -110,7 +111,7 @@ if DB_POOL:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", 2, validate=NOT_NEGATIVE),
         "max_size": env.int("DB_POOL_MAX_SIZE", 10, validate=POSITIVE),
-        "timeout": env.float("DB_POOL_TIMEOUT", 10, validate=POSITIVE),
+        "timeout": env.float("DB_POOL_TIMEOUT", 10.0, validate=POSITIVE),
     }
 # Behind PgBouncer in transaction pooling mode, server-side cursors (`.iterator()`) break:
 # each FETCH can land on another server connection.
@@ -281,7 +282,7 @@ FRONTEND_URL = env.str("FRONTEND_URL", "http://localhost:3000", validate=HTTP_UR
 CURRENCY = env.str(
     "CURRENCY", "USD", validate=Regexp(r"^[A-Z]{3}$", error="expected a 3-letter ISO 4217 code such as USD")
 )
-TAX_RATE = env.decimal("TAX_RATE", "0", validate=Range(min=0, max=1))
+TAX_RATE = env.decimal("TAX_RATE", Decimal("0"), validate=Range(min=0, max=1))
 MAX_LINE_QUANTITY = env.int("MAX_LINE_QUANTITY", 99, validate=POSITIVE)
 # Unpaid PENDING orders older than this are cancelled by the clean-up job (stock restored).
 PENDING_ORDER_TTL_MINUTES = env.int("PENDING_ORDER_TTL_MINUTES", 60, validate=POSITIVE)
@@ -297,7 +298,7 @@ PURGE_BATCH_SIZE = env.int("PURGE_BATCH_SIZE", 1000, validate=POSITIVE)
 # --- partner apps and webhooks ---------------------------------------------------
 # Development only: let webhooks target private, loopback and link-local addresses.
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", False)
-WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", 10, validate=Range(min=0, min_inclusive=False))
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", 10.0, validate=Range(min=0, min_inclusive=False))
 # 5 retries after the first attempt, 1, 2, 4, 8, 16 minutes apart (x1-2 jitter): ~30-60 minutes in all.
 WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", 5, validate=NOT_NEGATIVE)
 WEBHOOK_MIN_BACKOFF_MS = env.int("WEBHOOK_MIN_BACKOFF_MS", 60000, validate=POSITIVE)
@@ -305,7 +306,7 @@ WEBHOOK_MAX_BACKOFF_MS = env.int("WEBHOOK_MAX_BACKOFF_MS", 1800000, validate=POS
 
 # --- payments (docs/payments.md) ------------------------------------------------------
 # A provider whose credentials are missing is reported unavailable, never broken.
-PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", 10, validate=Range(min=0, min_inclusive=False))
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", 10.0, validate=Range(min=0, min_inclusive=False))
 # Where providers send the buyer back after paying (the frontend's page).
 PAYMENTS_RETURN_URL = env.str("PAYMENTS_RETURN_URL", f"{FRONTEND_URL}/checkout/return", validate=HTTP_URL)
 # The public base URL of this API, for providers told the webhook URL per payment (ePayco).
