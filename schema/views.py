@@ -149,6 +149,8 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
 
     async def _close_revoked(self) -> None:
         """The user or app lost access: close the socket and end its subscriptions now."""
+        if self.expiry is not None and self.expiry is not asyncio.current_task():
+            self.expiry.cancel()  # a revocation came first: no second close at expiry
         self.app = None
         self.user = AnonymousUser()
         await self.close(code=CLOSE_CODE)

@@ -265,7 +265,7 @@ async def test_a_connection_closes_when_its_access_token_expires(customer, setti
 
     from asgiref.sync import sync_to_async
 
-    settings.JWT_ACCESS_TTL = timedelta(seconds=4)
+    settings.JWT_ACCESS_TTL = timedelta(seconds=5)
     short_lived = (await sync_to_async(token_pair_issue)(user=customer)).token
     communicator = await authenticated(short_lived)
     assert (await run_me(communicator))["me"]["email"] == "customer@example.com"
