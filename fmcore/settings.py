@@ -113,14 +113,14 @@ if DB_POOL:
         "max_size": env.int("DB_POOL_MAX_SIZE", 10, validate=POSITIVE),
         "timeout": env.float("DB_POOL_TIMEOUT", 10.0, validate=POSITIVE),
     }
-# Behind PgBouncer in transaction pooling mode, server-side cursors (`.iterator()`) break:
-# each FETCH can land on another server connection.
-DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", False)
 if not IS_POSTGRES:
     # SQLite serialises writers; wait for the lock instead of failing at once.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Behind PgBouncer in transaction pooling mode, server-side cursors (`.iterator()`) break:
+# each FETCH can land on another server connection.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", False)
 
 # --- cache, channel layer, task broker ------------------------------------------
 REDIS_URL = env.str("REDIS_URL", "", validate=URL(require_tld=False, schemes={"redis", "rediss", "unix"}))
