@@ -56,10 +56,10 @@ def process_env(**overrides: str) -> dict[str, str]:
         SECRET_KEY="process-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         DATABASE_URL=database_url(),
         REDIS_URL=settings.REDIS_URL or "redis://127.0.0.1:6379/7",
-        # Processes are reached over plain HTTP, without the TLS proxy of production.
-        SECURE_SSL_REDIRECT="0",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PYTHONUNBUFFERED="1",
+        # Processes are reached over plain HTTP, without the TLS proxy of production.
+        SECURE_SSL_REDIRECT="0",
     )
     env.update(overrides)
     return env
