@@ -13,8 +13,8 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY --chown=fmcore:fmcore . .
-# collectstatic needs settings, not secrets: a throwaway key is enough here.
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
+# collectstatic needs settings, not secrets: development settings are enough here.
+RUN DEBUG=1 python manage.py collectstatic --noinput
 
 USER fmcore
 EXPOSE 8000

@@ -30,7 +30,7 @@ worker: install
 
 # Enqueues periodic actors (e.g. commerce.tasks.cleanup); needs REDIS_URL and a worker.
 scheduler: install
-	DJANGO_SETTINGS_MODULE=fmcore.settings $(VENV)/bin/periodiq django_dramatiq.setup commerce.tasks
+	DJANGO_SETTINGS_MODULE=fmcore.settings $(VENV)/bin/periodiq django_dramatiq.setup fmcore.tasks commerce.tasks
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

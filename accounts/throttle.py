@@ -17,16 +17,14 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
 
+from fmcore.environment import rate_parse
 from fmcore.errors import RateLimited
 
 from .models import ThrottleCounter
 
-_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
 
 def _rate() -> tuple[int, int]:
-    count, _, period = settings.AUTH_RATE_LIMIT.partition("/")
-    return int(count), _PERIODS[(period or "m")[0]]
+    return rate_parse(settings.AUTH_RATE_LIMIT)
 
 
 def _email_key(scope: str, email: str) -> str:

@@ -22,13 +22,13 @@ from django.db import transaction
 from django.db.models import Exists, F
 from django.utils import timezone
 
-from .connections import user_connections_close_on_commit
+from .connections import session_connections_close_on_commit, user_connections_close_on_commit
 from .errors import InvalidToken
 from .models import RefreshToken, RevokedAccessToken, User
 
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
-REQUIRED_CLAIMS = ["sub", "typ", "jti", "iat", "exp", "ver"]
+REQUIRED_CLAIMS = ["sub", "typ", "jti", "sid", "iat", "exp", "ver"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,8 @@ def refresh_token_rotate(raw: str) -> TokenPair:
 
 
 def _family_revoke(family: uuid.UUID, now: datetime) -> int:
+    """End a login session: its refresh tokens, and on commit its open websocket connections."""
+    session_connections_close_on_commit(family)
     return RefreshToken.objects.filter(family=family, revoked_at__isnull=True).update(revoked_at=now)
 
 

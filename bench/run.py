@@ -44,13 +44,15 @@ OUTPUT = Path(os.environ.get("BENCH_OUTPUT", str(ROOT / "bench" / "results.json"
 SERVER_ENV = {
     "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fm_bench"),
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/10"),
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789"),
+    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789-abcdefghij"),
     "DEBUG": "0",
     "BENCH_BASELINE": "1",
     "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
     "JWT_ACCESS_MINUTES": "120",
     "LOG_LEVEL": "WARNING",
     "PAYMENTS_DUMMY_ENABLED": "0",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback, no TLS proxy
 }
 os.environ.update(SERVER_ENV)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmcore.settings")

@@ -188,8 +188,14 @@ def main() -> int:
         print("soak: the database is wiped first; use one whose name contains 'soak'", file=sys.stderr)
         return 2
 
-    os.environ.update(DEBUG="0", PAYMENTS_DUMMY_ENABLED="1", AUTH_RATE_LIMIT="10000/m", EMAIL_BACKEND=LOCMEM_EMAIL)
-    os.environ.setdefault("SECRET_KEY", "soak-only-secret-key-0123456789abcdefghijklmnop")
+    os.environ.update(
+        DEBUG="0",
+        PAYMENTS_DUMMY_ENABLED="1",
+        AUTH_RATE_LIMIT="10000/m",
+        EMAIL_BACKEND=LOCMEM_EMAIL,
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback, no TLS proxy
+    )
+    os.environ.setdefault("SECRET_KEY", "soak-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
     _django()
     from django.core.management import call_command
 

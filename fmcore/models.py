@@ -22,6 +22,8 @@ class OutboxMessage(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True), name="outbox_unsent"),
+            # The housekeeping purge of sent messages.
+            models.Index(fields=["sent_at"], condition=models.Q(sent_at__isnull=False), name="outbox_sent"),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from observability.actors import with_request_id
 
 from .models import OutboxMessage
+from .purge import queryset_delete_in_batches
 
 logger = logging.getLogger("fmcore.outbox")
 RELAY_BATCH_SIZE = 500
@@ -112,10 +113,10 @@ def outbox_relay(*, older_than: timedelta = timedelta(seconds=10), batch_size: i
     return sent
 
 
-def outbox_purge(*, older_than: timedelta = timedelta(days=7)) -> int:
-    """Delete sent messages past their audit window."""
-    deleted, _ = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - older_than).delete()
-    return deleted
+def outbox_purge(*, older_than: timedelta, batch_size: int) -> int:
+    """Delete messages sent more than `older_than` ago (unsent ones stay for the relay)."""
+    sent_long_ago = OutboxMessage.objects.filter(sent_at__lt=timezone.now() - older_than)
+    return queryset_delete_in_batches(sent_long_ago, batch_size=batch_size)
 
 
 @dataclass(frozen=True)

@@ -5,41 +5,41 @@ cache, in-memory channel layer and a Dramatiq broker served by an in-process
 worker. Setting them switches to PostgreSQL and Redis.
 """
 
+import importlib.util
 import os
 import sys
-from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from marshmallow import ValidationError
+from marshmallow.validate import URL, OneOf, Range, Regexp
 
 from observability.logs import logging_config
 
+from .environment import NOT_NEGATIVE, POSITIVE, env_reader, env_validate, secret_key_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+env = env_reader()
+HTTP_URL = URL(require_tld=False, schemes={"http", "https"})
 
 
 def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env.list(name, default.split(","), subcast=str) if item.strip()]
 
 
-TESTING = "pytest" in sys.modules or env_bool("FMCORE_TESTING")
+TESTING = "pytest" in sys.modules or env.bool("FMCORE_TESTING", False)
 
-DEBUG = env_bool("DEBUG", default=False)
+DEBUG = env.bool("DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not (DEBUG or TESTING):
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"
+# Problems no single variable's parser sees (name: what is wrong), reported with theirs at the end.
+CONFIGURATION_PROBLEMS: dict[str, str] = {}
+
+SECRET_KEY = env.str("SECRET_KEY", "")
+if not (DEBUG or TESTING) and (problem := secret_key_problem(SECRET_KEY)):
+    CONFIGURATION_PROBLEMS["SECRET_KEY"] = problem
+SECRET_KEY = SECRET_KEY or "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
@@ -101,8 +101,8 @@ TEMPLATES = [
 # --- database -----------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+        env.str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=env.int("CONN_MAX_AGE", 0, validate=NOT_NEGATIVE),
         conn_health_checks=True,
     )
 }
@@ -111,13 +111,13 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # keep a connection between requests (every thread's connection was left open
 # until PostgreSQL ran out of slots). A psycopg pool shares connections across
 # those threads; with it CONN_MAX_AGE does not apply. Tests use plain connections.
-DB_POOL = IS_POSTGRES and env_bool("DB_POOL", default=not TESTING)
+DB_POOL = IS_POSTGRES and env.bool("DB_POOL", not TESTING)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": int(os.environ.get("DB_POOL_MIN_SIZE", "2")),
-        "max_size": int(os.environ.get("DB_POOL_MAX_SIZE", "10")),
-        "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),
+        "min_size": env.int("DB_POOL_MIN_SIZE", 2, validate=NOT_NEGATIVE),
+        "max_size": env.int("DB_POOL_MAX_SIZE", 10, validate=POSITIVE),
+        "timeout": env.float("DB_POOL_TIMEOUT", 10.0, validate=POSITIVE),
     }
 if not IS_POSTGRES:
     # SQLite serialises writers. A deferred transaction that reads, then writes
@@ -132,16 +132,19 @@ if not IS_POSTGRES:
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Behind PgBouncer in transaction pooling mode, server-side cursors (`.iterator()`) break:
+# each FETCH can land on another server connection.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool("DISABLE_SERVER_SIDE_CURSORS", False)
 
 # --- cache, channel layer, task broker ------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.str("REDIS_URL", "", validate=URL(require_tld=False, schemes={"redis", "rediss", "unix"}))
 
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "fmcore"),
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "fmcore"),
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
@@ -194,9 +197,9 @@ DRAMATIQ_BROKER = {
     ],
 }
 # How often each worker process's outbox relay looks for messages the broker missed.
-OUTBOX_RELAY_INTERVAL_SECONDS = float(os.environ.get("OUTBOX_RELAY_INTERVAL_SECONDS", "2"))
+OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", 2.0, validate=Range(min=0.1))
 DRAMATIQ_TASKS_DATABASE = "default"
-DRAMATIQ_MAX_RETRIES = int(os.environ.get("DRAMATIQ_MAX_RETRIES", "2" if TESTING else "10"))
+DRAMATIQ_MAX_RETRIES = env.int("DRAMATIQ_MAX_RETRIES", 2 if TESTING else 10, validate=NOT_NEGATIVE)
 
 # --- auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -220,16 +223,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY", SECRET_KEY)
-JWT_ACCESS_TTL = timedelta(minutes=int(os.environ.get("JWT_ACCESS_MINUTES", "15")))
-JWT_REFRESH_TTL = timedelta(days=int(os.environ.get("JWT_REFRESH_DAYS", "7")))
-JWT_COOKIE_SECURE = env_bool("JWT_COOKIE_SECURE", default=not DEBUG)
-EMAIL_VERIFICATION_TTL = timedelta(hours=int(os.environ.get("EMAIL_VERIFICATION_HOURS", "24")))
-PASSWORD_RESET_TTL = timedelta(hours=int(os.environ.get("PASSWORD_RESET_HOURS", "1")))
-AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10/m")
+JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", SECRET_KEY)
+if "JWT_SECRET_KEY" in os.environ and not (DEBUG or TESTING) and (problem := secret_key_problem(JWT_SECRET_KEY)):
+    CONFIGURATION_PROBLEMS["JWT_SECRET_KEY"] = problem
+JWT_ACCESS_TTL = env.minutes("JWT_ACCESS_MINUTES", "15")
+JWT_REFRESH_TTL = env.days("JWT_REFRESH_DAYS", "7")
+JWT_COOKIE_SECURE = env.bool("JWT_COOKIE_SECURE", not DEBUG)
+EMAIL_VERIFICATION_TTL = env.hours("EMAIL_VERIFICATION_HOURS", "24")
+PASSWORD_RESET_TTL = env.hours("PASSWORD_RESET_HOURS", "1")
+AUTH_RATE_LIMIT = env.rate("AUTH_RATE_LIMIT", "10/m")
 
-SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = os.environ.get("GOOGLE_OAUTH2_KEY", "")
-SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = os.environ.get("GOOGLE_OAUTH2_SECRET", "")
+SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env.str("GOOGLE_OAUTH2_KEY", "")
+SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env.str("GOOGLE_OAUTH2_SECRET", "")
 SOCIAL_AUTH_USER_MODEL = AUTH_USER_MODEL
 SOCIAL_AUTH_USERNAME_IS_FULL_EMAIL = True
 SOCIAL_AUTH_GOOGLE_OAUTH2_USE_UNIQUE_USER_ID = True
@@ -250,25 +255,48 @@ CORS_ALLOW_CREDENTIALS = True
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_COOKIE_SECURE = JWT_COOKIE_SECURE
 SESSION_COOKIE_SECURE = JWT_COOKIE_SECURE
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("MAX_REQUEST_BYTES", 1024 * 1024, validate=POSITIVE)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# TLS ends at the proxy in front (docs/operations.md): redirect plain HTTP and send HSTS
+# unless DEBUG. Health probes and scrapes reach the process over plain HTTP directly.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not (DEBUG or TESTING))
+SECURE_REDIRECT_EXEMPT = env_list("SECURE_REDIRECT_EXEMPT", r"^health,^metrics")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, validate=NOT_NEGATIVE)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
+# The header the proxy sets to the original scheme, e.g. X-Forwarded-Proto; only behind a
+# proxy that overwrites it (clients could send it themselves otherwise).
+_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", "")
+if _SSL_HEADER:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _SSL_HEADER.upper().replace("-", "_"), "https")
 
 # --- email ------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG or not os.environ.get("ANYMAIL_ESP")
-    else f"anymail.backends.{os.environ['ANYMAIL_ESP']}.EmailBackend",
+
+
+def _anymail_provider(esp: str) -> None:
+    if esp and importlib.util.find_spec(f"anymail.backends.{esp}") is None:
+        raise ValidationError(f"{esp!r} is not a django-anymail provider (e.g. mailgun, sendgrid, postmark)")
+
+
+ANYMAIL_ESP = env.str("ANYMAIL_ESP", "", validate=_anymail_provider)
+_EMAIL_BACKEND = env.str("EMAIL_BACKEND", "")
+# Without an explicit backend, verification and password-reset links would only reach the log.
+if not (DEBUG or TESTING or _EMAIL_BACKEND or ANYMAIL_ESP):
+    CONFIGURATION_PROBLEMS["EMAIL_BACKEND"] = "set EMAIL_BACKEND or ANYMAIL_ESP when DEBUG is off"
+EMAIL_BACKEND = _EMAIL_BACKEND or (
+    f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
+    if ANYMAIL_ESP and not DEBUG
+    else "django.core.mail.backends.console.EmailBackend"
 )
-EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fm-core <no-reply@fmcore.local>")
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "fm-core <no-reply@fmcore.local>")
 ANYMAIL = {
     key.removeprefix("ANYMAIL_"): value
     for key, value in os.environ.items()
     if key.startswith("ANYMAIL_") and key != "ANYMAIL_ESP"
 }
-FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+FRONTEND_URL = env.str("FRONTEND_URL", "http://localhost:3000", validate=HTTP_URL).rstrip("/")
 # In development a browser app on FRONTEND_URL may call the API (CORS, CSRF,
 # websocket handshakes); in production only the origins listed above may.
 _FRONTEND_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(FRONTEND_URL))
@@ -277,72 +305,84 @@ if DEBUG:
     CSRF_TRUSTED_ORIGINS = list(dict.fromkeys([*CSRF_TRUSTED_ORIGINS, _FRONTEND_ORIGIN]))
 
 # --- commerce -------------------------------------------------------------------
-CURRENCY = os.environ.get("CURRENCY", "USD")
-TAX_RATE = Decimal(os.environ.get("TAX_RATE", "0"))
-MAX_LINE_QUANTITY = int(os.environ.get("MAX_LINE_QUANTITY", "99"))
+CURRENCY = env.str(
+    "CURRENCY", "USD", validate=Regexp(r"^[A-Z]{3}$", error="expected a 3-letter ISO 4217 code such as USD")
+)
+TAX_RATE = env.decimal("TAX_RATE", Decimal("0"), validate=Range(min=0, max=1))
+MAX_LINE_QUANTITY = env.int("MAX_LINE_QUANTITY", 99, validate=POSITIVE)
 # Unpaid PENDING orders older than this are cancelled by the clean-up job (stock restored).
-PENDING_ORDER_TTL_MINUTES = int(os.environ.get("PENDING_ORDER_TTL_MINUTES", "60"))
-CLEANUP_CRON = os.environ.get("CLEANUP_CRON", "*/15 * * * *")
+PENDING_ORDER_TTL_MINUTES = env.int("PENDING_ORDER_TTL_MINUTES", 60, validate=POSITIVE)
+CLEANUP_CRON = env.cron("CLEANUP_CRON", "*/15 * * * *")
+# Housekeeping (docs/operations.md): sent outbox rows, finished webhook deliveries and
+# sent-email records older than their retention are deleted in batches.
+HOUSEKEEPING_CRON = env.cron("HOUSEKEEPING_CRON", "17 3 * * *")
+OUTBOX_RETENTION = env.days("OUTBOX_RETENTION_DAYS", "7")
+WEBHOOK_DELIVERY_RETENTION = env.days("WEBHOOK_DELIVERY_RETENTION_DAYS", "30")
+SENT_EMAIL_RETENTION = env.days("SENT_EMAIL_RETENTION_DAYS", "90")
+PURGE_BATCH_SIZE = env.int("PURGE_BATCH_SIZE", 1000, validate=POSITIVE)
 
 # --- partner apps and webhooks ---------------------------------------------------
 # Development only: let webhooks target private, loopback and link-local addresses.
-WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE")
-WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", 10.0, validate=Range(min=0, min_inclusive=False))
 # 5 retries after the first attempt, 1, 2, 4, 8, 16 minutes apart (x1-2 jitter): ~30-60 minutes in all.
-WEBHOOK_MAX_RETRIES = int(os.environ.get("WEBHOOK_MAX_RETRIES", "5"))
-WEBHOOK_MIN_BACKOFF_MS = int(os.environ.get("WEBHOOK_MIN_BACKOFF_MS", "60000"))
-WEBHOOK_MAX_BACKOFF_MS = int(os.environ.get("WEBHOOK_MAX_BACKOFF_MS", "1800000"))
+WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", 5, validate=NOT_NEGATIVE)
+WEBHOOK_MIN_BACKOFF_MS = env.int("WEBHOOK_MIN_BACKOFF_MS", 60000, validate=POSITIVE)
+WEBHOOK_MAX_BACKOFF_MS = env.int("WEBHOOK_MAX_BACKOFF_MS", 1800000, validate=POSITIVE)
 
 # --- payments (docs/payments.md) ------------------------------------------------------
 # A provider whose credentials are missing is reported unavailable, never broken.
-PAYMENTS_HTTP_TIMEOUT = float(os.environ.get("PAYMENTS_HTTP_TIMEOUT", "10"))
+PAYMENTS_HTTP_TIMEOUT = env.float("PAYMENTS_HTTP_TIMEOUT", 10.0, validate=Range(min=0, min_inclusive=False))
 # Where providers send the buyer back after paying (the frontend's page).
-PAYMENTS_RETURN_URL = os.environ.get("PAYMENTS_RETURN_URL", f"{FRONTEND_URL}/checkout/return")
+PAYMENTS_RETURN_URL = env.str("PAYMENTS_RETURN_URL", f"{FRONTEND_URL}/checkout/return", validate=HTTP_URL)
 # The public base URL of this API, for providers told the webhook URL per payment (ePayco).
-PAYMENTS_PUBLIC_BASE_URL = os.environ.get("PAYMENTS_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+PAYMENTS_PUBLIC_BASE_URL = env.str("PAYMENTS_PUBLIC_BASE_URL", "http://localhost:8000", validate=HTTP_URL).rstrip("/")
 # DUMMY settles without money: on by default only in development and tests.
-PAYMENTS_DUMMY_ENABLED = env_bool("PAYMENTS_DUMMY_ENABLED", default=DEBUG or TESTING)
-PAYMENTS_DUMMY_WEBHOOK_SECRET = os.environ.get("PAYMENTS_DUMMY_WEBHOOK_SECRET", "")
-PAYMENTS_COD_ENABLED = env_bool("PAYMENTS_COD_ENABLED", default=True)
+PAYMENTS_DUMMY_ENABLED = env.bool("PAYMENTS_DUMMY_ENABLED", DEBUG or TESTING)
+PAYMENTS_DUMMY_WEBHOOK_SECRET = env.str("PAYMENTS_DUMMY_WEBHOOK_SECRET", "")
+PAYMENTS_COD_ENABLED = env.bool("PAYMENTS_COD_ENABLED", True)
 # Payments still PENDING/AUTHORIZED this long after they were opened are settled by
 # asking their provider (`reconcile_payments`, and the periodic actor on PAYMENT_RECONCILE_CRON).
-PAYMENT_RECONCILE_AFTER_MINUTES = int(os.environ.get("PAYMENT_RECONCILE_AFTER_MINUTES", "30"))
-PAYMENT_RECONCILE_CRON = os.environ.get("PAYMENT_RECONCILE_CRON", "*/10 * * * *")
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", 30, validate=POSITIVE)
+PAYMENT_RECONCILE_CRON = env.cron("PAYMENT_RECONCILE_CRON", "*/10 * * * *")
 # A payment still open at its provider this long is marked FAILED (abandoned); it can still succeed later.
-PAYMENT_ABANDON_AFTER_HOURS = int(os.environ.get("PAYMENT_ABANDON_AFTER_HOURS", "24"))
+PAYMENT_ABANDON_AFTER_HOURS = env.int("PAYMENT_ABANDON_AFTER_HOURS", 24, validate=POSITIVE)
 
-STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
-STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
-STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
-STRIPE_FLOW = os.environ.get("STRIPE_FLOW", "checkout")  # "checkout" (hosted page) or "payment_intent"
-STRIPE_WEBHOOK_TOLERANCE = int(os.environ.get("STRIPE_WEBHOOK_TOLERANCE", "300"))
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_FLOW = env.str("STRIPE_FLOW", "checkout", validate=OneOf(["checkout", "payment_intent"]))
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", 300, validate=POSITIVE)
 
-PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID", "")
-PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET", "")
-PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID", "")
-PAYPAL_API_BASE = os.environ.get(
+PAYPAL_CLIENT_ID = env.str("PAYPAL_CLIENT_ID", "")
+PAYPAL_CLIENT_SECRET = env.str("PAYPAL_CLIENT_SECRET", "")
+PAYPAL_WEBHOOK_ID = env.str("PAYPAL_WEBHOOK_ID", "")
+PAYPAL_API_BASE = env.str(
     "PAYPAL_API_BASE",
-    "https://api-m.paypal.com" if os.environ.get("PAYPAL_ENV") == "live" else "https://api-m.sandbox.paypal.com",
+    "https://api-m.paypal.com" if env.str("PAYPAL_ENV", "sandbox") == "live" else "https://api-m.sandbox.paypal.com",
+    validate=HTTP_URL,
 )
 
-MAYA_PUBLIC_KEY = os.environ.get("MAYA_PUBLIC_KEY", "")
-MAYA_SECRET_KEY = os.environ.get("MAYA_SECRET_KEY", "")
-_MAYA_LIVE = os.environ.get("MAYA_ENV") == "production"
-MAYA_API_BASE = os.environ.get(
-    "MAYA_API_BASE", "https://pg.maya.ph" if _MAYA_LIVE else "https://pg-sandbox.paymaya.com"
+MAYA_PUBLIC_KEY = env.str("MAYA_PUBLIC_KEY", "")
+MAYA_SECRET_KEY = env.str("MAYA_SECRET_KEY", "")
+_MAYA_LIVE = env.str("MAYA_ENV", "sandbox") == "production"
+MAYA_API_BASE = env.str(
+    "MAYA_API_BASE", "https://pg.maya.ph" if _MAYA_LIVE else "https://pg-sandbox.paymaya.com", validate=HTTP_URL
 )
 # Maya's published webhook source addresses; "*" turns the address check off (the lookup still applies).
 MAYA_WEBHOOK_IPS = env_list(
     "MAYA_WEBHOOK_IPS", "18.138.50.235,3.1.207.200" if _MAYA_LIVE else "13.229.160.234,3.1.199.75"
 )
 # The header a trusted reverse proxy sets to the client address (e.g. X-Real-IP); empty = REMOTE_ADDR.
-MAYA_WEBHOOK_IP_HEADER = os.environ.get("MAYA_WEBHOOK_IP_HEADER", "")
+MAYA_WEBHOOK_IP_HEADER = env.str("MAYA_WEBHOOK_IP_HEADER", "")
 
-EPAYCO_CUST_ID = os.environ.get("EPAYCO_CUST_ID", "")  # P_CUST_ID_CLIENTE
-EPAYCO_P_KEY = os.environ.get("EPAYCO_P_KEY", "")
-EPAYCO_PUBLIC_KEY = os.environ.get("EPAYCO_PUBLIC_KEY", "")
-EPAYCO_TEST = env_bool("EPAYCO_TEST", default=True)
-EPAYCO_VALIDATION_URL = os.environ.get("EPAYCO_VALIDATION_URL", "https://secure.epayco.co/validation/v1/reference/")
+EPAYCO_CUST_ID = env.str("EPAYCO_CUST_ID", "")  # P_CUST_ID_CLIENTE
+EPAYCO_P_KEY = env.str("EPAYCO_P_KEY", "")
+EPAYCO_PUBLIC_KEY = env.str("EPAYCO_PUBLIC_KEY", "")
+EPAYCO_TEST = env.bool("EPAYCO_TEST", True)
+EPAYCO_VALIDATION_URL = env.str(
+    "EPAYCO_VALIDATION_URL", "https://secure.epayco.co/validation/v1/reference/", validate=HTTP_URL
+)
 
 # --- GraphQL ----------------------------------------------------------------------
 STRAWBERRY_DJANGO = {
@@ -351,22 +391,20 @@ STRAWBERRY_DJANGO = {
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": True,
     "PAGINATION_DEFAULT_LIMIT": 100,
 }
-GRAPHQL_MAX_RESULTS = int(os.environ.get("GRAPHQL_MAX_RESULTS", "100"))
-GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
-GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "30"))
-GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
-GRAPHQL_MAX_MUTATIONS = int(os.environ.get("GRAPHQL_MAX_MUTATIONS", "5"))
+GRAPHQL_MAX_RESULTS = env.int("GRAPHQL_MAX_RESULTS", 100, validate=POSITIVE)
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", 10, validate=POSITIVE)
+GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", 30, validate=POSITIVE)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", 2000, validate=POSITIVE)
+GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", 5, validate=POSITIVE)
 # Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
-GRAPHQL_INTROSPECTION = env_bool("GRAPHQL_INTROSPECTION", default=DEBUG or TESTING)
+GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", DEBUG or TESTING)
 # `only`: run nothing but documents registered with `manage.py register_documents`.
-GRAPHQL_TRUSTED_DOCUMENTS = os.environ.get("GRAPHQL_TRUSTED_DOCUMENTS", "off")
-if GRAPHQL_TRUSTED_DOCUMENTS not in ("off", "only"):
-    raise ImproperlyConfigured("GRAPHQL_TRUSTED_DOCUMENTS must be `off` or `only`.")
+GRAPHQL_TRUSTED_DOCUMENTS = env.str("GRAPHQL_TRUSTED_DOCUMENTS", "off", validate=OneOf(["off", "only"]))
 # `Cache-Control: public, max-age` of anonymous catalog queries over GET (0: none).
-GRAPHQL_GET_MAX_AGE = int(os.environ.get("GRAPHQL_GET_MAX_AGE", "60"))
+GRAPHQL_GET_MAX_AGE = env.int("GRAPHQL_GET_MAX_AGE", 60, validate=NOT_NEGATIVE)
 
 # The benchmark's hand-written baseline views (bench/baseline.py): never on in production.
-BENCH_BASELINE = env_bool("BENCH_BASELINE")
+BENCH_BASELINE = env.bool("BENCH_BASELINE", False)
 
 # --- i18n, static ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -380,16 +418,17 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- observability (docs/operations.md) ---------------------------------------------
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
-if LOG_FORMAT not in {"json", "text"}:
-    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
-LOGGING = logging_config(log_format=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json", validate=OneOf(["json", "text"]))
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.log_level("LOG_LEVEL", "INFO"))
 # `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
-METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_TOKEN = env.str("METRICS_TOKEN", "")
 # Tracing is on when this is set (the OTLP/HTTP collector, e.g. http://otel-collector:4318).
-OTEL_EXPORTER_OTLP_ENDPOINT = os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "")
-OTEL_SERVICE_NAME = os.environ.get("OTEL_SERVICE_NAME", "fm-core")
-SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
-SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", validate=lambda v: not v or HTTP_URL(v))
+OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", "fm-core")
+SENTRY_DSN = env.str("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", "production")
 # `/health/ready` fails when an unsent outbox message is older than this (the relay or broker is stuck).
-HEALTH_OUTBOX_MAX_AGE_SECONDS = int(os.environ.get("HEALTH_OUTBOX_MAX_AGE_SECONDS", "300"))
+HEALTH_OUTBOX_MAX_AGE_SECONDS = env.int("HEALTH_OUTBOX_MAX_AGE_SECONDS", 300, validate=POSITIVE)
+
+# Keep last: reports every invalid variable at once and refuses to start.
+env_validate(env, CONFIGURATION_PROBLEMS)

@@ -2,6 +2,7 @@
 and queues its side effects (closing websockets, deliveries) on commit."""
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from fmcore.connections import connections_close_on_commit
 from fmcore.errors import InvalidInput, NotFound
+from fmcore.purge import queryset_delete_in_batches
 
 from .connections import app_group
 from .errors import InvalidScope, InvalidWebhookEvent, WebhookInactive
@@ -180,3 +182,13 @@ def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
     delivery.save(update_fields=["status"])
     delivery_enqueue_on_commit([delivery.pk])
     return delivery
+
+
+def webhook_deliveries_purge(*, older_than: timedelta, batch_size: int) -> int:
+    """Delete finished (succeeded or failed) deliveries created more than `older_than`
+    ago, with their attempts; pending ones stay, their retries still due."""
+    finished_long_ago = WebhookDelivery.objects.filter(
+        created_at__lt=timezone.now() - older_than,
+        status__in=[WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED],
+    )
+    return queryset_delete_in_batches(finished_long_ago, batch_size=batch_size)

@@ -1,7 +1,9 @@
 """GraphQL over HTTP (a Django view, so Django's middleware applies) and over
 websockets (a Channels consumer), both building the same typed context."""
 
+import asyncio
 import json
+import time
 
 import orjson
 from asgiref.sync import sync_to_async
@@ -26,7 +28,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from accounts.authentication import request_authentication, token_from_authorization, user_for_token, uses_cookie_auth
-from accounts.connections import user_group
+from accounts.connections import session_group, user_group
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
 from fmcore.error_codes import registered
 from observability import metrics
@@ -232,10 +234,12 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
     """Websocket clients authenticate in `connection_init`: `{"authorization": "JWT <token>"}`,
     or `{"authorization": "App <token>"}` for partner apps.
 
-    A connection joins the channel-layer group of its user or app and is
-    closed (code 4403) when that access is revoked: a user's password change,
-    reset or deactivation; an app deactivated, deleted, narrowed or rotated
-    (fmcore/connections.py).
+    A connection joins the channel-layer groups of its user and login session,
+    or of its app, and is closed (code 4403) when that access is revoked: the
+    session's logout, revokeToken or refresh-token reuse; a user's password
+    change, reset or deactivation; an app deactivated, deleted, narrowed or
+    rotated (fmcore/connections.py). A user's connection also closes (4403)
+    when its access token expires.
     """
 
     def __init__(self, **kwargs):
@@ -244,7 +248,8 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         super().__init__(**kwargs)
         self.user = AnonymousUser()
         self.app: App | None = None
-        self.revocation_group: str | None = None
+        self.revocation_groups: list[str] = []
+        self.expiry: asyncio.Task | None = None
         self.counted = False
 
     async def websocket_connect(self, message) -> None:
@@ -274,12 +279,13 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             user = await sync_to_async(user_for_token)(token)
             if not user.is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
-            await self._join(user_group(user.pk))
-            # A revocation committed between the check and joining the group
+            await self._join(user_group(user.pk), session_group(user.token_claims["sid"]))
+            # A revocation committed between the check and joining the groups
             # told nobody: check the token again.
             if not (await sync_to_async(user_for_token)(token)).is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             self.user = context.user = self.scope["user"] = user
+            self.expiry = asyncio.create_task(self._close_at(user.token_claims["exp"]))
         return UNSET
 
     async def _app_connect(self, context: Context, authorization: str) -> None:
@@ -293,9 +299,14 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
         self.app = context.app = app
 
-    async def _join(self, group: str) -> None:
-        self.revocation_group = group
-        await self.channel_layer.group_add(group, self.channel_name)
+    async def _join(self, *groups: str) -> None:
+        self.revocation_groups = list(groups)
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _close_at(self, timestamp: float) -> None:
+        await asyncio.sleep(timestamp - time.time())
+        await self._close_revoked()
 
     async def dispatch(self, message):
         if message.get("type") == CLOSE_MESSAGE_TYPE:
@@ -305,6 +316,8 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
 
     async def _close_revoked(self) -> None:
         """The user or app lost access: close the socket and end its subscriptions now."""
+        if self.expiry is not None and self.expiry is not asyncio.current_task():
+            self.expiry.cancel()  # a revocation came first: no second close at expiry
         self.app = None
         self.user = AnonymousUser()
         await self.close(code=CLOSE_CODE)
@@ -314,8 +327,10 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         if self.counted:
             self.counted = False
             metrics.websocket_connections.dec()
-        if self.revocation_group is not None:
-            await self.channel_layer.group_discard(self.revocation_group, self.channel_name)
+        if self.expiry is not None:
+            self.expiry.cancel()
+        for group in self.revocation_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
         await super().disconnect(code)
 
     async def get_context(self, request, response) -> Context:

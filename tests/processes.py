@@ -68,6 +68,8 @@ def process_env(*, sqlite: Path | None = None, **overrides: str) -> dict[str, st
         SECRET_KEY="process-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PYTHONUNBUFFERED="1",
+        # Processes are reached over plain HTTP, without the TLS proxy of production.
+        SECURE_SSL_REDIRECT="0",
     )
     if sqlite is None:
         env.update(DATABASE_URL=database_url(), REDIS_URL=settings.REDIS_URL or "redis://127.0.0.1:6379/7")

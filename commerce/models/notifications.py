@@ -32,6 +32,8 @@ class SentEmail(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
+        # The housekeeping purge of old records.
+        indexes = [models.Index(fields=["sent_at"], name="sent_email_sent_at")]
 
     def __str__(self) -> str:
         return f"{self.subject} -> {self.recipient}"

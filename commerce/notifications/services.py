@@ -5,12 +5,16 @@ Every function here is safe to call twice with the same event: a dedupe key
 Dramatiq message never notifies or mails anyone twice.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.models import User
 from commerce.models import Notification, Order, OrderStatus, OrderStatusChange, Payment, SentEmail
+from fmcore.purge import queryset_delete_in_batches
 
 ORDER_PLACED = "ORDER_PLACED"
 ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
@@ -60,6 +64,13 @@ def email_send_once(*, dedupe_key: str, user: User, subject: str, body: str) -> 
             return False
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return True
+
+
+def sent_emails_purge(*, older_than: timedelta, batch_size: int) -> int:
+    """Delete records of emails sent more than `older_than` ago. Their dedupe keys
+    only guard against a task redelivered within hours, so old ones can go."""
+    sent_long_ago = SentEmail.objects.filter(sent_at__lt=timezone.now() - older_than)
+    return queryset_delete_in_batches(sent_long_ago, batch_size=batch_size)
 
 
 def _order_summary(order: Order) -> str:

@@ -122,12 +122,24 @@ async def test_token_auth_over_the_socket(customer):
 
 
 async def test_logout_over_the_socket(token):
+    """Logging out ends the session, this socket included: it closes with 4403,
+    possibly before the answer goes out."""
     communicator, _ = await connect({"authorization": f"JWT {token}"})
 
-    data = await run(communicator, "mutation { logout { __typename } }")
+    payload = {"query": "mutation { logout { __typename } }", "variables": {}}
+    await communicator.send_json_to({"id": "1", "type": "subscribe", "payload": payload})
+    outputs = [await communicator.receive_output(timeout=5)]
+    while outputs[-1]["type"] != "websocket.close":
+        outputs.append(await communicator.receive_output(timeout=5))
 
-    assert data == {"logout": {"__typename": "OkPayload"}}
-    await communicator.disconnect()
+    assert outputs[-1]["code"] == 4403
+    answers = [json.loads(output["text"]) for output in outputs[:-1]]
+    assert all(answer["type"] in {"next", "complete"} for answer in answers)
+    assert all(
+        answer["payload"]["data"] == {"logout": {"__typename": "OkPayload"}}
+        for answer in answers
+        if answer["type"] == "next"
+    )
     refused, answer = await connect({"authorization": f"JWT {token}"})
     assert answer["code"] == 4403
     await refused.disconnect()
@@ -223,3 +235,86 @@ async def test_revoking_a_users_tokens_closes_their_open_connections(token, cust
 
     closed = await communicator.receive_output(timeout=5)
     assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_CODE)
+
+
+# A connection lives no longer than its credentials: its access token's expiry,
+# and its login session (the refresh family the token belongs to).
+
+
+async def assert_closed_as_revoked(communicator: WebsocketCommunicator, *, timeout: float = 10) -> None:
+    from fmcore.connections import CLOSE_CODE
+
+    closed = await communicator.receive_output(timeout=timeout)
+    assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_CODE)
+
+
+async def authenticated(token: str) -> WebsocketCommunicator:
+    communicator, answer = await connect({"authorization": f"JWT {token}"})
+    assert json.loads(answer["text"]) == {"type": "connection_ack"}
+    return communicator
+
+
+@pytest.fixture
+def two_sessions(customer):
+    """Two logins of the same customer: two refresh families."""
+    return token_pair_issue(user=customer), token_pair_issue(user=customer)
+
+
+async def test_a_connection_closes_when_its_access_token_expires(customer, settings):
+    from datetime import timedelta
+
+    from asgiref.sync import sync_to_async
+
+    settings.JWT_ACCESS_TTL = timedelta(seconds=5)
+    short_lived = (await sync_to_async(token_pair_issue)(user=customer)).token
+    communicator = await authenticated(short_lived)
+    assert (await run_me(communicator))["me"]["email"] == "customer@example.com"
+
+    await assert_closed_as_revoked(communicator, timeout=60)
+
+
+async def test_logout_closes_that_sessions_connections_and_no_others(gql, two_sessions):
+    from asgiref.sync import sync_to_async
+
+    this, other = two_sessions
+    this_socket, other_socket = await authenticated(this.token), await authenticated(other.token)
+
+    await sync_to_async(gql)("mutation { logout { __typename } }", token=this.token)
+
+    await assert_closed_as_revoked(this_socket)
+    assert await other_socket.receive_nothing(timeout=0.5)
+    assert (await run_me(other_socket))["me"]["email"] == "customer@example.com"
+    await other_socket.disconnect()
+
+
+async def test_revoke_token_closes_the_sessions_connections(gql, two_sessions):
+    from asgiref.sync import sync_to_async
+
+    this, other = two_sessions
+    this_socket, other_socket = await authenticated(this.token), await authenticated(other.token)
+
+    data = await sync_to_async(gql)(
+        "mutation($r: String!) { revokeToken(refreshToken: $r) { __typename } }", {"r": this.refresh_token}
+    )
+
+    assert data == {"revokeToken": {"__typename": "RevokePayload"}}
+    await assert_closed_as_revoked(this_socket)
+    assert (await run_me(other_socket))["me"]["email"] == "customer@example.com"
+    await other_socket.disconnect()
+
+
+async def test_refresh_token_reuse_closes_the_sessions_connections(gql, two_sessions):
+    """A replayed refresh token revokes its family: sockets opened with tokens of
+    that login close, including one opened with the access token issued by the rotation."""
+    from asgiref.sync import sync_to_async
+
+    this, _ = two_sessions
+    refresh = "mutation($r: String!) { refreshToken(refreshToken: $r) { __typename ... on TokenPayload { token } } }"
+    rotated = (await sync_to_async(gql)(refresh, {"r": this.refresh_token}))["refreshToken"]["token"]
+    old_socket, rotated_socket = await authenticated(this.token), await authenticated(rotated)
+
+    replay = await sync_to_async(gql)(refresh, {"r": this.refresh_token})
+
+    assert replay["refreshToken"]["__typename"] == "OperationInfo"
+    await assert_closed_as_revoked(old_socket)
+    await assert_closed_as_revoked(rotated_socket)

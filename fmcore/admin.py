@@ -1,0 +1,46 @@
+"""Read-only admin pages, and the outbox's.
+
+Rows whose changes must go through a service (an order's status through
+`order_transition`, a payment through its provider, a message through the
+outbox) are shown to staff but cannot be added, edited or deleted here.
+"""
+
+from django.contrib import admin
+
+from .models import OutboxMessage
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """View-only for everybody, superusers included."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        return list(self.fields)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    list_display = ["id", "actor_name", "queue_name", "created_at", "sent_at", "attempts"]
+    list_filter = ["queue_name", "actor_name", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["actor_name"]

@@ -1,0 +1,13 @@
+"""Platform actors: housekeeping, on HOUSEKEEPING_CRON (nightly by default).
+The outbox relay is not an actor: every worker process runs it (fmcore/outbox_relay.py)."""
+
+import dramatiq
+from django.conf import settings
+from periodiq import cron
+
+
+@dramatiq.actor(periodic=cron(settings.HOUSEKEEPING_CRON), max_retries=settings.DRAMATIQ_MAX_RETRIES)
+def housekeeping() -> None:
+    from .housekeeping import housekeeping_run
+
+    housekeeping_run()

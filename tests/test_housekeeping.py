@@ -1,0 +1,163 @@
+"""Housekeeping purges rows past their retention, in batches, and keeps the
+recent ones and those still to be sent; PgBouncer mode and index migrations."""
+
+import subprocess
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+
+from commerce.models import SentEmail
+from fmcore.models import OutboxMessage
+from fmcore.tasks import housekeeping
+from partners.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
+from partners.services import app_create
+from tests.processes import PYTHON, ROOT, process_env
+
+pytestmark = pytest.mark.django_db
+
+needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+
+
+def days_ago(days: int):
+    return timezone.now() - timedelta(days=days)
+
+
+def outbox_message(*, created: int, sent: int | None) -> OutboxMessage:
+    row = OutboxMessage.objects.create(actor_name="relay_outbox", queue_name="default")
+    OutboxMessage.objects.filter(pk=row.pk).update(
+        created_at=days_ago(created), sent_at=None if sent is None else days_ago(sent)
+    )
+    return row
+
+
+@pytest.fixture
+def webhook(db) -> Webhook:
+    app, _ = app_create(name="Fulfilment", scopes=["orders:read"])
+    return Webhook.objects.create(app=app, target_url="https://example.com/hook", events=["order.created"])
+
+
+def delivery(webhook: Webhook, *, created: int, status: str) -> WebhookDelivery:
+    row = WebhookDelivery.objects.create(
+        webhook=webhook, event="order.created", payload={}, status=status, created_at=days_ago(created)
+    )
+    WebhookAttempt.objects.create(delivery=row, number=1, status_code=200, succeeded=True)
+    return row
+
+
+def sent_email(key: str, *, sent: int) -> SentEmail:
+    row = SentEmail.objects.create(dedupe_key=key, recipient="customer@example.com", subject="Your order")
+    SentEmail.objects.filter(pk=row.pk).update(sent_at=days_ago(sent))
+    return row
+
+
+@pytest.fixture
+def retention(settings):
+    settings.OUTBOX_RETENTION = timedelta(days=7)
+    settings.WEBHOOK_DELIVERY_RETENTION = timedelta(days=30)
+    settings.SENT_EMAIL_RETENTION = timedelta(days=90)
+    settings.PURGE_BATCH_SIZE = 2  # several batches for the rows below
+
+
+def test_housekeeping_purges_sent_outbox_messages_past_retention(retention, run_tasks):
+    old_sent = [outbox_message(created=10, sent=9) for _ in range(5)]
+    recent_sent = outbox_message(created=2, sent=2)
+    old_unsent = outbox_message(created=30, sent=None)
+
+    housekeeping.send()
+    run_tasks()
+
+    remaining = set(OutboxMessage.objects.values_list("pk", flat=True))
+    assert remaining == {recent_sent.pk, old_unsent.pk}
+    assert not remaining & {row.pk for row in old_sent}
+
+
+def test_housekeeping_purges_finished_webhook_deliveries_past_retention(retention, run_tasks, webhook):
+    old_finished = [
+        delivery(webhook, created=40, status=status)
+        for status in [WebhookDeliveryStatus.SUCCEEDED] * 3 + [WebhookDeliveryStatus.FAILED] * 2
+    ]
+    old_pending = delivery(webhook, created=40, status=WebhookDeliveryStatus.PENDING)
+    recent = delivery(webhook, created=5, status=WebhookDeliveryStatus.SUCCEEDED)
+
+    housekeeping.send()
+    run_tasks()
+
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
+    assert not WebhookAttempt.objects.filter(delivery__in=[row.pk for row in old_finished]).exists()
+    assert WebhookAttempt.objects.count() == 2
+
+
+def test_housekeeping_purges_sent_email_records_past_retention(retention, run_tasks):
+    for number in range(5):
+        sent_email(f"old-{number}", sent=100)
+    recent = sent_email("recent", sent=10)
+
+    housekeeping.send()
+    run_tasks()
+
+    assert list(SentEmail.objects.values_list("dedupe_key", flat=True)) == [recent.dedupe_key]
+
+
+def test_retention_follows_the_settings(settings, run_tasks):
+    settings.OUTBOX_RETENTION = timedelta(days=1)
+    two_days_old = outbox_message(created=2, sent=2)
+    settings.SENT_EMAIL_RETENTION = timedelta(days=200)
+    kept = sent_email("kept", sent=100)
+
+    housekeeping.send()
+    run_tasks()
+
+    assert not OutboxMessage.objects.filter(pk=two_days_old.pk).exists()
+    assert SentEmail.objects.filter(pk=kept.pk).exists()
+
+
+ITERATOR_CURSOR = """
+from django.db import connection
+from fmcore.models import OutboxMessage
+cursors = []
+def record(execute, sql, params, many, context):
+    cursors.append(type(context["cursor"].cursor).__name__)
+    return execute(sql, params, many, context)
+with connection.execute_wrapper(record):
+    list(OutboxMessage.objects.iterator())
+print(cursors[-1])
+"""
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.parametrize(("flag", "server_side"), [("1", False), ("0", True)])
+@pytest.mark.django_db(transaction=True)
+def test_pgbouncer_mode_turns_server_side_cursors_off(flag, server_side):
+    """`.iterator()` (clean-up, reconciliation) uses a server-side cursor unless
+    DISABLE_SERVER_SIDE_CURSORS, which PgBouncer's transaction pooling needs."""
+    env = process_env(DISABLE_SERVER_SIDE_CURSORS=flag, DB_POOL="0")
+
+    result = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", ITERATOR_CURSOR],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    cursor_class = result.stdout.strip().splitlines()[-1]
+    assert (cursor_class == "ServerSideCursor") is server_side, cursor_class
+
+
+@pytest.mark.postgres
+@needs_postgres
+@pytest.mark.parametrize(("app", "migration"), [("fmcore", "0004"), ("commerce", "0006")])
+@pytest.mark.django_db(transaction=True)
+def test_index_migrations_build_concurrently_on_postgresql(app, migration):
+    out = StringIO()
+
+    call_command("sqlmigrate", app, migration, stdout=out)
+
+    assert "CREATE INDEX CONCURRENTLY" in out.getvalue()
