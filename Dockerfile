@@ -9,6 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 10001 fmcore
 
+# The runtime set only: tests and tools live in requirements-dev.txt.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
@@ -18,9 +19,12 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --noinput
 
 USER fmcore
 EXPOSE 8000
-ENV PORT=8000 WEB_CONCURRENCY=2
+# FORWARDED_ALLOW_IPS: the peers whose X-Forwarded-For uvicorn believes (docs/operations.md).
+# SHUTDOWN_TIMEOUT: seconds a replica gives in-flight requests after SIGTERM.
+ENV DJANGO_SETTINGS_MODULE=fmcore.settings PORT=8000 WEB_CONCURRENCY=2 \
+    FORWARDED_ALLOW_IPS=127.0.0.1 SHUTDOWN_TIMEOUT=10
 
 HEALTHCHECK --interval=15s --timeout=3s --retries=5 \
-  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/').status == 200 else 1)"
+  CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/live').status == 200 else 1)"
 
-CMD ["sh", "-c", "exec uvicorn fmcore.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets --proxy-headers"]
+CMD ["sh", "-c", "exec uvicorn fmcore.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets --proxy-headers --timeout-graceful-shutdown ${SHUTDOWN_TIMEOUT}"]

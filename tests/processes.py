@@ -9,6 +9,7 @@ these are `@pytest.mark.django_db(transaction=True)` and `@pytest.mark.postgres`
         requests.post(f"{server.url}/graphql/", json={...})
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -85,16 +86,42 @@ class RunningProcess:
         except subprocess.TimeoutExpired as error:
             raise AssertionError(f"still running after {timeout} s; output:\n{self.output()}") from error
 
+    def kill(self) -> None:
+        """SIGKILL the process and its children (a worker's processes), as when a container dies."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signal.SIGKILL)
+        self.popen.wait(timeout=10)
+
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGKILL)
-            self.popen.wait(timeout=10)
+        self.kill()
 
 
 def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
     log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
-    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    # A session of its own: stop() reaches the children (a worker's processes) too.
+    popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return RunningProcess(popen=popen, log_path=Path(log.name))
+
+
+def wait_for_output(process: RunningProcess, text: str, timeout: float = 60) -> None:
+    """Poll the process's output until it shows `text`; fail if it exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while text not in process.output():
+        if process.popen.poll() is not None:
+            raise AssertionError(f"exited with {process.popen.returncode} before {text!r}:\n{process.output()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} after {timeout} s:\n{process.output()}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str]) -> Iterator[RunningProcess]:
+    """Any command, stopped (SIGKILL) at the end if still up."""
+    process = start(argv, env)
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def wait_until_serving(process: RunningProcess, path: str = "/health/live", timeout: float = 30) -> None:
