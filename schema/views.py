@@ -19,6 +19,7 @@ from strawberry.types.unset import UNSET
 from accounts.authentication import request_user, token_from_authorization, user_for_token, uses_cookie_auth
 from accounts.connections import user_group
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
+from fmcore.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
 from partners.authentication import app_for_authorization, uses_app_auth
 from partners.connections import app_group
 from partners.models import App
@@ -139,10 +140,22 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         """The user or app lost access: close the socket and end its subscriptions now."""
         self.app = None
         self.user = AnonymousUser()
-        await self.close(code=CLOSE_CODE)
+        await self._close(CLOSE_CODE)
+
+    async def close_going_away(self) -> None:
+        """This replica is shutting down (fmcore/graceful_shutdown.py): the client should reconnect."""
+        await self._close(GOING_AWAY)
+
+    async def _close(self, code: int) -> None:
+        await self.close(code=code)
         self.message_queue.put_nowait({"message": None, "disconnected": True})
 
+    async def connect(self) -> None:
+        websocket_opened(self)
+        await super().connect()
+
     async def disconnect(self, code: int) -> None:
+        websocket_closed(self)
         if self.revocation_group is not None:
             await self.channel_layer.group_discard(self.revocation_group, self.channel_name)
         await super().disconnect(code)
