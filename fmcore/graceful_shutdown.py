@@ -50,10 +50,11 @@ async def websockets_close() -> None:
 
 
 SignalHandler = Callable[[int, FrameType | None], Any]
+_shutdown_tasks: set[asyncio.Task] = set()
 
 
 def _close_websockets_first(loop: asyncio.AbstractEventLoop, server_handler: SignalHandler) -> SignalHandler:
-    state = {"signalled": False}
+    signalled = False
 
     async def close_then_stop(signum: int, frame: FrameType | None) -> None:
         try:
@@ -62,11 +63,17 @@ def _close_websockets_first(loop: asyncio.AbstractEventLoop, server_handler: Sig
             server_handler(signum, frame)
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if state["signalled"]:  # a second signal: the server's own meaning (force quit)
+        nonlocal signalled
+        if signalled:  # a second signal keeps the server's own meaning (force quit)
             server_handler(signum, frame)
             return
-        state["signalled"] = True
-        loop.call_soon_threadsafe(loop.create_task, close_then_stop(signum, frame))
+        signalled = True
+        loop.call_soon_threadsafe(start, signum, frame)
+
+    def start(signum: int, frame: FrameType | None) -> None:
+        task = loop.create_task(close_then_stop(signum, frame))
+        _shutdown_tasks.add(task)  # the loop keeps only a weak reference
+        task.add_done_callback(_shutdown_tasks.discard)
 
     return handler
 

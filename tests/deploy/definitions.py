@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 
 from tests.processes import ROOT, database_url
 
@@ -61,8 +62,6 @@ def local_env(name: str, **variables: str) -> dict[str, str]:
     """The environment a service's container gets (image ENV, then compose's), as
     run here: `variables` stand for the shell's when compose interpolates, and
     the compose network's PostgreSQL and Redis become this session's."""
-    from django.conf import settings
-
     env = image_env()
     for key, value in (service(name).get("environment") or {}).items():
         env[key] = interpolate(str(value), variables)
@@ -72,13 +71,17 @@ def local_env(name: str, **variables: str) -> dict[str, str]:
 
 
 def local_argv(name: str, env: dict[str, str]) -> list[str]:
-    """The service's command (or the image's CMD), with `python` and console scripts from this venv."""
+    """The service's command (or the image's CMD) as this machine runs it."""
     command = service(name).get("command") or image_cmd()
     argv = shlex.split(command) if isinstance(command, str) else list(command)
-    venv_bin = Path(sys.executable).parent
     if argv[:2] == ["sh", "-c"]:
-        script = _VARIABLE.sub(lambda match: env[match.group(1)], argv[2]).replace("exec ", "", 1)
-        argv = shlex.split(script)
+        argv = shlex.split(_VARIABLE.sub(lambda match: env[match.group(1)], argv[2]).removeprefix("exec "))
+    return local_command(argv)
+
+
+def local_command(argv: list[str]) -> list[str]:
+    """`python` and the console scripts (uvicorn, periodiq) from this venv."""
+    venv_bin = Path(sys.executable).parent
     if (venv_bin / argv[0]).exists():
-        argv[0] = str(venv_bin / argv[0])
+        return [str(venv_bin / argv[0]), *argv[1:]]
     return argv

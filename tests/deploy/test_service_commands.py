@@ -1,16 +1,19 @@
 """Each service starts as docker-compose.yml and the Dockerfile write it (its
 command or the image's CMD, its environment), here with the local venv and
-this session's PostgreSQL and Redis in place of the compose network's."""
+this session's PostgreSQL and Redis in place of the compose network's; the
+worker's and the scheduler's own health checks then pass."""
 
 import os
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
 import requests
 
-from tests.processes import free_port, running, wait_for_output, wait_until_serving
+from tests.processes import RunningProcess, free_port, running, wait_for_output, wait_until_serving
 
-from .definitions import local_argv, local_env, service
+from .definitions import local_argv, local_command, local_env, service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("real_services")]
 
@@ -24,14 +27,19 @@ def container_env(name: str, **overrides: str) -> dict[str, str]:
     return env
 
 
-def healthcheck_passes(name: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def assert_healthy(name: str, env: dict[str, str]) -> None:
     kind, *argv = service(name)["healthcheck"]["test"]
     assert kind == "CMD"
-    return subprocess.run(local_argv_of(argv, env), env=env, capture_output=True, text=True, timeout=60)
+    check = subprocess.run(local_command(argv), env=env, capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
 
 
-def local_argv_of(argv: list[str], env: dict[str, str]) -> list[str]:
-    return local_argv("migrate", env)[:1] + argv[1:] if argv[0] == "python" else argv
+def wait_for_file(path: Path, process: RunningProcess, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert process.popen.poll() is None, process.output()
+        assert time.monotonic() < deadline, f"no {path} after {timeout} s:\n{process.output()}"
+        time.sleep(0.2)
 
 
 def test_web_serves_graphql_with_the_image_cmd():
@@ -47,27 +55,17 @@ def test_worker_comes_up_and_its_health_check_passes(tmp_path):
     env = container_env("worker", LIVENESS_FILE=str(tmp_path / "alive"))
     with running(local_argv("worker", env), env) as worker:
         wait_for_output(worker, "Worker process is ready for action.", timeout=90)
-        wait_for_output_file(tmp_path / "alive", worker)
-        check = healthcheck_passes("worker", env)
-        assert check.returncode == 0, check.stdout + check.stderr
+        wait_for_file(tmp_path / "alive", worker)
+        assert_healthy("worker", env)
 
 
 def test_scheduler_comes_up_and_schedules_the_periodic_actors(tmp_path):
     env = container_env("scheduler", LIVENESS_FILE=str(tmp_path / "alive"))
     with running(local_argv("scheduler", env), env) as scheduler:
         wait_for_output(scheduler, "Starting Periodiq", timeout=60)
-        wait_for_output(scheduler, "relay_outbox", timeout=60)
-        # The outbox relay is due every minute: its first enqueue is the scheduler's sign of life.
+        # The outbox relay is due every minute: its enqueue is the scheduler's sign of life.
         wait_for_output(scheduler, "Scheduling", timeout=90)
-        check = healthcheck_passes("scheduler", env)
-        assert check.returncode == 0, check.stdout + check.stderr
+        assert "relay_outbox" in scheduler.output()
+        wait_for_file(tmp_path / "alive", scheduler)
+        assert_healthy("scheduler", env)
         assert scheduler.popen.poll() is None, scheduler.output()
-
-
-def wait_for_output_file(path, process) -> None:
-    import time
-
-    deadline = time.monotonic() + 60
-    while not path.exists():
-        assert process.popen.poll() is None and time.monotonic() < deadline, process.output()
-        time.sleep(0.2)
