@@ -7,10 +7,11 @@ export DEBUG ?= 1
 
 .PHONY: run test fuzz lint fmt migrate demo worker scheduler schema bench clean
 
-$(VENV)/.installed: requirements.txt
+# The runtime set and the tests and tools (the image installs requirements.txt only).
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	@touch $@
 
 install: $(VENV)/.installed

@@ -61,7 +61,11 @@ def request_user(request) -> User | AnonymousUser:
 
 
 def client_ip(request) -> str:
-    """The caller's address: REMOTE_ADDR over HTTP, the ASGI scope's client over websockets."""
+    """The caller's address: REMOTE_ADDR over HTTP, the ASGI scope's client over websockets.
+
+    Behind a proxy both come from X-Forwarded-For, set by uvicorn only when the
+    peer is in FORWARDED_ALLOW_IPS (docs/operations.md, "Trusted proxies").
+    """
     meta = getattr(request, "META", None)
     if meta is not None:
         return meta.get("REMOTE_ADDR") or "unknown"

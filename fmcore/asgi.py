@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP, Channels for GraphQL over websockets."""
+"""ASGI entry point: Django for HTTP, Channels for GraphQL over websockets,
+behind the lifespan handler that makes SIGTERM close websockets first."""
 
 import os
 
@@ -12,12 +13,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
+from fmcore.graceful_shutdown import GracefulShutdown  # noqa: E402
 from schema import schema  # noqa: E402
 from schema.views import FmGraphQLWSConsumer  # noqa: E402
 
 websocket_application = URLRouter([re_path(r"^graphql/?$", FmGraphQLWSConsumer.as_asgi(schema=schema))])
 
-application = ProtocolTypeRouter({"http": django_application, "websocket": websocket_application})
+application = GracefulShutdown(ProtocolTypeRouter({"http": django_application, "websocket": websocket_application}))
 
 if settings.DRAMATIQ_IN_PROCESS_WORKER:
     from fmcore.inprocess_worker import start_in_process_worker

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from dramatiq.middleware import TimeLimit
 from marshmallow import ValidationError
 from marshmallow.validate import URL, OneOf, Range, Regexp
 
@@ -162,7 +163,16 @@ if REDIS_URL:
         }
     }
     DRAMATIQ_BROKER_CLASS = "dramatiq.brokers.redis.RedisBroker"
-    DRAMATIQ_BROKER_OPTIONS = {"url": REDIS_URL}
+    DRAMATIQ_BROKER_OPTIONS = {
+        "url": REDIS_URL,
+        # A worker that stopped heartbeating this long is dead: its unacked messages
+        # go back to the queue at the next maintenance. Every worker process heartbeats
+        # about once a second (each idle consumer's fetch), busy or not.
+        "heartbeat_timeout": env.int("DRAMATIQ_HEARTBEAT_TIMEOUT_MS", 30000, validate=POSITIVE),
+        # Maintenance runs on this many fetches in a million; the default (1000) left a
+        # SIGKILLed worker's message in limbo ~20 minutes. It is two cheap lookups.
+        "maintenance_chance": env.int("DRAMATIQ_MAINTENANCE_CHANCE", 100000, validate=Range(min=1, max=1_000_000)),
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -177,12 +187,18 @@ if TESTING:
 # Without Redis there is no separate worker: the serving process runs one (fmcore/asgi.py).
 DRAMATIQ_IN_PROCESS_WORKER = not REDIS_URL and not TESTING
 
+DRAMATIQ_TIME_LIMIT_MS = env.int("DRAMATIQ_TIME_LIMIT_MS", 120000, validate=POSITIVE)
+# Touched by a live worker (every few seconds) and scheduler (at each enqueue): fmcore/liveness.py.
+LIVENESS_FILE = env.str("LIVENESS_FILE", str(BASE_DIR / "var" / "alive"))
+
 DRAMATIQ_BROKER = {
     "BROKER": DRAMATIQ_BROKER_CLASS,
     "OPTIONS": DRAMATIQ_BROKER_OPTIONS,
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
-        "dramatiq.middleware.TimeLimit",
+        # Actors without a time_limit of their own get this one; the worker's
+        # --worker-shutdown-timeout and compose's stop_grace_period outlast it.
+        TimeLimit(time_limit=DRAMATIQ_TIME_LIMIT_MS),
         "dramatiq.middleware.Callbacks",
         "dramatiq.middleware.Retries",
         # Lets the webhook actor know its last attempt (partners/tasks.py).
@@ -194,6 +210,8 @@ DRAMATIQ_BROKER = {
         "periodiq.PeriodiqMiddleware",
         # Sends what the outbox holds from every worker process (tests relay by hand).
         *([] if TESTING else ["fmcore.outbox_relay.OutboxRelay"]),
+        # The worker's and the scheduler's liveness signal for their health checks.
+        "fmcore.liveness.LivenessFile",
     ],
 }
 # How often each worker process's outbox relay looks for messages the broker missed.

@@ -11,3 +11,9 @@ def housekeeping() -> None:
     from .housekeeping import housekeeping_run
 
     housekeeping_run()
+
+
+@dramatiq.actor(periodic=cron("* * * * *"), max_retries=0)
+def scheduler_heartbeat() -> None:
+    """Enqueued every minute: the scheduler's sign of life for its health check (fmcore/liveness.py).
+    Running it is a no-op; the enqueue is what counts."""

@@ -3,8 +3,9 @@
 With `PROMETHEUS_MULTIPROC_DIR` set (it must be, with several uvicorn workers
 or Dramatiq processes), every process writes its samples to files in that
 directory and `/metrics` adds them up; the directory must be emptied when the
-service starts. Labels are bounded: GraphQL operation names are capped, no
-label ever holds a raw path or an id.
+service starts (compose mounts a tmpfs there) and is created when missing.
+Labels are bounded: GraphQL operation names are capped, no label ever holds a
+raw path or an id.
 """
 
 import atexit
@@ -25,6 +26,10 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # The metrics below open their files in it as they are defined.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 PREFIX = "fmcore_"
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)

@@ -62,6 +62,8 @@ class RequestObservabilityMiddleware:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
+                # The peer, or X-Forwarded-For's client when the peer is a trusted proxy (FORWARDED_ALLOW_IPS).
+                "client_ip": request.META.get("REMOTE_ADDR"),
                 "duration_ms": round(duration * 1000, 1),
                 "operation_name": info.operation_name,
                 "operation_type": info.operation_type,

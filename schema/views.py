@@ -31,6 +31,7 @@ from accounts.authentication import request_authentication, token_from_authoriza
 from accounts.connections import session_group, user_group
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
 from fmcore.error_codes import registered
+from fmcore.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
 from observability import metrics
 from observability.context import REQUEST_ID_HEADER, current_request, request_begin, request_id_for
 from observability.errors import error_record
@@ -264,6 +265,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             # closing before accepting answers it with 403.
             await self.close()
             return
+        websocket_opened(self)
         await super().connect()
         self.counted = True
         metrics.websocket_connections.inc()
@@ -320,10 +322,18 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             self.expiry.cancel()  # a revocation came first: no second close at expiry
         self.app = None
         self.user = AnonymousUser()
-        await self.close(code=CLOSE_CODE)
+        await self._close(CLOSE_CODE)
+
+    async def close_going_away(self) -> None:
+        """This replica is shutting down (fmcore/graceful_shutdown.py): the client should reconnect."""
+        await self._close(GOING_AWAY)
+
+    async def _close(self, code: int) -> None:
+        await self.close(code=code)
         self.message_queue.put_nowait({"message": None, "disconnected": True})
 
     async def disconnect(self, code: int) -> None:
+        websocket_closed(self)
         if self.counted:
             self.counted = False
             metrics.websocket_connections.dec()

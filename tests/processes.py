@@ -17,6 +17,7 @@ SQLite file, no Redis, the in-process worker) and needs no test database:
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -91,6 +92,10 @@ class RunningProcess:
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def access_lines(self) -> list[dict]:
+        """The JSON access-log lines (`fmcore.access`) the process wrote so far."""
+        return [line for line in json_lines(self.output()) if line.get("logger") == "fmcore.access"]
+
     def signal(self, signum: int) -> None:
         self.popen.send_signal(signum)
 
@@ -101,18 +106,52 @@ class RunningProcess:
         except subprocess.TimeoutExpired as error:
             raise AssertionError(f"still running after {timeout} s; output:\n{self.output()}") from error
 
-    def stop(self) -> None:
-        """SIGKILL the process and its children (a Dramatiq worker forks its worker processes)."""
+    def kill(self) -> None:
+        """SIGKILL the process and its children (a worker's processes), as when a container dies."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=10)
 
+    def stop(self) -> None:
+        self.kill()
+
+
+def json_lines(output: str) -> list[dict]:
+    lines = []
+    for line in output.splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue
+    return lines
+
 
 def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
     log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
-    # A session of its own, so that `stop` can kill the whole process group.
+    # A session of its own: stop() reaches the children (a worker's processes) too.
     popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return RunningProcess(popen=popen, log_path=Path(log.name))
+
+
+def wait_for_output(process: RunningProcess, text: str, timeout: float = 60) -> None:
+    """Poll the process's output until it shows `text`; fail if it exits or stays silent."""
+    deadline = time.monotonic() + timeout
+    while text not in process.output():
+        if process.popen.poll() is not None:
+            raise AssertionError(f"exited with {process.popen.returncode} before {text!r}:\n{process.output()}")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no {text!r} after {timeout} s:\n{process.output()}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str]) -> Iterator[RunningProcess]:
+    """Any command, stopped (SIGKILL) at the end if still up."""
+    process = start(argv, env)
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 def wait_until_serving(process: RunningProcess, path: str = "/health/live", timeout: float = 30) -> None:

@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from fmcore.models import OutboxMessage
 from fmcore.outbox import outbox_relay
 from tests.conftest import access_token
-from tests.processes import free_port, process_env, running_server, running_worker
+from tests.processes import free_port, json_lines, process_env, running_server, running_worker
 from tests.receivers import http_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,16 +51,6 @@ def process_token(user) -> str:
 
 def post_graphql(client, query: str, **headers):
     return client.post("/graphql/", json.dumps({"query": query}), content_type="application/json", headers=headers)
-
-
-def json_lines(output: str) -> list[dict]:
-    lines = []
-    for line in output.splitlines():
-        try:
-            lines.append(json.loads(line))
-        except ValueError:
-            continue
-    return lines
 
 
 def wait_for_line(process, predicate, timeout: float = 60) -> dict:
