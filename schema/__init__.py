@@ -27,6 +27,7 @@ from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .payments.mutations import PaymentMutations
 from .response_cache import AnonymousCatalogCache
+from .scalars import SCALAR_OVERRIDES
 from .security import security_extensions
 
 
@@ -71,6 +72,7 @@ schema = strawberry.Schema(
         disable_field_suggestions=not settings.GRAPHQL_INTROSPECTION,
     ),
     extensions=[*security_extensions(), AnonymousCatalogCache, OptimizerExtension],
+    scalar_overrides=SCALAR_OVERRIDES,
 )
 
 
