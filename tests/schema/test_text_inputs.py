@@ -10,8 +10,10 @@ never an INTERNAL_ERROR. New arguments are covered the moment they exist.
 import json
 
 import pytest
+from channels.testing import WebsocketCommunicator
 from graphql import GraphQLCompositeType, get_named_type
 
+from fmcore.asgi import application
 from tests.conftest import access_token
 
 from .walk import call, render, root_fields, text_variants
@@ -73,3 +75,18 @@ def test_tabs_and_line_breaks_are_text(client, staff):
     answer = client.post("/graphql/", data=json.dumps(body), content_type="application/json", headers=headers).json()
     assert "errors" not in answer, answer
     assert answer["data"]["createCategory"]["__typename"] == "CategoryPayload"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket_operations_are_walked_the_same_way():
+    communicator = WebsocketCommunicator(application, "/graphql/", subprotocols=["graphql-transport-ws"])
+    assert (await communicator.connect())[0]
+    await communicator.send_json_to({"type": "connection_init"})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "connection_ack"
+    subscription = "subscription($id: ID) { orderStatusChanged(orderId: $id) { toStatus } }"
+    payload = {"query": subscription, "variables": {"id": NUL_TEXT}}
+    await communicator.send_json_to({"id": "1", "type": "subscribe", "payload": payload})
+    answer = await communicator.receive_json_from(timeout=5)
+    assert answer["type"] == "error", answer
+    assert [error["extensions"]["code"] for error in answer["payload"]] == ["INVALID_INPUT"]
+    await communicator.disconnect()
