@@ -46,13 +46,13 @@ def auth_headers(request, make_user):
 
 @pytest.mark.django_db
 @FUZZ
-@given(document=queries(SDL, custom_scalars=SCALARS, allow_x00=False))
+@given(document=queries(SDL, custom_scalars=SCALARS))
 def test_queries_never_fail_unexpectedly(client, auth_headers, document):
     _check(client, document, auth_headers)
 
 
 @pytest.mark.django_db
 @FUZZ
-@given(document=mutations(SDL, custom_scalars=SCALARS, allow_x00=False))
+@given(document=mutations(SDL, custom_scalars=SCALARS))
 def test_mutations_never_fail_unexpectedly(client, auth_headers, document):
     _check(client, document, auth_headers)
