@@ -164,7 +164,7 @@ class DocumentParserCache(ParserCache):
         yield
 
 
-class DocumentValidationCache(ValidationCache):
+class ValidationAndVariableLimits(ValidationCache):
     """The validation cache, then the limits that depend on the variables.
 
     A cached verdict covers the document alone: the same document comes back
@@ -208,6 +208,6 @@ def security_extensions() -> list:
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         LimitRules,
         lambda: DocumentParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: DocumentValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationAndVariableLimits(maxsize=DOCUMENT_CACHE_SIZE),
         ErrorCodesAndMasking,
     ]
