@@ -36,8 +36,11 @@ scheduler: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-fuzz: install  ## the long fuzzing profile (the suite runs a short one)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(PY) -m pytest tests/schema/test_fuzz.py -q
+# The long fuzzing profile (the suite and .ci/run run short ones): hypothesis-graphql in-process, then
+# schemathesis against a real uvicorn server, which needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_SERVER_EXAMPLES=$${FUZZ_SERVER_EXAMPLES:-100} \
+		$(PY) -m pytest tests/schema/test_fuzz.py tests/schema/test_fuzz_server.py -q
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -131,6 +131,17 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
     "TOO_MANY_ALIASES": ErrorCodeInfo(_GQL, "The document has too many aliases.", "Split the query."),
     "TOO_MANY_TOKENS": ErrorCodeInfo(_GQL, "The document is too long.", "Split the query."),
     "TOO_MANY_MUTATIONS": ErrorCodeInfo(_GQL, "Too many mutation fields in one document.", "Send fewer at a time."),
+    "LIST_TOO_LONG": ErrorCodeInfo(
+        _GQL, "A list argument or variable holds more items than the server allows.", "Send fewer items per request."
+    ),
+    "INPUT_TOO_DEEP": ErrorCodeInfo(
+        _GQL, "Lists or input objects in an argument or variable nest too deep.", "Flatten the input."
+    ),
+    "QUERY_TOO_COSTLY": ErrorCodeInfo(
+        _GQL,
+        "The query would cost more than the server allows (connections multiply by the page they ask for).",
+        "Ask for smaller pages or fewer fields, or split the query.",
+    ),
     "INTROSPECTION_DISABLED": ErrorCodeInfo(
         _GQL, "Introspection is off on this server.", "Use the committed schema.graphql for code generation."
     ),

@@ -414,6 +414,10 @@ GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", 10, validate=POSITIVE)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", 30, validate=POSITIVE)
 GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", 2000, validate=POSITIVE)
 GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", 5, validate=POSITIVE)
+# Input limits (schema/input_limits.py) and the query cost model (schema/query_cost.py).
+GRAPHQL_MAX_LIST_LENGTH = env.int("GRAPHQL_MAX_LIST_LENGTH", 100, validate=POSITIVE)
+GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", 10, validate=POSITIVE)
+GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", 50000, validate=POSITIVE)
 # Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", DEBUG or TESTING)
 # `only`: run nothing but documents registered with `manage.py register_documents`.

@@ -32,6 +32,7 @@ from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .payments.mutations import PaymentMutations
 from .response_cache import AnonymousCatalogCache
+from .scalars import SCALAR_OVERRIDES
 from .security import errors_log, security_extensions
 
 
@@ -92,6 +93,7 @@ schema = Schema(
         AnonymousCatalogCache,
         OptimizerExtension,
     ],
+    scalar_overrides=SCALAR_OVERRIDES,
 )
 
 

@@ -4,11 +4,12 @@ and bad pagination arguments answered as a client error rather than a crash."""
 from typing import Any
 
 import strawberry
-from django.conf import settings
 from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
 from fmcore.errors import InvalidInput
+
+BAD_CURSOR = "The cursor in 'after' or 'before' is not one this list gave out: use a cursor from its edges or pageInfo."
 
 
 @strawberry.type(name="Connection", description="A page of items, with `totalCount` and cursors.")
@@ -17,10 +18,14 @@ class Connection(DjangoListConnection[relay.NodeType]):
     def resolve_connection(cls, nodes: Any, *, info: Any, **kwargs: Any) -> Any:
         try:
             return super().resolve_connection(nodes, info=info, **kwargs)
-        except (ValueError, TypeError) as error:  # a cursor that is not ours, a negative `first`
-            # The library's text speaks of base64 and codecs: say what the client can change.
-            message = (
-                "The pagination arguments are not valid: `after` and `before` take cursors "
-                f"from this list, `first` and `last` a number from 0 to {settings.GRAPHQL_MAX_RESULTS}."
-            )
+        except (ValueError, TypeError) as error:
+            # Strawberry words its checks of `first` and `last` for people; a
+            # cursor it cannot decode surfaces base64 or int() internals instead.
+            text = str(error)
+            if text.startswith(("Argument 'first'", "Argument 'last'")):
+                message = text
+            elif isinstance(error, ValueError) or text.startswith(("Argument 'after'", "Argument 'before'")):
+                message = BAD_CURSOR
+            else:
+                raise
             raise InvalidInput(message, code="INVALID_PAGINATION") from error

@@ -36,6 +36,9 @@ from observability.errors import (
     error_record,
 )
 
+from .input_limits import literal_limits_rule, variable_errors
+from .query_cost import cost_errors
+
 logger = logging.getLogger("fmcore.graphql")
 
 # The limit extensions raise plain GraphQL errors; these fragments of their
@@ -70,7 +73,12 @@ def _mutation_count_rule(max_mutations: int) -> type[ValidationRule]:
 
 @functools.cache
 def limit_rules(
-    max_depth: int, max_aliases: int, max_mutations: int, introspection: bool
+    max_depth: int,
+    max_aliases: int,
+    max_mutations: int,
+    introspection: bool,
+    max_list_length: int,
+    max_input_depth: int,
 ) -> tuple[type[ValidationRule], ...]:
     """The validation rules of the limits, built once per set of values.
 
@@ -81,6 +89,7 @@ def limit_rules(
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
         _mutation_count_rule(max_mutations),
+        literal_limits_rule(max_list_length, max_input_depth),
     ]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
@@ -88,7 +97,8 @@ def limit_rules(
 
 
 class LimitRules(SchemaExtension):
-    """Depth, aliases, mutation count and (unless enabled) introspection, read from the settings."""
+    """Depth, aliases, mutation count, input literals and (unless enabled)
+    introspection, read from the settings."""
 
     def on_operation(self) -> Iterator[None]:
         rules = limit_rules(
@@ -96,6 +106,8 @@ class LimitRules(SchemaExtension):
             settings.GRAPHQL_MAX_ALIASES,
             settings.GRAPHQL_MAX_MUTATIONS,
             settings.GRAPHQL_INTROSPECTION,
+            settings.GRAPHQL_MAX_LIST_LENGTH,
+            settings.GRAPHQL_MAX_INPUT_DEPTH,
         )
         self.execution_context.validation_rules = self.execution_context.validation_rules + rules
         yield
@@ -179,6 +191,36 @@ class DocumentParserCache(ParserCache):
         yield
 
 
+class ValidationAndVariableLimits(ValidationCache):
+    """The validation cache, then the limits that depend on the variables.
+
+    A cached verdict covers the document alone: the same document comes back
+    with other variables, so their size, nesting and text, and the cost they
+    give the query, are checked on every request, before any resolver runs
+    (and before the answer cache builds a key from them).
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        context.pre_execution_errors = self.cached_validate_document(
+            context.schema._schema, context.graphql_document, context.validation_rules
+        )
+        if not context.pre_execution_errors:
+            context.pre_execution_errors = variable_errors(
+                context.variables,
+                max_list_length=settings.GRAPHQL_MAX_LIST_LENGTH,
+                max_depth=settings.GRAPHQL_MAX_INPUT_DEPTH,
+            ) or cost_errors(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+                max_cost=settings.GRAPHQL_MAX_COST,
+                page_size=settings.GRAPHQL_MAX_RESULTS,
+            )
+        yield
+
+
 # Parsed and validated documents are kept per query text (LRU-bounded, so
 # unique texts cannot grow memory). Documents over the token limit never
 # parse, so they are never cached; validation results are keyed by the rule
@@ -193,6 +235,6 @@ def security_extensions() -> list:
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         LimitRules,
         lambda: DocumentParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationAndVariableLimits(maxsize=DOCUMENT_CACHE_SIZE),
         ErrorCodesAndMasking,
     ]

@@ -19,6 +19,6 @@ def _queued_actor_names(broker) -> list[str]:
 def test_due_periodic_actors_are_sent():
     broker = dramatiq.get_broker()
     _send_due_periodic_actors(broker, pendulum.datetime(2026, 11, 23, 10, 15))
-    assert _queued_actor_names(broker) == ["cleanup"]
+    assert _queued_actor_names(broker) == ["cleanup", "scheduler_heartbeat"]
     _send_due_periodic_actors(broker, pendulum.datetime(2026, 11, 23, 10, 16))
-    assert _queued_actor_names(broker) == []
+    assert _queued_actor_names(broker) == ["scheduler_heartbeat"]

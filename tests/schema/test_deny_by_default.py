@@ -11,19 +11,11 @@ import json
 
 import pytest
 from django.apps import apps
-from graphql import (
-    GraphQLEnumType,
-    GraphQLInputObjectType,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLScalarType,
-)
-from graphql.pyutils import Undefined
-from strawberry import relay
 
 from schema import permissions
-from schema import schema as fm_schema
 from tests.conftest import access_token
+
+from .walk import call, fields, root_fields
 
 PUBLIC_MUTATIONS = {
     "register",
@@ -46,28 +38,6 @@ CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged"}
 USER_ONLY = (permissions.IsAuthenticated, permissions.IsAuthenticatedOrAppScope)
 STAFF_ONLY = (permissions.IsStaff, permissions.IsSuperuser, permissions.StaffOrAppScope)
 
-SCALAR_LITERALS = {
-    "ID": json.dumps(relay.to_base64("Thing", 1)),
-    "String": '"x"',
-    "Int": "1",
-    "Float": "1.0",
-    "Boolean": "true",
-    "Decimal": '"1.00"',
-    "DateTime": '"2026-01-01T00:00:00Z"',
-    "Date": '"2026-01-01"',
-    "JSON": '"{}"',
-    "UUID": '"00000000-0000-0000-0000-000000000000"',
-}
-
-
-def _definition(type_name: str):
-    return fm_schema.get_type_by_name(type_name)
-
-
-def _fields(type_name: str) -> dict[str, object]:
-    definition = _definition(type_name)
-    return {fm_schema.config.name_converter.get_graphql_name(f): f for f in definition.fields} if definition else {}
-
 
 def _permission_kinds(field) -> set[str]:
     kinds = set()
@@ -79,35 +49,9 @@ def _permission_kinds(field) -> set[str]:
     return kinds
 
 
-def _literal(graphql_type) -> str:
-    """A syntactically valid value of `graphql_type` (what permission checks run before)."""
-    if isinstance(graphql_type, GraphQLNonNull):
-        return _literal(graphql_type.of_type)
-    if isinstance(graphql_type, GraphQLList):
-        return f"[{_literal(graphql_type.of_type)}]"
-    if isinstance(graphql_type, GraphQLEnumType):
-        return next(iter(graphql_type.values))
-    if isinstance(graphql_type, GraphQLScalarType):
-        return SCALAR_LITERALS[graphql_type.name]
-    if isinstance(graphql_type, GraphQLInputObjectType):
-        required = [
-            f"{name}: {_literal(field.type)}"
-            for name, field in graphql_type.fields.items()
-            if isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined
-        ]
-        return "{" + ", ".join(required) + "}"
-    raise AssertionError(f"no literal for {graphql_type}")
-
-
 def _mutation_document(name: str) -> str:
-    field = fm_schema._schema.mutation_type.fields[name]
-    arguments = ", ".join(
-        f"{arg_name}: {_literal(arg.type)}"
-        for arg_name, arg in field.args.items()
-        if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
-    )
-    call = f"{name}({arguments})" if arguments else name
-    return f"mutation {{ {call} {{ __typename ... on OperationInfo {{ messages {{ code }} }} }} }}"
+    operation = call(name, root_fields("mutation")[name].args)
+    return f"mutation {{ {operation} {{ __typename ... on OperationInfo {{ messages {{ code }} }} }} }}"
 
 
 def _row_counts() -> dict[str, int]:
@@ -124,8 +68,8 @@ def _post(client, document: str, headers: dict) -> dict:
     return body["data"]
 
 
-MUTATIONS = _fields("Mutation")
-QUERIES = _fields("Query")
+MUTATIONS = fields("Mutation")
+QUERIES = fields("Query")
 
 
 def test_every_operation_is_public_on_purpose_or_protected():
@@ -133,7 +77,7 @@ def test_every_operation_is_public_on_purpose_or_protected():
     assert unprotected_mutations == PUBLIC_MUTATIONS, "a new mutation needs a permission extension"
     unprotected_queries = {name for name, f in QUERIES.items() if not _permission_kinds(f)}
     assert unprotected_queries == PUBLIC_QUERIES | CALLER_SCOPED_QUERIES, "a new query field needs a permission"
-    assert set(_fields("Subscription")) == CALLER_SCOPED_SUBSCRIPTIONS
+    assert set(fields("Subscription")) == CALLER_SCOPED_SUBSCRIPTIONS
 
 
 @pytest.mark.django_db
@@ -158,14 +102,7 @@ def test_customers_are_refused_every_staff_mutation(client, name, customer, staf
 
 
 def _query_document(name: str) -> str:
-    field = fm_schema._schema.query_type.fields[name]
-    arguments = ", ".join(
-        f"{arg_name}: {_literal(arg.type)}"
-        for arg_name, arg in field.args.items()
-        if isinstance(arg.type, GraphQLNonNull) and arg.default_value is Undefined
-    )
-    call = f"{name}({arguments})" if arguments else name
-    return f"{{ {call} {{ __typename }} }}"
+    return f"{{ {call(name, root_fields('query')[name].args)} {{ __typename }} }}"
 
 
 @pytest.mark.django_db

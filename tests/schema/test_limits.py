@@ -145,23 +145,9 @@ def test_bad_pagination_arguments_are_client_errors_a_person_can_read(client, st
         response = post(client, {"query": f"{{ users({arguments}) {{ totalCount }} }}"}, **headers)
         assert error_codes(response) == ["INVALID_PAGINATION"]
         [error] = response.json()["errors"]
-        assert error["message"] == (
-            "The pagination arguments are not valid: `after` and `before` take cursors "
-            "from this list, `first` and `last` a number from 0 to 100."
-        )
-
-
-@pytest.mark.django_db
-def test_variables_nested_too_deep_to_serialise_are_a_coded_client_error(client):
-    nested: object = "NAME_ASC"
-    for _ in range(500):
-        nested = [nested]
-    query = "query($o: [ProductOrder!]) { products(ordering: $o) { totalCount } }"
-    response = post(client, {"query": query, "variables": {"o": nested}})
-    assert response.status_code == 200
-    [error] = response.json()["errors"]
-    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
-    assert error["message"].startswith("Variable '$o' has invalid value")
+        # The exact wording is tests/schema/test_client_error_messages.py's: here, no internals.
+        assert not any(word in error["message"] for word in ("base64", "codec", "literal", "padding"))
+        assert any(argument in error["message"] for argument in ("'after'", "'first'", "'last'"))
 
 
 @pytest.mark.django_db

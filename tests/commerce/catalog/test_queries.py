@@ -146,7 +146,7 @@ class TestFiltersAndOrdering:
             content_type="application/json",
         )
         body = response.json()
-        assert "`first` and `last` a number from 0 to 100" in body["errors"][0]["message"]
+        assert body["errors"][0]["message"] == "Argument 'first' cannot be higher than 100."
         assert body["errors"][0]["extensions"]["code"] == "INVALID_PAGINATION"
 
 
