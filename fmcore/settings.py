@@ -365,9 +365,6 @@ if GRAPHQL_TRUSTED_DOCUMENTS not in ("off", "only"):
 # `Cache-Control: public, max-age` of anonymous catalog queries over GET (0: none).
 GRAPHQL_GET_MAX_AGE = int(os.environ.get("GRAPHQL_GET_MAX_AGE", "60"))
 
-# The benchmark's hand-written baseline views (bench/baseline.py): never on in production.
-BENCH_BASELINE = env_bool("BENCH_BASELINE")
-
 # --- i18n, static ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
