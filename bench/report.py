@@ -79,7 +79,8 @@ def _regression(check: dict | None) -> list[str]:
     lines = [
         "## CPU per request against the previous run",
         "",
-        f"fm-core's CPU ms per request now and in the previous committed run ({check['previous_date'] or 'none'}); "
+        f"fm-core's CPU ms per request now and in the previous run "
+        f"({check['previous_date'] or 'none'}; BENCH_PREVIOUS); "
         f"a rise above {check['tolerance']:.0%} is flagged. CPU per request moves far less than throughput on a "
         "shared machine, but a different data set or machine makes the figures incomparable.",
         "",
@@ -122,9 +123,10 @@ def render(results: dict, before: dict | None = None) -> str:
         f"Server: {config['server']} with {config['workers']} workers, DEBUG off, Redis cache and channel layer, "
         f"CONN_MAX_AGE={config['conn_max_age']}. Load: {config['loadgen']} ({machine['wrk']}), "
         f"{config['concurrency']} connections, {config['warmup']:g} s warm-up then {config['seconds']:g} s per "
-        f"target in {config.get('rounds', 1)} rounds alternating GraphQL and baseline (latencies: median of the "
-        f"rounds); checkout: {config['checkout_clients']} clients. DB pool: {config.get('db_pool', 'off')}. "
-        "Client and server share the same cores.",
+        f"target in {config.get('rounds', 1)} rounds alternating fm-core, the baseline and the limits (latencies: "
+        f"median of the rounds); checkout: {config['checkout_clients']} clients. DB pool: "
+        f"{config.get('db_pool', 'off')}. Data: {config.get('products', 5000)} products, "
+        f"{config.get('users', 1000)} customers. Client and server share the same cores.",
         "",
         "## Reads against the limits",
         "",
