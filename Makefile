@@ -53,12 +53,15 @@ fmt: install
 schema: install
 	$(PY) manage.py export_schema
 
-# GraphQL against a hand-written baseline on loopback (bench/README.md): about 5-6 minutes.
-# Needs PostgreSQL and Redis; BENCH_SECONDS, BENCH_CONCURRENCY, ... tune it.
+# GraphQL against a hand-written baseline and the machine's limits (bare ASGI apps, pgbench)
+# on loopback (bench/README.md): about 10 minutes. Needs PostgreSQL and Redis;
+# BENCH_SECONDS, BENCH_USERS, BENCH_CONCURRENCY, ... tune it.
 bench: install
 	$(PY) -m pip install --quiet -r bench/requirements.txt
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 \
 		|| echo "wrk could not be installed: the Python load generator is used instead"
+	@command -v pgbench >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq postgresql-client) \
+		>/dev/null 2>&1 || echo "pgbench could not be installed: the database's ceiling is left out"
 	DEBUG=0 $(PY) bench/run.py
 
 clean:

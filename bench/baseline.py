@@ -7,7 +7,8 @@ path does, issues the same SQL (hand-written `values()` queries) and answers
 the same JSON, encoded with orjson. That is about as fast as this stack can
 serve these reads: the GraphQL figures are reported as a fraction of it.
 
-Routed only when `BENCH_BASELINE=1` (fmcore/urls.py): production never serves these.
+Routed only by the bench's own urlconf (bench/settings.py, bench/urls.py):
+production never serves these.
 """
 
 import base64
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_POST
 from accounts.authentication import request_user
 from commerce import pricing
 from commerce.cache import cached, cart_scope, catalog_scope
-from commerce.catalog.selectors import _slug_key, visible_products
+from commerce.catalog.selectors import _slug_key, sees_everything, visible_products
 from commerce.checkout.services import order_checkout
 from commerce.models import Cart, CartLine, Order, OrderLine, Product, ProductImage
 from fmcore.errors import DomainError
@@ -68,25 +69,29 @@ def _images_by_product(product_ids: list[int]) -> dict[int, list[dict]]:
     return images
 
 
-def cached_answer(name: str, variables: dict, build) -> dict:
+def cached_answer(user, name: str, variables: dict, build) -> dict:
     """The whole answer of an anonymous catalog read, cached under the catalog's
-    version as schema/response_cache.py caches GraphQL's."""
+    version as schema/response_cache.py caches GraphQL's; a logged-in caller's
+    answer is built every time, as GraphQL's is."""
+    if user.is_authenticated:
+        return build()
     key = f"bench:{name}:{orjson.dumps(variables, option=orjson.OPT_SORT_KEYS).decode()}"
     return cached(key, (catalog_scope(),), build)
 
 
 @endpoint
 def product_list(request: HttpRequest) -> HttpResponse:
-    variables = variables_of(request)
-    return respond(cached_answer("products", variables, lambda: _product_list(variables)))
+    user, variables = request_user(request), variables_of(request)
+    return respond(cached_answer(user, "products", variables, lambda: _product_list(user, variables)))
 
 
-def _product_list(variables: dict) -> dict:
+def _product_list(user, variables: dict) -> dict:
     first = int(variables.get("first") or 20)
+    products = Product.objects.order_by("-created_at", "-id")
+    if not sees_everything(user):
+        products = visible_products(products)
     rows = list(
-        visible_products(Product.objects.order_by("-created_at", "-id"))
-        .annotate(total=Window(Count(1)))
-        .values(
+        products.annotate(total=Window(Count(1))).values(
             "id",
             "name",
             "slug",
@@ -157,13 +162,15 @@ def _product_detail_load(slug: str) -> dict | None:
 
 @endpoint
 def product_detail(request: HttpRequest) -> HttpResponse:
-    variables = variables_of(request)
-    return respond(cached_answer("product", variables, lambda: _product_detail(str(variables.get("slug") or ""))))
+    user, variables = request_user(request), variables_of(request)
+    slug = str(variables.get("slug") or "")
+    return respond(cached_answer(user, "product", variables, lambda: _product_detail(user, slug)))
 
 
-def _product_detail(slug: str) -> dict:
+def _product_detail(user, slug: str) -> dict:
     row = cached(_slug_key("bench-product", slug), (catalog_scope(),), lambda: _product_detail_load(slug))
-    if row is None or not (row["is_active"] and row["deleted_at"] is None and row["category__is_active"]):
+    available = row is not None and row["is_active"] and row["deleted_at"] is None and row["category__is_active"]
+    if row is None or not (available or sees_everything(user)):
         return {"product": None}
     return {
         "product": {

@@ -1,9 +1,9 @@
 """Load the benchmark data set into the database named by DATABASE_URL.
 
-20 categories, 5,000 products with 2 images each, 1,000 customers and one
-staff user, 20,000 orders of 3 lines (20 per customer, each with its PENDING
-history step), and a 10-line cart for the first 100 customers. Stock is large
-so that checkouts never run out.
+20 categories, 5,000 products with 2 images each (BENCH_PRODUCTS), 1,000
+customers (BENCH_USERS, at least 200) and one staff user, 20 orders of 3 lines
+per customer (each with its PENDING history step), and a 10-line cart for the
+first 100 customers. Stock is large so that checkouts never run out.
 
 Idempotent: a loaded database (the right counts) is left alone; anything
 else is flushed and loaded again. Run `python bench/load_data.py` with
@@ -42,9 +42,9 @@ from commerce.models import (  # noqa: E402
 )
 
 CATEGORIES = 20
-PRODUCTS = 5_000
+PRODUCTS = int(os.environ.get("BENCH_PRODUCTS", "5000"))
 IMAGES_PER_PRODUCT = 2
-USERS = 1_000
+USERS = int(os.environ.get("BENCH_USERS", "1000"))
 ORDERS_PER_USER = 20
 LINES_PER_ORDER = 3
 CART_USERS = 100

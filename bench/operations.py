@@ -59,10 +59,13 @@ ORDER_STATUS_CHANGED = """subscription {
   orderStatusChanged { fromStatus toStatus changedAt order { id number status } }
 }"""
 
-# name -> (document, baseline path)
+# name -> (document, baseline path). The bare SQL app (bench/bare_sql.py) serves the
+# baseline's paths; `_user` reads send a customer's token, which no answer cache serves.
 READS = {
     "product_list": (PRODUCT_LIST, "/bench/products/"),
     "product_detail": (PRODUCT_DETAIL, "/bench/product/"),
+    "product_list_user": (PRODUCT_LIST, "/bench/products/"),
+    "product_detail_user": (PRODUCT_DETAIL, "/bench/product/"),
     "cart": (CART, "/bench/cart/"),
     "orders": (ORDERS, "/bench/orders/"),
 }

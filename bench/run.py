@@ -1,4 +1,11 @@
-"""fm-core benchmark: GraphQL against a hand-written baseline, side by side.
+"""fm-core benchmark: GraphQL against a hand-written Django baseline and against
+the limits of the machine, side by side in alternating rounds.
+
+The limits: a bare ASGI app returning the cached answer bytes from Redis
+(bench/bare_cached.py), a bare ASGI + psycopg + orjson app issuing the least
+SQL for each read (bench/bare_sql.py), and pgbench replaying the SQL fm-core
+issued for the operation (bench/pgbench.py). The servers run with the same
+uvicorn settings; each target's CPU per request comes from /proc (bench/cpu.py).
 
 `make bench` runs this. Everything stays on 127.0.0.1, and every loop is
 bounded in time and count. See bench/README.md for the scenarios and the
@@ -15,7 +22,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,17 +45,20 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
 SERVER = os.environ.get("BENCH_SERVER", "uvicorn")
 COMPARE_SERVERS = [s for s in os.environ.get("BENCH_COMPARE_SERVERS", "uvicorn,granian,daphne").split(",") if s]
 LOADGEN = os.environ.get("BENCH_LOADGEN", "auto")  # auto | wrk | python
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))  # fm-core; the bare apps on the next two ports
+BARE_CACHED_PORT, BARE_SQL_PORT = PORT + 1, PORT + 2
 # Which parts to run (all by default): reads, checkout, fanout, servers.
 SCENARIOS = set(os.environ.get("BENCH_SCENARIOS", "reads,checkout,fanout,servers").split(","))
 OUTPUT = Path(os.environ.get("BENCH_OUTPUT", str(ROOT / "bench" / "results.json")))
+# The committed run that CPU per request is checked against (read before OUTPUT is overwritten).
+PREVIOUS = Path(os.environ.get("BENCH_PREVIOUS", str(OUTPUT)))
+CPU_TOLERANCE = float(os.environ.get("BENCH_CPU_TOLERANCE", "0.25"))
 
 SERVER_ENV = {
     "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fm_bench"),
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/10"),
     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789-abcdefghij"),
     "DEBUG": "0",
-    "BENCH_BASELINE": "1",
     "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
     "JWT_ACCESS_MINUTES": "120",
     "LOG_LEVEL": "WARNING",
@@ -55,20 +67,23 @@ SERVER_ENV = {
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback, no TLS proxy
 }
 os.environ.update(SERVER_ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmcore.settings")
+# fm-core's settings with the baseline views routed (only the bench uses bench.settings).
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 import django  # noqa: E402
 
 django.setup()
 
-from bench import loadgen, operations  # noqa: E402
+from bench import answers, cpu, loadgen, operations, pgbench  # noqa: E402
 from bench.loadgen import Request, graphql_body  # noqa: E402
 
-VENV_BIN = Path(sys.executable).parent
 PACKAGES = (
     "Django", "strawberry-graphql", "strawberry-graphql-django", "graphql-core", "uvicorn", "granian",
-    "daphne", "channels", "channels-redis", "psycopg", "psycopg-pool", "orjson",
+    "daphne", "channels", "channels-redis", "psycopg", "psycopg-pool", "orjson", "redis",
 )  # fmt: skip
+FMCORE_APP = "fmcore.asgi:application"
+BARE_CACHED_APP = "bench.bare_cached:app"
+BARE_SQL_APP = "bench.bare_sql:app"
 
 
 def log(message: str) -> None:
@@ -88,7 +103,7 @@ class Fixtures:
     def __init__(self) -> None:
         from accounts.models import User
         from accounts.tokens import token_pair_issue
-        from bench.load_data import STAFF_EMAIL, customer_email, product_slug
+        from bench.load_data import PRODUCTS, STAFF_EMAIL, USERS, customer_email, product_slug
 
         def tokens(numbers: range) -> list[str]:
             users = User.objects.filter(email__in=[customer_email(n) for n in numbers])
@@ -96,15 +111,16 @@ class Fixtures:
 
         self.cart_tokens = tokens(range(1, 51))
         self.order_tokens = tokens(range(101, 151))
-        self.checkout_tokens = tokens(range(901, 901 + CHECKOUT_CLIENTS))
-        self.baseline_checkout_tokens = tokens(range(951, 951 + CHECKOUT_CLIENTS))
+        # The last customers check out (their orders and carts are no one else's figures).
+        first_buyer = USERS - 2 * CHECKOUT_CLIENTS + 1
+        self.checkout_tokens = tokens(range(first_buyer, first_buyer + CHECKOUT_CLIENTS))
+        self.baseline_checkout_tokens = tokens(range(first_buyer + CHECKOUT_CLIENTS, USERS + 1))
         self.staff_token = token_pair_issue(user=User.objects.get(email=STAFF_EMAIL)).token
         self.slugs = [product_slug(n) for n in range(1, 201)]
         from commerce.models import Product
 
-        self.checkout_products = [
-            gid("Product", pk) for pk in Product.objects.order_by("pk").values_list("pk", flat=True)[1000:2000]
-        ]
+        pks = Product.objects.order_by("pk").values_list("pk", flat=True)
+        self.checkout_products = [gid("Product", pk) for pk in pks[PRODUCTS // 5 : 2 * PRODUCTS // 5]]
 
     def reads(self, name: str, path: str) -> list[Request]:
         document = operations.READS[name][0]
@@ -112,6 +128,13 @@ class Fixtures:
             return [Request(path, graphql_body(document, {"first": 20}))]
         if name == "product_detail":
             return [Request(path, graphql_body(document, {"slug": slug})) for slug in self.slugs]
+        if name == "product_list_user":
+            return [Request(path, graphql_body(document, {"first": 20}), token) for token in self.cart_tokens]
+        if name == "product_detail_user":
+            return [
+                Request(path, graphql_body(document, {"slug": slug}), token)
+                for slug, token in zip(self.slugs, self.cart_tokens * 4, strict=True)
+            ]
         if name == "cart":
             return [Request(path, graphql_body(document), token) for token in self.cart_tokens]
         if name == "orders":
@@ -125,9 +148,10 @@ CHECKOUT_VARIABLES = {"input": {"paymentMethod": "COD"}}
 # --- SQL per request (Django test client) ---------------------------------------------------
 
 
-def count_queries(fixtures: Fixtures) -> dict:
+def count_queries(fixtures: Fixtures) -> tuple[dict, dict[str, list[str]]]:
     """SQL statements per request, cold (empty cache) and warm, for GraphQL and the
-    baseline; and whether both answered the same JSON."""
+    baseline, whether both answered the same JSON; and the statements of each
+    warm GraphQL read (what pgbench replays)."""
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -135,14 +159,14 @@ def count_queries(fixtures: Fixtures) -> dict:
 
     client = Client()
 
-    def post(request: Request) -> tuple[int, dict]:
+    def post(request: Request) -> tuple[list[str], dict]:
         headers = {"HTTP_AUTHORIZATION": f"JWT {request.token}"} if request.token else {}
         with CaptureQueriesContext(connection) as captured:
             response = client.post(request.path, request.body, content_type="application/json", **headers)
         assert response.status_code == 200, response.content[:500]
-        return len(captured.captured_queries), json.loads(response.content)
+        return [query["sql"] for query in captured.captured_queries], json.loads(response.content)
 
-    results = {}
+    results, statements = {}, {}
     for name, (_document, baseline_path) in operations.READS.items():
         row = {}
         answers = {}
@@ -151,7 +175,9 @@ def count_queries(fixtures: Fixtures) -> dict:
             cache.clear()
             cold, answers[target] = post(request)
             warm, _ = post(request)
-            row[target] = {"cold": cold, "warm": warm}
+            row[target] = {"cold": len(cold), "warm": len(warm)}
+            if target == "graphql":
+                statements[name] = warm
         assert "errors" not in answers["graphql"], answers["graphql"]
         row["same_json"] = answers["graphql"] == answers["baseline"]
         results[name] = row
@@ -165,51 +191,66 @@ def count_queries(fixtures: Fixtures) -> dict:
             post(
                 Request("/graphql/", graphql_body(operations.ADD_TO_CART, {"productId": product, "quantity": 1}), token)
             )
-        count, answer = post(Request(path, graphql_body(operations.CHECKOUT, CHECKOUT_VARIABLES), token))
+        issued, answer = post(Request(path, graphql_body(operations.CHECKOUT, CHECKOUT_VARIABLES), token))
         assert answer["data"]["checkout"]["__typename"] == "CheckoutPayload", answer
-        row[target] = {"cold": count, "warm": count}
+        row[target] = {"cold": len(issued), "warm": len(issued)}
     row["same_json"] = None
     results["checkout"] = row
     cache.clear()
-    return results
+    return results, statements
 
 
 # --- servers ------------------------------------------------------------------------------------
 
 
 class Server:
-    """An ASGI server running fm-core on 127.0.0.1:PORT, in its own process group."""
+    """An ASGI server running `app` on 127.0.0.1:`port`, in its own process group."""
 
-    def __init__(self, kind: str, workers: int = WORKERS):
+    def __init__(self, kind: str, app: str = FMCORE_APP, port: int = PORT, workers: int = WORKERS):
         self.kind = kind
+        self.app = app
+        self.port = port
         self.workers = workers
-        self.process: subprocess.Popen | None = None
+        self.processes: list[subprocess.Popen] = []
         self.sock: socket.socket | None = None
 
     def command(self) -> tuple[list[str], tuple[int, ...]]:
-        app = "fmcore.asgi:application"
+        python, port = sys.executable, str(self.port)
         if self.kind == "uvicorn":
             return [
-                str(VENV_BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(PORT),
+                python, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", port,
                 "--workers", str(self.workers), "--ws", "websockets", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
             ], ()  # fmt: skip
         if self.kind == "granian":
             return [
-                str(VENV_BIN / "granian"), "--interface", "asgi", "--host", "127.0.0.1", "--port", str(PORT),
+                python, "-m", "granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", port,
                 "--workers", str(self.workers), "--loop", "uvloop", "--http", "1", "--ws",
-                "--no-access-log", "--log-level", "warning", app,
+                "--no-access-log", "--log-level", "warning", self.app,
             ], ()  # fmt: skip
         if self.kind == "daphne":
             # Daphne has no worker option: several processes share one listening socket.
             self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind(("127.0.0.1", PORT))
+            self.sock.bind(("127.0.0.1", self.port))
             self.sock.listen(1024)
             self.sock.set_inheritable(True)
             fd = self.sock.fileno()
-            return [str(VENV_BIN / "daphne"), "--fd", str(fd), "-v", "0", app], (fd,)
+            return [python, "-m", "daphne", "--fd", str(fd), "-v", "0", self.app], (fd,)
         raise ValueError(self.kind)
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by every process of this server (bench/cpu.py)."""
+        return sum(cpu.tree_cpu_seconds(process.pid) for process in self.processes)
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health/", timeout=2) as response:
+                return response.status == 200
+        except urllib.error.HTTPError:
+            return self.app != FMCORE_APP  # a bare app has no /health/: any answer means it serves
+        except OSError:
+            return False
 
     def start(self) -> None:
         command, fds = self.command()
@@ -219,20 +260,14 @@ class Server:
             for _ in range(count)
         ]
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/health/", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
+        while not self._answers():
             if any(process.poll() is not None for process in self.processes):
                 self.stop()
-                raise RuntimeError(f"{self.kind} exited at start")
+                raise RuntimeError(f"{self.kind} serving {self.app} exited at start")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.kind} serving {self.app} did not answer within 60s")
             time.sleep(0.3)
-        else:
-            self.stop()
-            raise RuntimeError(f"{self.kind} did not answer /health/ within 60s")
         time.sleep(1)  # let every worker finish booting
 
     def stop(self) -> None:
@@ -258,10 +293,11 @@ class Server:
 
 
 def merge_rounds(rounds: list[dict]) -> dict:
-    """One figure from several rounds: totals for counts, medians for latencies."""
+    """One figure from several rounds: totals for counts and CPU, medians for latencies."""
     requests = sum(r["requests"] for r in rounds)
     seconds = sum(r["seconds"] for r in rounds)
     median = lambda key: round(sorted(r[key] for r in rounds)[len(rounds) // 2], 2)  # noqa: E731
+    cpu_seconds = [r["cpu_seconds"] for r in rounds if r.get("cpu_seconds") is not None]
     return {
         "requests": requests,
         "errors": sum(r["errors"] for r in rounds),
@@ -270,34 +306,129 @@ def merge_rounds(rounds: list[dict]) -> dict:
         "p50_ms": median("p50_ms"),
         "p95_ms": median("p95_ms"),
         "p99_ms": median("p99_ms"),
+        "cpu_ms_per_request": round(sum(cpu_seconds) * 1000 / requests, 2) if cpu_seconds and requests else None,
         "tool": rounds[0]["tool"],
         "rounds": len(rounds),
     }
 
 
-def run_reads(fixtures: Fixtures, names: list[str]) -> dict:
+class Target:
+    """One side of a comparison: requests sent to a server, or pgbench replaying SQL."""
+
+    def __init__(self, server: Server | None, requests: list[Request], script: Path | None = None):
+        self.server, self.requests, self.script = server, requests, script
+
+    def measure(self, seconds: float) -> dict:
+        if self.script is not None:
+            return pgbench.run(SERVER_ENV["DATABASE_URL"], self.script, concurrency=CONCURRENCY, seconds=seconds)
+        before = self.server.cpu_seconds()
+        port = self.server.port
+        stats = loadgen.run_load(port, self.requests, concurrency=CONCURRENCY, seconds=seconds, tool=LOADGEN)
+        return {**stats.as_dict(), "cpu_seconds": self.server.cpu_seconds() - before}
+
+
+class Limits:
+    """The bare apps and the pgbench scripts, next to fm-core in the main run."""
+
+    def __init__(self, bare_cached: Server, bare_sql: Server, scripts: dict[str, Path]):
+        self.bare_cached, self.bare_sql, self.scripts = bare_cached, bare_sql, scripts
+
+
+def same_data(fm: Server, limits: Limits | None, targets: dict[str, Target], sample: int = 3) -> dict[str, bool]:
+    """Whether every HTTP target answers the first requests with fm-core's data.
+    Before that, fm-core's answer to every request is stored for the bare cached app."""
+    if limits is not None:
+        import redis
+
+        client = redis.Redis.from_url(SERVER_ENV["REDIS_URL"])
+        for request in targets["graphql"].requests:
+            status, answer = answers.fetch(fm.port, request)
+            if status == 200:
+                answers.store(client, request, answer)
+    same = dict.fromkeys((t for t, target in targets.items() if target.script is None and t != "graphql"), True)
+    for index in range(min(sample, len(targets["graphql"].requests))):
+        status, reference = answers.fetch(fm.port, targets["graphql"].requests[index])
+        others = {
+            name: answers.fetch(target.server.port, target.requests[index])[1]
+            for name, target in targets.items()
+            if name in same
+        }
+        for name, equal in answers.same_data(reference, others).items():
+            same[name] = same[name] and equal
+    return same
+
+
+def run_reads(fixtures: Fixtures, names: list[str], fm: Server, limits: Limits | None = None) -> dict:
     results = {}
     for name in names:
+        baseline_path = operations.READS[name][1]
         targets = {
-            "graphql": fixtures.reads(name, "/graphql/"),
-            "baseline": fixtures.reads(name, operations.READS[name][1]),
+            "graphql": Target(fm, fixtures.reads(name, "/graphql/")),
+            "baseline": Target(fm, fixtures.reads(name, baseline_path)),
         }
+        if limits is not None:
+            targets["bare_cached"] = Target(limits.bare_cached, fixtures.reads(name, "/graphql/"))
+            targets["bare_sql"] = Target(limits.bare_sql, fixtures.reads(name, baseline_path))
+            if name in limits.scripts:
+                targets["pgbench"] = Target(None, [], limits.scripts[name])
+        same = same_data(fm, limits, targets)
+        for target, equal in same.items():
+            if not equal:
+                log(f"{name}: {target} does NOT answer the same data as fm-core")
         rounds: dict[str, list[dict]] = {target: [] for target in targets}
-        for requests in targets.values():
+        for target in targets.values():
             if WARMUP:
-                loadgen.run_load(PORT, requests, concurrency=CONCURRENCY, seconds=WARMUP, tool=LOADGEN)
+                target.measure(WARMUP)
         for _ in range(ROUNDS):
-            for target, requests in targets.items():
-                stats = loadgen.run_load(
-                    PORT, requests, concurrency=CONCURRENCY, seconds=SECONDS / ROUNDS, tool=LOADGEN
-                )
-                rounds[target].append(stats.as_dict())
+            for target_name, target in targets.items():
+                rounds[target_name].append(target.measure(SECONDS / ROUNDS))
         row = {target: merge_rounds(rows) for target, rows in rounds.items()}
         for target in targets:
-            log(f"{name:15} {target:8} {row[target]['rps']:8.1f} req/s  p95 {row[target]['p95_ms']:.1f} ms")
-        row["ratio"] = round(row["graphql"]["rps"] / row["baseline"]["rps"], 3) if row["baseline"]["rps"] else None
+            log(
+                f"{name:20} {target:12} {row[target]['rps']:8.1f} req/s  p95 {row[target]['p95_ms']:.1f} ms  "
+                f"CPU {row[target]['cpu_ms_per_request']} ms/request"
+            )
+        fm_rps = row["graphql"]["rps"]
+        row["ratios"] = {
+            target: round(fm_rps / row[target]["rps"], 3) if row[target]["rps"] else None
+            for target in targets
+            if target != "graphql"
+        }
+        row["ratio"] = row["ratios"]["baseline"]
+        row["same_data"] = same
         results[name] = row
     return results
+
+
+def write_scripts(statements: dict[str, list[str]]) -> dict[str, Path]:
+    """A pgbench script per read whose warm GraphQL request issues SQL."""
+    if not pgbench.available():
+        log("pgbench is not installed: no database ceiling")
+        return {}
+    directory = Path(tempfile.mkdtemp(prefix="fmcore-bench-sql-"))
+    scripts = {}
+    for name, issued in statements.items():
+        if issued:
+            scripts[name] = directory / f"{name}.sql"
+            scripts[name].write_text(pgbench.script(issued))
+    return scripts
+
+
+def cpu_regression(results: dict, previous: dict | None) -> dict:
+    """fm-core's CPU per request against the previous committed run: a change above
+    CPU_TOLERANCE is flagged in the report (not a failing test: it is a measurement)."""
+    rows = {}
+    for name, row in results.get("reads", {}).items():
+        now = row["graphql"].get("cpu_ms_per_request")
+        before = ((previous or {}).get("reads", {}).get(name) or {}).get("graphql", {}).get("cpu_ms_per_request")
+        change = round(now / before - 1, 3) if now and before else None
+        rows[name] = {
+            "previous_ms": before,
+            "now_ms": now,
+            "change": change,
+            "regressed": change is not None and change > CPU_TOLERANCE,
+        }
+    return {"previous_date": (previous or {}).get("machine", {}).get("date"), "tolerance": CPU_TOLERANCE, "rows": rows}
 
 
 # --- checkout ------------------------------------------------------------------------------------
@@ -354,12 +485,13 @@ def run_checkout(fixtures: Fixtures) -> dict:
 
 def _fanout_orders() -> list[int]:
     """EVENTS bench orders, put back to PENDING so each can move to CONFIRMED once more."""
+    from bench.load_data import ORDERS_PER_USER, USERS
     from commerce.models import Order
 
     ids = list(
         Order.objects.filter(number__startswith="BENCH-")
         .order_by("pk")
-        .values_list("pk", flat=True)[10_000 : 10_000 + EVENTS]
+        .values_list("pk", flat=True)[USERS * ORDERS_PER_USER // 2 :][:EVENTS]
     )
     Order.objects.filter(pk__in=ids).update(status="PENDING")
     return ids
@@ -518,12 +650,13 @@ def main() -> None:
     from bench import load_data, report
 
     started = time.monotonic()
+    previous = json.loads(PREVIOUS.read_text()) if PREVIOUS.exists() else None
     log("loading the data set")
     load_data.main()
     cache.clear()
     fixtures = Fixtures()
     log("counting SQL per request")
-    queries = count_queries(fixtures)
+    queries, statements = count_queries(fixtures)
     results = {
         "machine": machine(),
         "config": {
@@ -537,13 +670,20 @@ def main() -> None:
             "server": SERVER,
             "conn_max_age": SERVER_ENV["CONN_MAX_AGE"],
             "loadgen": "wrk" if LOADGEN == "wrk" or (LOADGEN == "auto" and loadgen.wrk_available()) else "python",
+            "products": load_data.PRODUCTS,
+            "users": load_data.USERS,
         },
         "queries": queries,
     }
-    log(f"main run on {SERVER} ({WORKERS} workers)")
-    with Server(SERVER):
+    log(f"main run on {SERVER} ({WORKERS} workers), bare apps on uvicorn with the same settings")
+    with (
+        Server(SERVER) as fm,
+        Server("uvicorn", BARE_CACHED_APP, BARE_CACHED_PORT) as bare_cached,
+        Server("uvicorn", BARE_SQL_APP, BARE_SQL_PORT) as bare_sql,
+    ):
         if "reads" in SCENARIOS:
-            results["reads"] = run_reads(fixtures, list(operations.READS))
+            limits = Limits(bare_cached, bare_sql, write_scripts(statements))
+            results["reads"] = run_reads(fixtures, list(operations.READS), fm, limits)
         if "checkout" in SCENARIOS:
             results["checkout"] = run_checkout(fixtures)
         if "fanout" in SCENARIOS:
@@ -552,12 +692,16 @@ def main() -> None:
     for kind in COMPARE_SERVERS if "servers" in SCENARIOS else []:
         log(f"server comparison: {kind}")
         try:
-            with Server(kind):
-                results["servers"][kind] = run_reads(fixtures, ["product_list", "orders"])
+            with Server(kind) as server:
+                results["servers"][kind] = run_reads(fixtures, ["product_list", "orders"], server)
         except RuntimeError as error:
             log(f"{kind}: {error}")
             results["servers"][kind] = {"error": str(error)}
     cache.clear()
+    results["cpu_regression"] = cpu_regression(results, previous)
+    for name, row in results["cpu_regression"]["rows"].items():
+        if row["regressed"]:
+            log(f"CPU regression: {name} {row['previous_ms']} -> {row['now_ms']} ms per request")
     results["elapsed_seconds"] = round(time.monotonic() - started)
     OUTPUT.write_text(json.dumps(results, indent=2) + "\n")
     if {"reads", "checkout", "fanout"} <= SCENARIOS:

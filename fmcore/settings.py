@@ -425,9 +425,6 @@ GRAPHQL_TRUSTED_DOCUMENTS = env.str("GRAPHQL_TRUSTED_DOCUMENTS", "off", validate
 # `Cache-Control: public, max-age` of anonymous catalog queries over GET (0: none).
 GRAPHQL_GET_MAX_AGE = env.int("GRAPHQL_GET_MAX_AGE", 60, validate=NOT_NEGATIVE)
 
-# The benchmark's hand-written baseline views (bench/baseline.py): never on in production.
-BENCH_BASELINE = env.bool("BENCH_BASELINE", False)
-
 # --- i18n, static ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -28,8 +28,3 @@ urlpatterns = [
 
 # An exception no view handled answers JSON with the request id (503 when the database is unavailable).
 handler500 = "observability.errors.server_error"
-
-if settings.BENCH_BASELINE:
-    from bench.baseline import urlpatterns as bench_urlpatterns
-
-    urlpatterns += bench_urlpatterns

@@ -182,10 +182,13 @@ def manage(*args: str, sqlite: Path | None = None, timeout: float = 300, **env: 
 
 
 @contextmanager
-def running_server(*uvicorn_args: str, sqlite: Path | None = None, **env: str) -> Iterator[RunningProcess]:
-    """uvicorn serving fm-core on a free loopback port, stopped (SIGKILL) at the end if still up."""
+def running_server(
+    *uvicorn_args: str, app: str = "fmcore.asgi:application", sqlite: Path | None = None, **env: str
+) -> Iterator[RunningProcess]:
+    """uvicorn serving fm-core (or another ASGI `app`, such as the bench's bare apps) on a free
+    loopback port, stopped (SIGKILL) at the end if still up."""
     port = free_port()
-    argv = [PYTHON, "-m", "uvicorn", "fmcore.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+    argv = [PYTHON, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     process = start([*argv, *uvicorn_args], process_env(sqlite=sqlite, **env))
     process.url = f"http://127.0.0.1:{port}"
     try:
