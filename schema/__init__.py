@@ -23,6 +23,7 @@ from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
 from .catalog.queries import CatalogQueries
 from .checkout.mutations import CheckoutMutations
+from .customer_cache import CustomerAnswerCache
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -91,6 +92,7 @@ schema = Schema(
         *security_extensions(),
         RejectedTokens,
         AnonymousCatalogCache,
+        CustomerAnswerCache,
         OptimizerExtension,
     ],
     scalar_overrides=SCALAR_OVERRIDES,

@@ -1,9 +1,9 @@
 """Read-only cart and wishlist queries.
 
 A cart is read with its lines, their products, categories and images in
-three queries, and cached per user (see commerce/cache.py): the key holds the
-user's cart version and the catalog version, so a cart edit or a price change
-is seen by the next read.
+three queries. Repeated reads are served by the customer answer cache
+(schema/customer_cache.py), as plain data under the user's cart version and
+the catalog version.
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,6 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from commerce import pricing
-from commerce.cache import cached, cart_scope, catalog_scope
 from commerce.catalog.selectors import product_is_available, visible_products
 from commerce.models import Cart, CartLine, ProductImage, WishlistItem
 
@@ -39,11 +38,6 @@ def _cart_with_lines():
 def cart_load(*, user_id: int) -> Cart | None:
     """The user's cart with everything it shows, straight from the database."""
     return _cart_with_lines().filter(user_id=user_id).first()
-
-
-def cart_for_user(*, user_id: int) -> Cart | None:
-    """The user's cart with everything it shows (cached per user; None if none yet)."""
-    return cached(f"cart:{user_id}", (cart_scope(user_id), catalog_scope()), lambda: cart_load(user_id=user_id))
 
 
 def cart_line_unit_price(line: CartLine) -> Decimal:

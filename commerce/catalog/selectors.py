@@ -38,6 +38,13 @@ def product_list(*, user) -> QuerySet[Product]:
     return queryset if sees_everything(user) else visible_products(queryset)
 
 
+def catalog_list_count(queryset: QuerySet) -> int:
+    """The number of rows of a product or category list, cached per catalog version and query."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    digest = hashlib.sha256(repr((sql, params)).encode()).hexdigest()[:32]
+    return cached(f"count:{digest}", (catalog_scope(),), queryset.count)
+
+
 def _slug_key(kind: str, slug: str) -> str:
     return f"{kind}:{hashlib.sha256(slug.encode()).hexdigest()[:32]}"
 

@@ -22,6 +22,7 @@ class Category(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "categories"
+        indexes = [models.Index(fields=["created_at"], name="category_created")]
 
     def __str__(self) -> str:
         return self.name
@@ -55,6 +56,7 @@ class Product(models.Model):
             models.Index(fields=["is_active", "category"], name="product_active_category"),
             models.Index(fields=["price"], name="product_price"),
             models.Index(fields=["name"], name="product_name"),
+            models.Index(fields=["-created_at", "-id"], name="product_newest"),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,12 @@ class Order(models.Model):
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_recent")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_recent"),
+            models.Index(fields=["-created_at", "-id"], name="order_newest"),
+            models.Index(fields=["total"], name="order_total"),
+            models.Index(fields=["status"], name="order_status"),
+        ]
 
     def __str__(self) -> str:
         return self.number

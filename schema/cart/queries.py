@@ -15,7 +15,7 @@ class CartQueries:
     )
     def cart(self, info: Info) -> CartType | None:
         user = info.context.user
-        cart = selectors.cart_for_user(user_id=user.pk)
+        cart = selectors.cart_load(user_id=user.pk)
         if cart is None:
             services.cart_get_or_create(user=user)
             cart = selectors.cart_load(user_id=user.pk)

@@ -1,0 +1,105 @@
+"""Whole answers of a customer's cart and orders reads, cached as plain data.
+
+A customer's `cart`, `orders`, `order` and `latestOrder` answers depend on
+that customer's cart or orders, on the catalog (current product prices and
+stock) and on their own account fields. The answer (the `data` dict, never
+model instances) is cached under the user's `cart`/`orders` version tokens,
+the catalog's (commerce/cache.py) and a digest of the account fields, so
+every cart edit, checkout, status change and catalog write is seen by the
+next read. Answers that show payments are not cached: payment rows change
+in provider callbacks that do not touch the order's version.
+
+Staff and partner apps (who read every order), mutations, websockets and
+answers with errors are never cached.
+"""
+
+import hashlib
+from collections.abc import Iterator
+
+import orjson
+from django.core.cache import cache
+from graphql import ExecutionResult, OperationType
+from graphql.language import FieldNode, SelectionSetNode
+from strawberry.extensions import SchemaExtension
+
+from commerce.cache import CACHE_TTL, _safe, _version, cart_scope, catalog_scope, orders_scope
+
+from .response_cache import MAX_CACHED_BYTES, _operation
+
+CART_ROOT_FIELDS = frozenset({"cart"})
+ORDER_ROOT_FIELDS = frozenset({"orders", "order", "latestOrder"})
+UNCACHED_FIELDS = frozenset({"payments"})
+_MISSING = object()
+
+
+def _selects(selection_set: SelectionSetNode | None, names: frozenset[str]) -> bool:
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode) and selection.name.value in names:
+            return True
+        if _selects(getattr(selection, "selection_set", None), names):
+            return True
+    return False
+
+
+def _account_digest(user) -> bytes:
+    fields = (user.email, user.first_name, user.last_name, user.phone, user.email_verified, user.date_joined)
+    return orjson.dumps([str(value) for value in fields])
+
+
+class CustomerAnswerCache(SchemaExtension):
+    """Serve a customer's repeated cart and orders reads from the cache, skipping execution."""
+
+    def on_execute(self) -> Iterator[None]:
+        key = self._key()
+        if key is not None:
+            data = _safe(lambda: cache.get(key, _MISSING))
+            if data is not None and data is not _MISSING:
+                self.execution_context.result = ExecutionResult(data=orjson.loads(data))
+                key = None
+        yield
+        if key is not None:
+            self._store(key)
+
+    def _key(self) -> str | None:
+        context = self.execution_context
+        request_context = context.context
+        user = getattr(request_context, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active or user.is_staff:
+            return None
+        if getattr(request_context, "app", None) is not None or getattr(request_context, "is_websocket", False):
+            return None
+        if context.result is not None or context.graphql_document is None:
+            return None
+        operation = _operation(context.graphql_document, context.operation_name)
+        if operation is None or operation.operation != OperationType.QUERY:
+            return None
+        roots = {s.name.value if isinstance(s, FieldNode) else "" for s in operation.selection_set.selections}
+        if not roots or not roots <= CART_ROOT_FIELDS | ORDER_ROOT_FIELDS:
+            return None
+        if _selects(operation.selection_set, UNCACHED_FIELDS) or len(context.graphql_document.definitions) > 1:
+            return None  # payments, or fragments this check does not follow
+        try:
+            variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
+        except orjson.JSONEncodeError:
+            return None
+        digest = hashlib.sha256(
+            b"\0".join([(context.query or "").encode(), (context.operation_name or "").encode(), variables])
+            + _account_digest(user)
+        ).hexdigest()
+        scopes = [catalog_scope()]
+        if roots & CART_ROOT_FIELDS:
+            scopes.append(cart_scope(user.pk))
+        if roots & ORDER_ROOT_FIELDS:
+            scopes.append(orders_scope(user.pk))
+        # Versions are read before executing: an answer computed while a write
+        # commits is stored under the old versions and never served after the bump.
+        versions = ":".join(_version(scope) for scope in scopes)
+        return f"gql:customer:{user.pk}:{digest}:{versions}"
+
+    def _store(self, key: str) -> None:
+        result = self.execution_context.result
+        if not isinstance(result, ExecutionResult) or result.errors or result.data is None:
+            return
+        data = orjson.dumps(result.data)
+        if len(data) <= MAX_CACHED_BYTES:
+            _safe(lambda: cache.set(key, data, timeout=CACHE_TTL))
