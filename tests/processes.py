@@ -16,6 +16,7 @@ SQLite file, no Redis, the in-process worker) and needs no test database:
     with running_server(sqlite=path) as server: ...
 """
 
+import atexit
 import contextlib
 import json
 import os
@@ -39,6 +40,9 @@ from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+# The processes' output, kept for the whole test session (a failing assertion shows it), then removed.
+LOG_DIR = tempfile.mkdtemp(prefix="fmcore-processes-")
+atexit.register(shutil.rmtree, LOG_DIR, ignore_errors=True)
 
 
 def free_port() -> int:
@@ -127,7 +131,7 @@ def json_lines(output: str) -> list[dict]:
 
 
 def start(argv: list[str], env: dict[str, str]) -> RunningProcess:
-    log = tempfile.NamedTemporaryFile(prefix="fmcore-process-", suffix=".log", delete=False)  # noqa: SIM115
+    log = tempfile.NamedTemporaryFile(dir=LOG_DIR, suffix=".log", delete=False)  # noqa: SIM115
     # A session of its own: stop() reaches the children (a worker's processes) too.
     popen = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return RunningProcess(popen=popen, log_path=Path(log.name))
