@@ -21,7 +21,8 @@ def answer_key(authorization: bytes, body: bytes) -> str:
     return "bench:answer:" + hashlib.sha256(authorization + b"\n" + body).hexdigest()
 
 
-async def _body(receive) -> bytes:
+async def request_body(receive) -> bytes:
+    """The whole body of an ASGI HTTP request."""
     chunks = []
     while True:
         message = await receive()
@@ -40,7 +41,7 @@ async def app(scope, receive, send) -> None:
     if _client is None:
         _client = redis.asyncio.Redis.from_url(os.environ["REDIS_URL"])
     authorization = dict(scope["headers"]).get(b"authorization", b"")
-    answer = await _client.get(answer_key(authorization, await _body(receive)))
+    answer = await _client.get(answer_key(authorization, await request_body(receive)))
     status = 200 if answer is not None else 404
     body = answer if answer is not None else b'{"errors":[{"message":"no stored answer"}]}'
     await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})

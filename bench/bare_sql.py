@@ -20,6 +20,8 @@ import jwt
 import orjson
 from psycopg_pool import AsyncConnectionPool
 
+from bench.bare_cached import request_body
+
 CENT = Decimal("0.01")
 IMAGES = """COALESCE((SELECT json_agg(json_build_object('url', i.url, 'alt', i.alt) ORDER BY i.position, i.id)
     FROM commerce_productimage i WHERE i.product_id = p.id), '[]')"""
@@ -212,15 +214,6 @@ READS = {
 }
 
 
-async def _body(receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 async def _respond(send, status: int, body: bytes) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": body})
@@ -251,7 +244,7 @@ async def app(scope, receive, send) -> None:
     if read is None:
         await _respond(send, 404, b'{"errors":[{"message":"not found"}]}')
         return
-    variables = orjson.loads(await _body(receive)).get("variables") or {}
+    variables = orjson.loads(await request_body(receive)).get("variables") or {}
     authorization = dict(scope["headers"]).get(b"authorization", b"").decode()
     async with _pool.connection() as connection:
         try:

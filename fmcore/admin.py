@@ -10,8 +10,8 @@ from django.contrib import admin
 from .models import OutboxMessage
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """View-only for everybody, superusers included."""
+class NoWrites:
+    """View-only for everybody, superusers included: writes go through the services."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -23,20 +23,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(NoWrites, admin.ModelAdmin):
+    pass
+
+
+class ReadOnlyInline(NoWrites, admin.TabularInline):
     extra = 0
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         return list(self.fields)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(OutboxMessage)

@@ -6,7 +6,9 @@ import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.receivers import serving
 
 
 class HeldEndpoint:
@@ -48,14 +50,9 @@ def held_endpoint(body: dict) -> Iterator[HeldEndpoint]:
         def log_message(self, *args) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    endpoint.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield endpoint
-    finally:
-        endpoint.release()
-        server.shutdown()
-        server.server_close()
+    with serving(Handler) as url:
+        endpoint.url = url
+        try:
+            yield endpoint
+        finally:
+            endpoint.release()
