@@ -1,10 +1,12 @@
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
 from strawberry.scalars import JSON
+from strawberry_django.fields.types import OperationInfo
 
 from accounts.models import User
 
@@ -44,9 +46,15 @@ class OkPayload:
     ok: bool = True
 
 
+OkResult = Annotated[OkPayload | OperationInfo, strawberry.union("OkResult")]
+
+
 @strawberry.type(description="Registration accepted; a verification email is on its way.")
 class RegisterPayload:
     ok: bool = True
+
+
+RegisterResult = Annotated[RegisterPayload | OperationInfo, strawberry.union("RegisterResult")]
 
 
 @strawberry.type
@@ -54,9 +62,15 @@ class VerifyEmailPayload:
     user: UserType
 
 
+VerifyEmailResult = Annotated[VerifyEmailPayload | OperationInfo, strawberry.union("VerifyEmailResult")]
+
+
 @strawberry.type
 class UserPayload:
     user: UserType
+
+
+UserResult = Annotated[UserPayload | OperationInfo, strawberry.union("UserResult")]
 
 
 @strawberry.type(description="An access token and a rotating refresh token.")
@@ -68,14 +82,23 @@ class TokenPayload:
     user: UserType
 
 
+TokenResult = Annotated[TokenPayload | OperationInfo, strawberry.union("TokenResult")]
+
+
 @strawberry.type
 class VerifyPayload:
     payload: JSON
 
 
+VerifyResult = Annotated[VerifyPayload | OperationInfo, strawberry.union("VerifyResult")]
+
+
 @strawberry.type
 class RevokePayload:
     revoked: int = strawberry.field(description="Unix time of the revocation.")
+
+
+RevokeResult = Annotated[RevokePayload | OperationInfo, strawberry.union("RevokeResult")]
 
 
 def token_payload(pair, claims: dict) -> TokenPayload:

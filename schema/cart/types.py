@@ -1,9 +1,11 @@
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Prefetch
 from strawberry import auto, relay
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.cart import selectors
 from commerce.models import Cart, CartLine, WishlistItem
@@ -94,6 +96,12 @@ class CartPayload:
     cart: CartType
 
 
+CartResult = Annotated[CartPayload | OperationInfo, strawberry.union("CartResult")]
+
+
 @strawberry.type(description="Your wishlist after the change.")
 class WishlistPayload:
     wishlist: list[WishlistItemType]
+
+
+WishlistResult = Annotated[WishlistPayload | OperationInfo, strawberry.union("WishlistResult")]

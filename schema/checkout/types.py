@@ -1,4 +1,7 @@
+from typing import Annotated
+
 import strawberry
+from strawberry_django.fields.types import OperationInfo
 
 from schema.orders.types import OrderType
 
@@ -6,3 +9,6 @@ from schema.orders.types import OrderType
 @strawberry.type(description="The order your cart became.")
 class CheckoutPayload:
     order: OrderType
+
+
+CheckoutResult = Annotated[CheckoutPayload | OperationInfo, strawberry.union("CheckoutResult")]

@@ -4,11 +4,11 @@ from strawberry import relay
 from commerce.orders import services
 from partners.models import AppScope
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated, StaffOrAppScope, caller_actor
 
-from .types import OrderPayload, OrderStatusEnum
+from .types import OrderPayload, OrderResult, OrderStatusEnum
 
 
 @strawberry.type
@@ -18,7 +18,7 @@ class OrderMutations:
         "requested). The stock goes back to the shelves.",
         permissions=(IsAuthenticated(),),
     )
-    def cancel_order(self, info: Info, order_id: relay.GlobalID, reason: str | None = None) -> result(OrderPayload):
+    def cancel_order(self, info: Info, order_id: relay.GlobalID, reason: str | None = None) -> OrderResult:
         order = services.order_cancel(actor=info.context.user, order_id=node_pk(order_id, "Order"), reason=reason or "")
         return OrderPayload(order=order)
 
@@ -29,7 +29,7 @@ class OrderMutations:
     )
     def update_order_status(
         self, info: Info, order_id: relay.GlobalID, status: OrderStatusEnum, note: str | None = None
-    ) -> result(OrderPayload):
+    ) -> OrderResult:
         order = services.order_status_update(
             actor=caller_actor(info), order_id=node_pk(order_id, "Order"), status=status.value, note=note or ""
         )

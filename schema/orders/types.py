@@ -7,6 +7,7 @@ import strawberry
 import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.orders.status import available_transitions
@@ -169,6 +170,9 @@ class OrderType(relay.Node):
 @strawberry.type
 class OrderPayload:
     order: OrderType
+
+
+OrderResult = Annotated[OrderPayload | OperationInfo, strawberry.union("OrderResult")]
 
 
 @strawberry.type(description="A committed change of an order's status.")

@@ -1,12 +1,14 @@
 """Partner apps, their webhooks and the deliveries of those webhooks."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
 from strawberry.scalars import JSON
+from strawberry_django.fields.types import OperationInfo
 
 from partners.models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from schema.accounts.types import UserType
@@ -128,9 +130,15 @@ class AppTokenPayload:
     token: str = strawberry.field(description="Send it as `Authorization: App <token>`.")
 
 
+AppTokenResult = Annotated[AppTokenPayload | OperationInfo, strawberry.union("AppTokenResult")]
+
+
 @strawberry.type
 class AppPayload:
     app: AppType
+
+
+AppResult = Annotated[AppPayload | OperationInfo, strawberry.union("AppResult")]
 
 
 @strawberry.type(description="A webhook; `secret` is set only when it was just created (shown once).")
@@ -141,6 +149,12 @@ class WebhookPayload:
     )
 
 
+WebhookResult = Annotated[WebhookPayload | OperationInfo, strawberry.union("WebhookResult")]
+
+
 @strawberry.type
 class WebhookDeliveryPayload:
     delivery: WebhookDeliveryType
+
+
+WebhookDeliveryResult = Annotated[WebhookDeliveryPayload | OperationInfo, strawberry.union("WebhookDeliveryResult")]

@@ -6,12 +6,12 @@ from strawberry import relay
 from commerce.payments import selectors, services
 from fmcore.errors import NotFound
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.orders.types import PaymentMethodEnum
 from schema.permissions import IsAuthenticated, IsStaff
 
-from .types import NextActionType, PaymentPayload
+from .types import NextActionType, PaymentPayload, PaymentResult
 
 
 def _visible_payment(info: Info, payment_id: relay.GlobalID):
@@ -40,7 +40,7 @@ class PaymentMutations:
         order_id: relay.GlobalID,
         method: PaymentMethodEnum | None = None,
         idempotency_key: str | None = None,
-    ) -> result(PaymentPayload):
+    ) -> PaymentResult:
         payment = services.payment_initiate(
             actor=info.context.user,
             order_id=node_pk(order_id, "Order"),
@@ -54,7 +54,7 @@ class PaymentMutations:
         "late (PayPal: captures the approved order; DUMMY: settles here). The order becomes PAID once.",
         permissions=(IsAuthenticated(),),
     )
-    def confirm_payment(self, info: Info, payment_id: relay.GlobalID) -> result(PaymentPayload):
+    def confirm_payment(self, info: Info, payment_id: relay.GlobalID) -> PaymentResult:
         return _payload(services.payment_confirm(payment=_visible_payment(info, payment_id)))
 
     @mutation(
@@ -65,7 +65,7 @@ class PaymentMutations:
     )
     def refund_payment(
         self, info: Info, payment_id: relay.GlobalID, amount: Decimal | None = None, reason: str | None = None
-    ) -> result(PaymentPayload):
+    ) -> PaymentResult:
         payment = _visible_payment(info, payment_id)
         services.payment_refund(payment=payment, amount=amount, actor=info.context.user, reason=reason or "")
         payment.refresh_from_db()

@@ -3,12 +3,14 @@ the `PaymentPayload` of the payment mutations."""
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 from strawberry import auto, relay
 from strawberry.scalars import JSON
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.models import Payment, PaymentStatus
 from commerce.payments import base
@@ -81,3 +83,6 @@ class PaymentPayload:
     next_action: NextActionType | None = strawberry.field(
         default=None, description="Null when nothing is left for the buyer to do (COD, DUMMY, settled payments)."
     )
+
+
+PaymentResult = Annotated[PaymentPayload | OperationInfo, strawberry.union("PaymentResult")]
