@@ -4,11 +4,12 @@ from strawberry import relay
 from commerce.orders import services
 from partners.models import AppScope
 from schema.context import Info
+from schema.enums import OrderStatus
 from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated, StaffOrAppScope, caller_actor
 
-from .types import OrderPayload, OrderResult, OrderStatusEnum
+from .types import OrderPayload, OrderResult
 
 
 @strawberry.type
@@ -28,7 +29,7 @@ class OrderMutations:
         permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),),
     )
     def update_order_status(
-        self, info: Info, order_id: relay.GlobalID, status: OrderStatusEnum, note: str | None = None
+        self, info: Info, order_id: relay.GlobalID, status: OrderStatus, note: str | None = None
     ) -> OrderResult:
         order = services.order_status_update(
             actor=caller_actor(info), order_id=node_pk(order_id, "Order"), status=status.value, note=note or ""

@@ -6,9 +6,9 @@ from strawberry import relay
 from commerce.payments import selectors, services
 from fmcore.errors import NotFound
 from schema.context import Info
+from schema.enums import PaymentMethod
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.orders.types import PaymentMethodEnum
 from schema.permissions import IsAuthenticated, IsStaff
 
 from .types import NextActionType, PaymentPayload, PaymentResult
@@ -38,7 +38,7 @@ class PaymentMutations:
         self,
         info: Info,
         order_id: relay.GlobalID,
-        method: PaymentMethodEnum | None = None,
+        method: PaymentMethod | None = None,
         idempotency_key: str | None = None,
     ) -> PaymentResult:
         payment = services.payment_initiate(
