@@ -106,7 +106,7 @@ class AccountMutations:
         permissions=(IsAuthenticated(),),
     )
     def logout(self, info: Info) -> OkResult:
-        services.user_logout(user=info.context.user)
+        services.user_logout(user=info.context.signed_in_user)
         response = info.context.response
         if response is not None:  # None over websockets
             response.delete_cookie(ACCESS_COOKIE)
@@ -132,13 +132,13 @@ class AccountMutations:
 
     @mutation(description="Change the password; logs out everywhere.", permissions=(IsAuthenticated(),))
     def change_password(self, info: Info, old_password: str, new_password: str) -> OkResult:
-        services.password_change(user=info.context.user, old_password=old_password, new_password=new_password)
+        services.password_change(user=info.context.signed_in_user, old_password=old_password, new_password=new_password)
         return OkPayload()
 
     @mutation(description="Change your name or phone.", permissions=(IsAuthenticated(),))
     def update_profile(self, info: Info, input: ProfileInput) -> UserResult:
         user = services.profile_update(
-            user=info.context.user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
+            user=info.context.signed_in_user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
         )
         return UserPayload(user=user)
 
@@ -147,10 +147,12 @@ class AccountMutations:
         permissions=(IsAuthenticated(),),
     )
     def deactivate_account(self, info: Info, password: str) -> OkResult:
-        services.account_deactivate(user=info.context.user, password=password)
+        services.account_deactivate(user=info.context.signed_in_user, password=password)
         return OkPayload()
 
     @mutation(description="Switch an account on or off (staff; staff accounts: superusers).", permissions=(IsStaff(),))
     def set_user_active(self, info: Info, user_id: relay.GlobalID, active: bool) -> UserResult:
-        user = services.user_set_active(actor=info.context.user, user_id=node_pk(user_id, "User"), active=active)
+        user = services.user_set_active(
+            actor=info.context.signed_in_user, user_id=node_pk(user_id, "User"), active=active
+        )
         return UserPayload(user=user)

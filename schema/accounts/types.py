@@ -59,7 +59,7 @@ RegisterResult = Annotated[RegisterPayload | OperationInfo, strawberry.union("Re
 
 @strawberry.type
 class VerifyEmailPayload:
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)
 
 
 VerifyEmailResult = Annotated[VerifyEmailPayload | OperationInfo, strawberry.union("VerifyEmailResult")]
@@ -67,7 +67,7 @@ VerifyEmailResult = Annotated[VerifyEmailPayload | OperationInfo, strawberry.uni
 
 @strawberry.type
 class UserPayload:
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)
 
 
 UserResult = Annotated[UserPayload | OperationInfo, strawberry.union("UserResult")]
@@ -79,7 +79,7 @@ class TokenPayload:
     refresh_token: str = strawberry.field(description="Trade it with `refreshToken` for a new pair; works once.")
     refresh_expires_in: int = strawberry.field(description="When the refresh token expires (Unix time).")
     payload: JSON = strawberry.field(description="The access token's claims.")
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)
 
 
 TokenResult = Annotated[TokenPayload | OperationInfo, strawberry.union("TokenResult")]

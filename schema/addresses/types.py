@@ -26,7 +26,7 @@ class AddressType(relay.Node):
 
 @strawberry.type(description="The address after the change.")
 class AddressPayload:
-    address: AddressType
+    address: Address = strawberry.field(graphql_type=AddressType)
 
 
 AddressResult = Annotated[AddressPayload | OperationInfo, strawberry.union("AddressResult")]

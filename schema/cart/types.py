@@ -93,7 +93,7 @@ class WishlistItemType(relay.Node):
 
 @strawberry.type(description="Your cart after the change.")
 class CartPayload:
-    cart: CartType
+    cart: Cart = strawberry.field(graphql_type=CartType)
 
 
 CartResult = Annotated[CartPayload | OperationInfo, strawberry.union("CartResult")]

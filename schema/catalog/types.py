@@ -119,7 +119,7 @@ class ProductType(relay.Node):
 
 @strawberry.type(description="The category a staff operation created or changed.")
 class CategoryPayload:
-    category: CategoryType
+    category: Category = strawberry.field(graphql_type=CategoryType)
 
 
 CategoryResult = Annotated[CategoryPayload | OperationInfo, strawberry.union("CategoryResult")]
@@ -127,7 +127,7 @@ CategoryResult = Annotated[CategoryPayload | OperationInfo, strawberry.union("Ca
 
 @strawberry.type(description="The product a staff operation created or changed.")
 class ProductPayload:
-    product: ProductType
+    product: Product = strawberry.field(graphql_type=ProductType)
 
 
 ProductResult = Annotated[ProductPayload | OperationInfo, strawberry.union("ProductResult")]
@@ -135,7 +135,7 @@ ProductResult = Annotated[ProductPayload | OperationInfo, strawberry.union("Prod
 
 @strawberry.type(description="The product after a stock adjustment.")
 class StockPayload:
-    product: ProductType
+    product: Product = strawberry.field(graphql_type=ProductType)
 
 
 StockResult = Annotated[StockPayload | OperationInfo, strawberry.union("StockResult")]

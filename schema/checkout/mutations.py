@@ -20,7 +20,7 @@ class CheckoutMutations:
     def checkout(self, info: Info, input: CheckoutInput) -> CheckoutResult:
         address_id = node_pk(input.shipping_address_id, "Address") if input.shipping_address_id else None
         order = order_checkout(
-            user=info.context.user,
+            user=info.context.signed_in_user,
             payment_method=input.payment_method.value,
             shipping_address_id=address_id,
             idempotency_key=input.idempotency_key,

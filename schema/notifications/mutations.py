@@ -31,5 +31,5 @@ class NotificationMutations:
         pks = _pks(ids) if ids else None
         if ids and not pks:
             return OkPayload()
-        services.notifications_mark_read(user=info.context.user, ids=pks)
+        services.notifications_mark_read(user=info.context.signed_in_user, ids=pks)
         return OkPayload()

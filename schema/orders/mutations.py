@@ -20,7 +20,9 @@ class OrderMutations:
         permissions=(IsAuthenticated(),),
     )
     def cancel_order(self, info: Info, order_id: relay.GlobalID, reason: str | None = None) -> OrderResult:
-        order = services.order_cancel(actor=info.context.user, order_id=node_pk(order_id, "Order"), reason=reason or "")
+        order = services.order_cancel(
+            actor=info.context.signed_in_user, order_id=node_pk(order_id, "Order"), reason=reason or ""
+        )
         return OrderPayload(order=order)
 
     @mutation(

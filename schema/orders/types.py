@@ -150,7 +150,7 @@ class OrderType(relay.Node):
 
 @strawberry.type
 class OrderPayload:
-    order: OrderType
+    order: Order = strawberry.field(graphql_type=OrderType)
 
 
 OrderResult = Annotated[OrderPayload | OperationInfo, strawberry.union("OrderResult")]
@@ -158,7 +158,7 @@ OrderResult = Annotated[OrderPayload | OperationInfo, strawberry.union("OrderRes
 
 @strawberry.type(description="A committed change of an order's status.")
 class OrderStatusEvent:
-    order: OrderType
+    order: Order = strawberry.field(graphql_type=OrderType)
     from_status: OrderStatus | None = strawberry.field(description="Null when the order was just placed.")
     to_status: OrderStatus
     changed_at: datetime

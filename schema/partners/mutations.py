@@ -34,7 +34,9 @@ class PartnerMutations:
         permissions=STAFF,
     )
     def create_app(self, info: Info, input: CreateAppInput) -> AppTokenResult:
-        app, token = services.app_create(name=input.name, scopes=_values(input.scopes), created_by=info.context.user)
+        app, token = services.app_create(
+            name=input.name, scopes=_values(input.scopes), created_by=info.context.signed_in_user
+        )
         return AppTokenPayload(app=app, token=token)
 
     @mutation(

@@ -126,7 +126,7 @@ class WebhookDeliveryType(relay.Node):
 
 @strawberry.type(description="A partner app with its token: store it now, it is never shown again.")
 class AppTokenPayload:
-    app: AppType
+    app: App = strawberry.field(graphql_type=AppType)
     token: str = strawberry.field(description="Send it as `Authorization: App <token>`.")
 
 
@@ -135,7 +135,7 @@ AppTokenResult = Annotated[AppTokenPayload | OperationInfo, strawberry.union("Ap
 
 @strawberry.type
 class AppPayload:
-    app: AppType
+    app: App = strawberry.field(graphql_type=AppType)
 
 
 AppResult = Annotated[AppPayload | OperationInfo, strawberry.union("AppResult")]
@@ -143,7 +143,7 @@ AppResult = Annotated[AppPayload | OperationInfo, strawberry.union("AppResult")]
 
 @strawberry.type(description="A webhook; `secret` is set only when it was just created (shown once).")
 class WebhookPayload:
-    webhook: WebhookType
+    webhook: Webhook = strawberry.field(graphql_type=WebhookType)
     secret: str | None = strawberry.field(
         default=None, description="Signs every delivery (X-FMCore-Signature); shown once."
     )
@@ -154,7 +154,7 @@ WebhookResult = Annotated[WebhookPayload | OperationInfo, strawberry.union("Webh
 
 @strawberry.type
 class WebhookDeliveryPayload:
-    delivery: WebhookDeliveryType
+    delivery: WebhookDelivery = strawberry.field(graphql_type=WebhookDeliveryType)
 
 
 WebhookDeliveryResult = Annotated[WebhookDeliveryPayload | OperationInfo, strawberry.union("WebhookDeliveryResult")]

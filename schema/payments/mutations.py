@@ -42,7 +42,7 @@ class PaymentMutations:
         idempotency_key: str | None = None,
     ) -> PaymentResult:
         payment = services.payment_initiate(
-            actor=info.context.user,
+            actor=info.context.signed_in_user,
             order_id=node_pk(order_id, "Order"),
             method=method.value if method else None,
             idempotency_key=idempotency_key,
@@ -67,6 +67,6 @@ class PaymentMutations:
         self, info: Info, payment_id: relay.GlobalID, amount: Decimal | None = None, reason: str | None = None
     ) -> PaymentResult:
         payment = _visible_payment(info, payment_id)
-        services.payment_refund(payment=payment, amount=amount, actor=info.context.user, reason=reason or "")
+        services.payment_refund(payment=payment, amount=amount, actor=info.context.signed_in_user, reason=reason or "")
         payment.refresh_from_db()
         return _payload(payment)
