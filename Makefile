@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test fuzz lint fmt migrate demo worker scheduler schema bench clean
+.PHONY: run test fuzz lint typecheck fmt migrate demo worker scheduler schema bench clean
 
 # The runtime set and the tests and tools (the image installs requirements.txt only).
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -45,6 +45,10 @@ fuzz: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy with django-stubs and Strawberry's plugin; zero errors (pyproject.toml [tool.mypy]).
+typecheck: install
+	$(PY) -m mypy
 
 fmt: install
 	$(VENV)/bin/ruff check --fix .

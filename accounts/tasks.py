@@ -1,12 +1,14 @@
 """Dramatiq actors of the accounts app: ids in, load fresh rows, one call."""
 
+from typing import Any
+
 import dramatiq
 from django.conf import settings
 
 from . import mail
 from .models import User
 
-_RETRIES = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
+_RETRIES: dict[str, Any] = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
 
 
 @dramatiq.actor(**_RETRIES)

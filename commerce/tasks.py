@@ -7,6 +7,8 @@ dead-lettered. `cleanup` runs every 15 minutes and `reconcile_payments` every
 10 when the periodiq scheduler is up (`make scheduler`).
 """
 
+from typing import Any
+
 import dramatiq
 from django.conf import settings
 from periodiq import cron
@@ -14,7 +16,7 @@ from periodiq import cron
 from commerce.models import Order, OrderStatusChange, Payment
 from commerce.notifications import services as notifications
 
-_RETRIES = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
+_RETRIES: dict[str, Any] = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
 
 
 def _order(order_id: int) -> Order | None:

@@ -29,6 +29,12 @@ class Context:
         return self.response is None
 
     @property
+    def signed_in_user(self) -> User:
+        """The user of a resolver behind `IsAuthenticated` or `IsStaff`."""
+        assert isinstance(self.user, User), "the resolver's permissions let an anonymous caller through"
+        return self.user
+
+    @property
     def viewer(self) -> User | AnonymousUser | App:
         """Whom reads are scoped to: the partner app calling, else the user."""
         return self.app or self.user

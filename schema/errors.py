@@ -1,13 +1,13 @@
 """How expected failures reach clients: as `OperationInfo` data with a stable code.
 
-Every mutation is declared with `mutation(...)` from here and returns
-`result(<Success>)`, the union `<Success> | OperationInfo`.
+Every mutation is declared with `mutation(...)` from here and returns its
+`<Name>Result`, the union `<Name>Payload | OperationInfo` declared beside the
+payload in the domain's `types.py`.
 """
 
 import enum
-import functools
 import inspect
-from typing import Annotated, Any, Union
+from typing import Any
 
 import strawberry
 import strawberry_django
@@ -94,13 +94,6 @@ class DomainErrorExtension(FieldExtension):
             return _normalized(result)
         except DomainError as error:
             return operation_info(error)
-
-
-@functools.cache
-def result(success: type) -> Any:
-    """The union `<success> | OperationInfo`, named after the success type."""
-    name = success.__name__.removesuffix("Payload") + "Result"
-    return Annotated[Union[success, OperationInfo], strawberry.union(name)]  # noqa: UP007
 
 
 def mutation(*, description: str, permissions: tuple = (), **kwargs: Any) -> Any:

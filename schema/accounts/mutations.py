@@ -7,19 +7,26 @@ from accounts import services, social, tokens
 from accounts.authentication import ACCESS_COOKIE, REFRESH_COOKIE, client_ip
 from accounts.errors import InvalidToken
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated, IsStaff
 
 from .inputs import ProfileInput, RegisterInput
 from .types import (
     OkPayload,
+    OkResult,
     RegisterPayload,
+    RegisterResult,
     RevokePayload,
+    RevokeResult,
     TokenPayload,
+    TokenResult,
     UserPayload,
+    UserResult,
     VerifyEmailPayload,
+    VerifyEmailResult,
     VerifyPayload,
+    VerifyResult,
     token_payload,
     unix_now,
 )
@@ -48,7 +55,7 @@ def _issued(info: Info, pair: tokens.TokenPair, *, cookie: bool) -> TokenPayload
 @strawberry.type
 class AccountMutations:
     @mutation(description="Create an account (rate limited); the same answer whether or not the email is registered.")
-    def register(self, info: Info, input: RegisterInput) -> result(RegisterPayload):
+    def register(self, info: Info, input: RegisterInput) -> RegisterResult:
         services.user_register(
             email=input.email,
             password=input.password,
@@ -59,16 +66,16 @@ class AccountMutations:
         return RegisterPayload()
 
     @mutation(description="Confirm an email address with the token from the verification email.")
-    def verify_email(self, token: str) -> result(VerifyEmailPayload):
+    def verify_email(self, token: str) -> VerifyEmailResult:
         return VerifyEmailPayload(user=services.user_email_verify(token=token))
 
     @mutation(description="Send the verification email again; the same answer for unknown emails.")
-    def resend_verification_email(self, info: Info, email: str) -> result(OkPayload):
+    def resend_verification_email(self, info: Info, email: str) -> OkResult:
         services.user_verification_resend(email=email, client=_client(info))
         return OkPayload()
 
     @mutation(description="Log in with email and password (rate limited).")
-    def token_auth(self, info: Info, email: str, password: str, cookie: bool = False) -> result(TokenPayload):
+    def token_auth(self, info: Info, email: str, password: str, cookie: bool = False) -> TokenResult:
         pair = services.token_auth(email=email, password=password, client=_client(info))
         return _issued(info, pair, cookie=cookie)
 
@@ -76,7 +83,7 @@ class AccountMutations:
         description="Trade a refresh token (argument or cookie) for a new pair; the old one dies. "
         "Reusing a dead refresh token revokes every token of its login."
     )
-    def refresh_token(self, info: Info, refresh_token: str | None = None) -> result(TokenPayload):
+    def refresh_token(self, info: Info, refresh_token: str | None = None) -> TokenResult:
         from_cookie = refresh_token is None
         cookies = getattr(info.context.request, "COOKIES", {})  # none over websockets
         raw = cookies.get(REFRESH_COOKIE) if from_cookie else refresh_token
@@ -85,11 +92,11 @@ class AccountMutations:
         return _issued(info, tokens.refresh_token_rotate(raw), cookie=from_cookie)
 
     @mutation(description="Check an access token and return its claims.")
-    def verify_token(self, token: str) -> result(VerifyPayload):
+    def verify_token(self, token: str) -> VerifyResult:
         return VerifyPayload(payload=tokens.access_token_user(token).token_claims)
 
     @mutation(description="Revoke a refresh token and every token of its login.")
-    def revoke_token(self, refresh_token: str) -> result(RevokePayload):
+    def revoke_token(self, refresh_token: str) -> RevokeResult:
         if not tokens.refresh_token_revoke(refresh_token):
             raise InvalidToken()
         return RevokePayload(revoked=unix_now())
@@ -98,8 +105,8 @@ class AccountMutations:
         description="Log out: revoke this session's refresh tokens and the access token in use.",
         permissions=(IsAuthenticated(),),
     )
-    def logout(self, info: Info) -> result(OkPayload):
-        services.user_logout(user=info.context.user)
+    def logout(self, info: Info) -> OkResult:
+        services.user_logout(user=info.context.signed_in_user)
         response = info.context.response
         if response is not None:  # None over websockets
             response.delete_cookie(ACCESS_COOKIE)
@@ -107,31 +114,31 @@ class AccountMutations:
         return OkPayload()
 
     @mutation(description="Log in with a provider's access token (`google-oauth2`; rate limited).")
-    def social_auth(self, info: Info, provider: str, access_token: str, cookie: bool = False) -> result(TokenPayload):
+    def social_auth(self, info: Info, provider: str, access_token: str, cookie: bool = False) -> TokenResult:
         pair = social.social_login(
             provider=provider, access_token=access_token, request=info.context.request, client=_client(info)
         )
         return _issued(info, pair, cookie=cookie)
 
     @mutation(description="Email a password reset link; the same answer for unknown emails.")
-    def request_password_reset(self, info: Info, email: str) -> result(OkPayload):
+    def request_password_reset(self, info: Info, email: str) -> OkResult:
         services.password_reset_request(email=email, client=_client(info))
         return OkPayload()
 
     @mutation(description="Choose a new password with the emailed token; logs out everywhere.")
-    def reset_password(self, token: str, new_password: str) -> result(OkPayload):
+    def reset_password(self, token: str, new_password: str) -> OkResult:
         services.password_reset(token=token, new_password=new_password)
         return OkPayload()
 
     @mutation(description="Change the password; logs out everywhere.", permissions=(IsAuthenticated(),))
-    def change_password(self, info: Info, old_password: str, new_password: str) -> result(OkPayload):
-        services.password_change(user=info.context.user, old_password=old_password, new_password=new_password)
+    def change_password(self, info: Info, old_password: str, new_password: str) -> OkResult:
+        services.password_change(user=info.context.signed_in_user, old_password=old_password, new_password=new_password)
         return OkPayload()
 
     @mutation(description="Change your name or phone.", permissions=(IsAuthenticated(),))
-    def update_profile(self, info: Info, input: ProfileInput) -> result(UserPayload):
+    def update_profile(self, info: Info, input: ProfileInput) -> UserResult:
         user = services.profile_update(
-            user=info.context.user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
+            user=info.context.signed_in_user, first_name=input.first_name, last_name=input.last_name, phone=input.phone
         )
         return UserPayload(user=user)
 
@@ -139,11 +146,13 @@ class AccountMutations:
         description="Deactivate your account: your data is kept, every token stops working.",
         permissions=(IsAuthenticated(),),
     )
-    def deactivate_account(self, info: Info, password: str) -> result(OkPayload):
-        services.account_deactivate(user=info.context.user, password=password)
+    def deactivate_account(self, info: Info, password: str) -> OkResult:
+        services.account_deactivate(user=info.context.signed_in_user, password=password)
         return OkPayload()
 
     @mutation(description="Switch an account on or off (staff; staff accounts: superusers).", permissions=(IsStaff(),))
-    def set_user_active(self, info: Info, user_id: relay.GlobalID, active: bool) -> result(UserPayload):
-        user = services.user_set_active(actor=info.context.user, user_id=node_pk(user_id, "User"), active=active)
+    def set_user_active(self, info: Info, user_id: relay.GlobalID, active: bool) -> UserResult:
+        user = services.user_set_active(
+            actor=info.context.signed_in_user, user_id=node_pk(user_id, "User"), active=active
+        )
         return UserPayload(user=user)

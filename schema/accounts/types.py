@@ -1,10 +1,12 @@
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
 from strawberry.scalars import JSON
+from strawberry_django.fields.types import OperationInfo
 
 from accounts.models import User
 
@@ -44,19 +46,31 @@ class OkPayload:
     ok: bool = True
 
 
+OkResult = Annotated[OkPayload | OperationInfo, strawberry.union("OkResult")]
+
+
 @strawberry.type(description="Registration accepted; a verification email is on its way.")
 class RegisterPayload:
     ok: bool = True
 
 
+RegisterResult = Annotated[RegisterPayload | OperationInfo, strawberry.union("RegisterResult")]
+
+
 @strawberry.type
 class VerifyEmailPayload:
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)
+
+
+VerifyEmailResult = Annotated[VerifyEmailPayload | OperationInfo, strawberry.union("VerifyEmailResult")]
 
 
 @strawberry.type
 class UserPayload:
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)
+
+
+UserResult = Annotated[UserPayload | OperationInfo, strawberry.union("UserResult")]
 
 
 @strawberry.type(description="An access token and a rotating refresh token.")
@@ -65,7 +79,10 @@ class TokenPayload:
     refresh_token: str = strawberry.field(description="Trade it with `refreshToken` for a new pair; works once.")
     refresh_expires_in: int = strawberry.field(description="When the refresh token expires (Unix time).")
     payload: JSON = strawberry.field(description="The access token's claims.")
-    user: UserType
+    user: User = strawberry.field(graphql_type=UserType)
+
+
+TokenResult = Annotated[TokenPayload | OperationInfo, strawberry.union("TokenResult")]
 
 
 @strawberry.type
@@ -73,9 +90,15 @@ class VerifyPayload:
     payload: JSON
 
 
+VerifyResult = Annotated[VerifyPayload | OperationInfo, strawberry.union("VerifyResult")]
+
+
 @strawberry.type
 class RevokePayload:
     revoked: int = strawberry.field(description="Unix time of the revocation.")
+
+
+RevokeResult = Annotated[RevokePayload | OperationInfo, strawberry.union("RevokeResult")]
 
 
 def token_payload(pair, claims: dict) -> TokenPayload:

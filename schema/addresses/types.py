@@ -1,6 +1,9 @@
+from typing import Annotated
+
 import strawberry
 import strawberry_django
 from strawberry import auto, relay
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.models import Address
 
@@ -23,4 +26,7 @@ class AddressType(relay.Node):
 
 @strawberry.type(description="The address after the change.")
 class AddressPayload:
-    address: AddressType
+    address: Address = strawberry.field(graphql_type=AddressType)
+
+
+AddressResult = Annotated[AddressPayload | OperationInfo, strawberry.union("AddressResult")]

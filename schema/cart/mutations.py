@@ -3,11 +3,11 @@ from strawberry import relay
 
 from commerce.cart import selectors, services
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated
 
-from .types import CartPayload, WishlistPayload
+from .types import CartPayload, CartResult, WishlistPayload, WishlistResult
 
 
 def _wishlist(user) -> list:
@@ -23,36 +23,36 @@ class CartMutations:
         "More than the stock is OUT_OF_STOCK.",
         permissions=(IsAuthenticated(),),
     )
-    def add_to_cart(self, info: Info, product_id: relay.GlobalID, quantity: int = 1) -> result(CartPayload):
+    def add_to_cart(self, info: Info, product_id: relay.GlobalID, quantity: int = 1) -> CartResult:
         cart = services.cart_line_add(
             user=info.context.user, product_id=node_pk(product_id, "Product"), quantity=quantity
         )
         return CartPayload(cart=cart)
 
     @mutation(description="Set a line's quantity; 0 removes the line.", permissions=(IsAuthenticated(),))
-    def update_cart_line(self, info: Info, line_id: relay.GlobalID, quantity: int) -> result(CartPayload):
+    def update_cart_line(self, info: Info, line_id: relay.GlobalID, quantity: int) -> CartResult:
         cart = services.cart_line_update(
             user=info.context.user, line_id=node_pk(line_id, "CartLine"), quantity=quantity
         )
         return CartPayload(cart=cart)
 
     @mutation(description="Remove a line from your cart.", permissions=(IsAuthenticated(),))
-    def remove_cart_line(self, info: Info, line_id: relay.GlobalID) -> result(CartPayload):
+    def remove_cart_line(self, info: Info, line_id: relay.GlobalID) -> CartResult:
         return CartPayload(cart=services.cart_line_remove(user=info.context.user, line_id=node_pk(line_id, "CartLine")))
 
     @mutation(description="Empty your cart.", permissions=(IsAuthenticated(),))
-    def clear_cart(self, info: Info) -> result(CartPayload):
+    def clear_cart(self, info: Info) -> CartResult:
         return CartPayload(cart=services.cart_clear(user=info.context.user))
 
     @mutation(
         description="Remember a product in your wishlist; adding it twice is harmless.",
         permissions=(IsAuthenticated(),),
     )
-    def add_to_wishlist(self, info: Info, product_id: relay.GlobalID) -> result(WishlistPayload):
+    def add_to_wishlist(self, info: Info, product_id: relay.GlobalID) -> WishlistResult:
         services.wishlist_add(user=info.context.user, product_id=node_pk(product_id, "Product"))
         return WishlistPayload(wishlist=_wishlist(info.context.user))
 
     @mutation(description="Forget a product from your wishlist.", permissions=(IsAuthenticated(),))
-    def remove_from_wishlist(self, info: Info, product_id: relay.GlobalID) -> result(WishlistPayload):
+    def remove_from_wishlist(self, info: Info, product_id: relay.GlobalID) -> WishlistResult:
         services.wishlist_remove(user=info.context.user, product_id=node_pk(product_id, "Product"))
         return WishlistPayload(wishlist=_wishlist(info.context.user))

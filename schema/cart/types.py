@@ -1,9 +1,11 @@
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Prefetch
 from strawberry import auto, relay
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.cart import selectors
 from commerce.models import Cart, CartLine, WishlistItem
@@ -91,9 +93,15 @@ class WishlistItemType(relay.Node):
 
 @strawberry.type(description="Your cart after the change.")
 class CartPayload:
-    cart: CartType
+    cart: Cart = strawberry.field(graphql_type=CartType)
+
+
+CartResult = Annotated[CartPayload | OperationInfo, strawberry.union("CartResult")]
 
 
 @strawberry.type(description="Your wishlist after the change.")
 class WishlistPayload:
     wishlist: list[WishlistItemType]
+
+
+WishlistResult = Annotated[WishlistPayload | OperationInfo, strawberry.union("WishlistResult")]

@@ -4,12 +4,12 @@ from strawberry import relay
 from commerce.catalog import services
 from partners.models import AppScope
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import StaffOrAppScope, caller_actor
 
 from .inputs import CategoryInput, CategoryUpdateInput, ProductInput, ProductUpdateInput
-from .types import CategoryPayload, ProductPayload, StockPayload
+from .types import CategoryPayload, CategoryResult, ProductPayload, ProductResult, StockPayload, StockResult
 
 
 def _images(images) -> list[services.ImageData] | None:
@@ -26,14 +26,14 @@ class CatalogMutations:
         description="Create a category (staff, or apps with CATALOG_WRITE); its slug is generated.",
         permissions=CATALOG_WRITERS,
     )
-    def create_category(self, input: CategoryInput) -> result(CategoryPayload):
+    def create_category(self, input: CategoryInput) -> CategoryResult:
         return CategoryPayload(category=services.category_create(name=input.name, description=input.description))
 
     @mutation(
         description="Rename or describe a category (staff, or apps with CATALOG_WRITE); the slug stays.",
         permissions=CATALOG_WRITERS,
     )
-    def update_category(self, id: relay.GlobalID, input: CategoryUpdateInput) -> result(CategoryPayload):
+    def update_category(self, id: relay.GlobalID, input: CategoryUpdateInput) -> CategoryResult:
         category = services.category_update(
             category_id=node_pk(id, "Category"), name=input.name, description=input.description
         )
@@ -44,7 +44,7 @@ class CatalogMutations:
         "off its products; switching it on again restores those, not products switched off one by one.",
         permissions=CATALOG_WRITERS,
     )
-    def set_category_active(self, id: relay.GlobalID, active: bool) -> result(CategoryPayload):
+    def set_category_active(self, id: relay.GlobalID, active: bool) -> CategoryResult:
         return CategoryPayload(
             category=services.category_set_active(category_id=node_pk(id, "Category"), active=active)
         )
@@ -53,7 +53,7 @@ class CatalogMutations:
         description="Create a product (staff, or apps with CATALOG_WRITE); its slug is generated and unique.",
         permissions=CATALOG_WRITERS,
     )
-    def create_product(self, info: Info, input: ProductInput) -> result(ProductPayload):
+    def create_product(self, info: Info, input: ProductInput) -> ProductResult:
         product = services.product_create(
             name=input.name,
             description=input.description,
@@ -70,7 +70,7 @@ class CatalogMutations:
         description="Change a product (staff, or apps with CATALOG_WRITE); omitted fields stay.",
         permissions=CATALOG_WRITERS,
     )
-    def update_product(self, info: Info, id: relay.GlobalID, input: ProductUpdateInput) -> result(ProductPayload):
+    def update_product(self, info: Info, id: relay.GlobalID, input: ProductUpdateInput) -> ProductResult:
         product = services.product_update(
             product_id=node_pk(id, "Product"),
             name=input.name,
@@ -88,7 +88,7 @@ class CatalogMutations:
         description="Delete a product (staff, or apps with CATALOG_WRITE): hidden everywhere, kept for order history.",
         permissions=CATALOG_WRITERS,
     )
-    def delete_product(self, id: relay.GlobalID) -> result(ProductPayload):
+    def delete_product(self, id: relay.GlobalID) -> ProductResult:
         return ProductPayload(product=services.product_delete(product_id=node_pk(id, "Product")))
 
     @mutation(
@@ -96,9 +96,9 @@ class CatalogMutations:
         "below zero. Recorded with who, why and when.",
         permissions=CATALOG_WRITERS,
     )
-    def adjust_stock(self, info: Info, product_id: relay.GlobalID, delta: int, reason: str | None = None) -> result(
-        StockPayload
-    ):
+    def adjust_stock(
+        self, info: Info, product_id: relay.GlobalID, delta: int, reason: str | None = None
+    ) -> StockResult:
         product = services.stock_adjust(
             product_id=node_pk(product_id, "Product"), delta=delta, reason=reason or "", actor=caller_actor(info)
         )

@@ -1,9 +1,11 @@
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Prefetch, Q
 from strawberry import auto, relay
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.models import Category, Product, ProductImage
 
@@ -117,14 +119,23 @@ class ProductType(relay.Node):
 
 @strawberry.type(description="The category a staff operation created or changed.")
 class CategoryPayload:
-    category: CategoryType
+    category: Category = strawberry.field(graphql_type=CategoryType)
+
+
+CategoryResult = Annotated[CategoryPayload | OperationInfo, strawberry.union("CategoryResult")]
 
 
 @strawberry.type(description="The product a staff operation created or changed.")
 class ProductPayload:
-    product: ProductType
+    product: Product = strawberry.field(graphql_type=ProductType)
+
+
+ProductResult = Annotated[ProductPayload | OperationInfo, strawberry.union("ProductResult")]
 
 
 @strawberry.type(description="The product after a stock adjustment.")
 class StockPayload:
-    product: ProductType
+    product: Product = strawberry.field(graphql_type=ProductType)
+
+
+StockResult = Annotated[StockPayload | OperationInfo, strawberry.union("StockResult")]

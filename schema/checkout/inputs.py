@@ -1,12 +1,12 @@
 import strawberry
 from strawberry import relay
 
-from schema.orders.types import PaymentMethodEnum
+from schema.enums import PaymentMethod
 
 
 @strawberry.input(description="What checkout needs besides your cart.")
 class CheckoutInput:
-    payment_method: PaymentMethodEnum
+    payment_method: PaymentMethod
     shipping_address_id: relay.GlobalID | None = strawberry.field(
         default=None, description="One of your addresses; your default address when omitted."
     )

@@ -2,12 +2,12 @@ import strawberry
 
 from commerce.checkout.services import order_checkout
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated
 
 from .inputs import CheckoutInput
-from .types import CheckoutPayload
+from .types import CheckoutPayload, CheckoutResult
 
 
 @strawberry.type
@@ -17,10 +17,10 @@ class CheckoutMutations:
         "cart is emptied. The same `idempotencyKey` returns the same order.",
         permissions=(IsAuthenticated(),),
     )
-    def checkout(self, info: Info, input: CheckoutInput) -> result(CheckoutPayload):
+    def checkout(self, info: Info, input: CheckoutInput) -> CheckoutResult:
         address_id = node_pk(input.shipping_address_id, "Address") if input.shipping_address_id else None
         order = order_checkout(
-            user=info.context.user,
+            user=info.context.signed_in_user,
             payment_method=input.payment_method.value,
             shipping_address_id=address_id,
             idempotency_key=input.idempotency_key,

@@ -3,9 +3,9 @@ from strawberry import relay
 
 from commerce.notifications import services
 from fmcore.errors import NotFound
-from schema.accounts.types import OkPayload
+from schema.accounts.types import OkPayload, OkResult
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated
 
@@ -27,9 +27,9 @@ class NotificationMutations:
         "empty. Ids that are not yours are ignored.",
         permissions=(IsAuthenticated(),),
     )
-    def mark_notifications_read(self, info: Info, ids: list[relay.GlobalID] | None = None) -> result(OkPayload):
+    def mark_notifications_read(self, info: Info, ids: list[relay.GlobalID] | None = None) -> OkResult:
         pks = _pks(ids) if ids else None
         if ids and not pks:
             return OkPayload()
-        services.notifications_mark_read(user=info.context.user, ids=pks)
+        services.notifications_mark_read(user=info.context.signed_in_user, ids=pks)
         return OkPayload()

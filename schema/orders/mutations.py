@@ -4,11 +4,12 @@ from strawberry import relay
 from commerce.orders import services
 from partners.models import AppScope
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.enums import OrderStatus
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticated, StaffOrAppScope, caller_actor
 
-from .types import OrderPayload, OrderStatusEnum
+from .types import OrderPayload, OrderResult
 
 
 @strawberry.type
@@ -18,8 +19,10 @@ class OrderMutations:
         "requested). The stock goes back to the shelves.",
         permissions=(IsAuthenticated(),),
     )
-    def cancel_order(self, info: Info, order_id: relay.GlobalID, reason: str | None = None) -> result(OrderPayload):
-        order = services.order_cancel(actor=info.context.user, order_id=node_pk(order_id, "Order"), reason=reason or "")
+    def cancel_order(self, info: Info, order_id: relay.GlobalID, reason: str | None = None) -> OrderResult:
+        order = services.order_cancel(
+            actor=info.context.signed_in_user, order_id=node_pk(order_id, "Order"), reason=reason or ""
+        )
         return OrderPayload(order=order)
 
     @mutation(
@@ -28,8 +31,8 @@ class OrderMutations:
         permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),),
     )
     def update_order_status(
-        self, info: Info, order_id: relay.GlobalID, status: OrderStatusEnum, note: str | None = None
-    ) -> result(OrderPayload):
+        self, info: Info, order_id: relay.GlobalID, status: OrderStatus, note: str | None = None
+    ) -> OrderResult:
         order = services.order_status_update(
             actor=caller_actor(info), order_id=node_pk(order_id, "Order"), status=status.value, note=note or ""
         )

@@ -14,10 +14,11 @@ from commerce.orders import events, selectors
 from fmcore.errors import NotFound
 from partners.models import AppScope
 from schema.context import Info
+from schema.enums import OrderStatus
 from schema.ids import node_pk
 from schema.permissions import caller_may
 
-from .types import OrderStatusEnum, OrderStatusEvent
+from .types import OrderStatusEvent
 
 
 def _refuse(message: str, code: str) -> GraphQLError:
@@ -91,7 +92,7 @@ class OrderSubscriptions:
                     continue
                 yield OrderStatusEvent(
                     order=order,
-                    from_status=OrderStatusEnum(message["from_status"]) if message["from_status"] else None,
-                    to_status=OrderStatusEnum(message["to_status"]),
+                    from_status=OrderStatus(message["from_status"]) if message["from_status"] else None,
+                    to_status=OrderStatus(message["to_status"]),
                     changed_at=datetime.fromisoformat(message["changed_at"]),
                 )

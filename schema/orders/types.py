@@ -1,46 +1,28 @@
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
+from strawberry_django.fields.types import OperationInfo
 
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
 from schema.catalog.types import ProductType
 from schema.context import Info
+from schema.enums import OrderStatus, PaymentMethod
 
 if TYPE_CHECKING:
     from schema.payments.types import PaymentType
 
 
-@strawberry.enum(name="OrderStatus", description="Where an order is in its lifecycle.")
-class OrderStatusEnum(Enum):
-    PENDING = "PENDING"
-    CONFIRMED = "CONFIRMED"
-    PAID = "PAID"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-
-@strawberry.enum(name="PaymentMethod", description="How an order is paid.")
-class PaymentMethodEnum(Enum):
-    CARD = "CARD"
-    PAYPAL = "PAYPAL"
-    MAYA = "MAYA"
-    EPAYCO = "EPAYCO"
-    COD = "COD"
-    DUMMY = "DUMMY"
-
-
 @strawberry_django.filter_type(Order, description="Narrow the orders list.")
 class OrderFilter:
     @strawberry_django.filter_field(description="Only orders in this status.")
-    def status(self, value: OrderStatusEnum, prefix: str) -> Q:
+    def status(self, value: OrderStatus, prefix: str) -> Q:
         return Q(**{f"{prefix}status": value.value})
 
     @strawberry_django.filter_field(description="Part of the customer's email, any case (useful to staff).")
@@ -91,13 +73,13 @@ class OrderLineType:
 
 @strawberry_django.type(OrderStatusChange, name="OrderStatusChange", description="One step of an order's history.")
 class OrderStatusChangeType:
-    to_status: OrderStatusEnum
+    to_status: OrderStatus
     note: auto
     created_at: auto
 
     @strawberry_django.field(description="Null for the first step (the order was placed).", only=["from_status"])
-    def from_status(self, root: OrderStatusChange) -> OrderStatusEnum | None:
-        return OrderStatusEnum(root.from_status) if root.from_status else None
+    def from_status(self, root: OrderStatusChange) -> OrderStatus | None:
+        return OrderStatus(root.from_status) if root.from_status else None
 
     @strawberry_django.field(
         description="Who made the change: visible to staff and to the person themself; null for the system.",
@@ -131,14 +113,14 @@ class OrderType(relay.Node):
     status are written by the server only."""
 
     number: auto
-    status: OrderStatusEnum
+    status: OrderStatus
     user: UserType
     lines: list[OrderLineType]
     subtotal: Decimal
     tax: Decimal
     total: Decimal
     currency: auto
-    payment_method: PaymentMethodEnum
+    payment_method: PaymentMethod
     note: auto
     history: list[OrderStatusChangeType] = strawberry_django.field(description="Every status change, oldest first.")
     payments: list[Annotated["PaymentType", strawberry.lazy("schema.payments.types")]] = strawberry_django.field(
@@ -159,21 +141,24 @@ class OrderType(relay.Node):
     @strawberry_django.field(
         description="The statuses the caller may move this order to now.", only=["status", "user_id"]
     )
-    def available_transitions(self, root: Order, info: Info) -> list[OrderStatusEnum]:
+    def available_transitions(self, root: Order, info: Info) -> list[OrderStatus]:
         actor = info.context.viewer
         if actor is info.context.user and not actor.is_authenticated:
             return []
-        return [OrderStatusEnum(to) for to in available_transitions(order=root, actor=actor)]
+        return [OrderStatus(to) for to in available_transitions(order=root, actor=actor)]
 
 
 @strawberry.type
 class OrderPayload:
-    order: OrderType
+    order: Order = strawberry.field(graphql_type=OrderType)
+
+
+OrderResult = Annotated[OrderPayload | OperationInfo, strawberry.union("OrderResult")]
 
 
 @strawberry.type(description="A committed change of an order's status.")
 class OrderStatusEvent:
-    order: OrderType
-    from_status: OrderStatusEnum | None = strawberry.field(description="Null when the order was just placed.")
-    to_status: OrderStatusEnum
+    order: Order = strawberry.field(graphql_type=OrderType)
+    from_status: OrderStatus | None = strawberry.field(description="Null when the order was just placed.")
+    to_status: OrderStatus
     changed_at: datetime

@@ -2,14 +2,23 @@ import strawberry
 from strawberry import relay
 
 from partners import services
-from schema.accounts.types import OkPayload
+from schema.accounts.types import OkPayload, OkResult
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsStaff
 
 from .inputs import CreateAppInput, CreateWebhookInput, UpdateAppInput, UpdateWebhookInput
-from .types import AppPayload, AppTokenPayload, WebhookDeliveryPayload, WebhookPayload
+from .types import (
+    AppPayload,
+    AppResult,
+    AppTokenPayload,
+    AppTokenResult,
+    WebhookDeliveryPayload,
+    WebhookDeliveryResult,
+    WebhookPayload,
+    WebhookResult,
+)
 
 STAFF = (IsStaff(),)
 
@@ -24,8 +33,10 @@ class PartnerMutations:
         description="Create a partner app (staff). The token is in the answer, and only there.",
         permissions=STAFF,
     )
-    def create_app(self, info: Info, input: CreateAppInput) -> result(AppTokenPayload):
-        app, token = services.app_create(name=input.name, scopes=_values(input.scopes), created_by=info.context.user)
+    def create_app(self, info: Info, input: CreateAppInput) -> AppTokenResult:
+        app, token = services.app_create(
+            name=input.name, scopes=_values(input.scopes), created_by=info.context.signed_in_user
+        )
         return AppTokenPayload(app=app, token=token)
 
     @mutation(
@@ -33,7 +44,7 @@ class PartnerMutations:
         "Losing access closes its open websocket connections at once.",
         permissions=STAFF,
     )
-    def update_app(self, id: relay.GlobalID, input: UpdateAppInput) -> result(AppPayload):
+    def update_app(self, id: relay.GlobalID, input: UpdateAppInput) -> AppResult:
         app = services.app_update(
             app_id=node_pk(id, "App"), name=input.name, scopes=_values(input.scopes), is_active=input.is_active
         )
@@ -43,12 +54,12 @@ class PartnerMutations:
         description="Give an app a new token (staff); the old one stops working at once, open connections included.",
         permissions=STAFF,
     )
-    def rotate_app_token(self, id: relay.GlobalID) -> result(AppTokenPayload):
+    def rotate_app_token(self, id: relay.GlobalID) -> AppTokenResult:
         app, token = services.app_token_rotate(app_id=node_pk(id, "App"))
         return AppTokenPayload(app=app, token=token)
 
     @mutation(description="Delete an app with its webhooks (staff).", permissions=STAFF)
-    def delete_app(self, id: relay.GlobalID) -> result(OkPayload):
+    def delete_app(self, id: relay.GlobalID) -> OkResult:
         services.app_delete(app_id=node_pk(id, "App"))
         return OkPayload()
 
@@ -56,7 +67,7 @@ class PartnerMutations:
         description="Add a webhook to an app (staff). The signing secret is in the answer, and only there.",
         permissions=STAFF,
     )
-    def create_webhook(self, input: CreateWebhookInput) -> result(WebhookPayload):
+    def create_webhook(self, input: CreateWebhookInput) -> WebhookResult:
         webhook, secret = services.webhook_create(
             app_id=node_pk(input.app_id, "App"),
             target_url=input.target_url,
@@ -66,7 +77,7 @@ class PartnerMutations:
         return WebhookPayload(webhook=webhook, secret=secret)
 
     @mutation(description="Change a webhook's URL, events or active flag (staff).", permissions=STAFF)
-    def update_webhook(self, id: relay.GlobalID, input: UpdateWebhookInput) -> result(WebhookPayload):
+    def update_webhook(self, id: relay.GlobalID, input: UpdateWebhookInput) -> WebhookResult:
         webhook = services.webhook_update(
             webhook_id=node_pk(id, "Webhook"),
             target_url=input.target_url,
@@ -76,7 +87,7 @@ class PartnerMutations:
         return WebhookPayload(webhook=webhook)
 
     @mutation(description="Delete a webhook and its deliveries (staff).", permissions=STAFF)
-    def delete_webhook(self, id: relay.GlobalID) -> result(OkPayload):
+    def delete_webhook(self, id: relay.GlobalID) -> OkResult:
         services.webhook_delete(webhook_id=node_pk(id, "Webhook"))
         return OkPayload()
 
@@ -84,6 +95,6 @@ class PartnerMutations:
         description="Send a delivery again, with a fresh series of retries (staff). Its X-FMCore-Delivery stays.",
         permissions=STAFF,
     )
-    def retry_webhook_delivery(self, id: relay.GlobalID) -> result(WebhookDeliveryPayload):
+    def retry_webhook_delivery(self, id: relay.GlobalID) -> WebhookDeliveryResult:
         delivery = services.webhook_delivery_retry(delivery_id=node_pk(id, "WebhookDelivery"))
         return WebhookDeliveryPayload(delivery=delivery)

@@ -1,12 +1,14 @@
 """Partner apps, their webhooks and the deliveries of those webhooks."""
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
 from strawberry.scalars import JSON
+from strawberry_django.fields.types import OperationInfo
 
 from partners.models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from schema.accounts.types import UserType
@@ -124,23 +126,35 @@ class WebhookDeliveryType(relay.Node):
 
 @strawberry.type(description="A partner app with its token: store it now, it is never shown again.")
 class AppTokenPayload:
-    app: AppType
+    app: App = strawberry.field(graphql_type=AppType)
     token: str = strawberry.field(description="Send it as `Authorization: App <token>`.")
+
+
+AppTokenResult = Annotated[AppTokenPayload | OperationInfo, strawberry.union("AppTokenResult")]
 
 
 @strawberry.type
 class AppPayload:
-    app: AppType
+    app: App = strawberry.field(graphql_type=AppType)
+
+
+AppResult = Annotated[AppPayload | OperationInfo, strawberry.union("AppResult")]
 
 
 @strawberry.type(description="A webhook; `secret` is set only when it was just created (shown once).")
 class WebhookPayload:
-    webhook: WebhookType
+    webhook: Webhook = strawberry.field(graphql_type=WebhookType)
     secret: str | None = strawberry.field(
         default=None, description="Signs every delivery (X-FMCore-Signature); shown once."
     )
 
 
+WebhookResult = Annotated[WebhookPayload | OperationInfo, strawberry.union("WebhookResult")]
+
+
 @strawberry.type
 class WebhookDeliveryPayload:
-    delivery: WebhookDeliveryType
+    delivery: WebhookDelivery = strawberry.field(graphql_type=WebhookDeliveryType)
+
+
+WebhookDeliveryResult = Annotated[WebhookDeliveryPayload | OperationInfo, strawberry.union("WebhookDeliveryResult")]

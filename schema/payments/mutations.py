@@ -6,12 +6,12 @@ from strawberry import relay
 from commerce.payments import selectors, services
 from fmcore.errors import NotFound
 from schema.context import Info
-from schema.errors import mutation, result
+from schema.enums import PaymentMethod
+from schema.errors import mutation
 from schema.ids import node_pk
-from schema.orders.types import PaymentMethodEnum
 from schema.permissions import IsAuthenticated, IsStaff
 
-from .types import NextActionType, PaymentPayload
+from .types import NextActionType, PaymentPayload, PaymentResult
 
 
 def _visible_payment(info: Info, payment_id: relay.GlobalID):
@@ -38,11 +38,11 @@ class PaymentMutations:
         self,
         info: Info,
         order_id: relay.GlobalID,
-        method: PaymentMethodEnum | None = None,
+        method: PaymentMethod | None = None,
         idempotency_key: str | None = None,
-    ) -> result(PaymentPayload):
+    ) -> PaymentResult:
         payment = services.payment_initiate(
-            actor=info.context.user,
+            actor=info.context.signed_in_user,
             order_id=node_pk(order_id, "Order"),
             method=method.value if method else None,
             idempotency_key=idempotency_key,
@@ -54,7 +54,7 @@ class PaymentMutations:
         "late (PayPal: captures the approved order; DUMMY: settles here). The order becomes PAID once.",
         permissions=(IsAuthenticated(),),
     )
-    def confirm_payment(self, info: Info, payment_id: relay.GlobalID) -> result(PaymentPayload):
+    def confirm_payment(self, info: Info, payment_id: relay.GlobalID) -> PaymentResult:
         return _payload(services.payment_confirm(payment=_visible_payment(info, payment_id)))
 
     @mutation(
@@ -65,8 +65,8 @@ class PaymentMutations:
     )
     def refund_payment(
         self, info: Info, payment_id: relay.GlobalID, amount: Decimal | None = None, reason: str | None = None
-    ) -> result(PaymentPayload):
+    ) -> PaymentResult:
         payment = _visible_payment(info, payment_id)
-        services.payment_refund(payment=payment, amount=amount, actor=info.context.user, reason=reason or "")
+        services.payment_refund(payment=payment, amount=amount, actor=info.context.signed_in_user, reason=reason or "")
         payment.refresh_from_db()
         return _payload(payment)

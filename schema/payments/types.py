@@ -3,37 +3,26 @@ the `PaymentPayload` of the payment mutations."""
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
 from strawberry import auto, relay
 from strawberry.scalars import JSON
+from strawberry_django.fields.types import OperationInfo
 
-from commerce.models import Payment, PaymentStatus
+from commerce.models import Payment
 from commerce.payments import base
 from commerce.payments.selectors import payments_visible_filter
 from schema.context import Info
-from schema.orders.types import PaymentMethodEnum
-
-PaymentStatusEnum = strawberry.enum(
-    base.PaymentStatus,
-    name="PaymentStatus",
-    description="Where a payment stands: PENDING until the provider settles it as SUCCEEDED or FAILED; "
-    "AUTHORIZED when approved but not yet captured; REFUNDED once fully refunded; CANCELLED when abandoned.",
-)
-
-NextActionTypeEnum = strawberry.enum(
-    base.NextActionType,
-    name="NextActionType",
-    description="REDIRECT: send the buyer to `url`. CLIENT_SECRET: confirm in the browser with the provider's "
-    "JS (Stripe) and `clientSecret`. CLIENT_CHECKOUT: open the provider's JS checkout with `data` (ePayco).",
-)
+from schema.enums import NextActionType as NextActionKind
+from schema.enums import PaymentMethod, PaymentStatus
 
 
 @strawberry.type(name="NextAction", description="What the buyer's client must do to complete a payment.")
 class NextActionType:
-    type: NextActionTypeEnum = strawberry.field(description="The kind of action.")
+    type: NextActionKind = strawberry.field(description="The kind of action.")
     url: str | None = strawberry.field(default=None, description="Where to send the buyer (REDIRECT).")
     client_secret: str | None = strawberry.field(
         default=None, description="For the provider's browser SDK (CLIENT_SECRET)."
@@ -59,8 +48,8 @@ class NextActionType:
     description="One attempt to pay an order. Amount and currency are the order's, set by the server.",
 )
 class PaymentType(relay.Node):
-    method: PaymentMethodEnum
-    status: PaymentStatusEnum
+    method: PaymentMethod
+    status: PaymentStatus
     amount: Decimal
     currency: auto
     refunded_amount: Decimal = strawberry_django.field(description="How much of the amount was refunded.")
@@ -81,3 +70,6 @@ class PaymentPayload:
     next_action: NextActionType | None = strawberry.field(
         default=None, description="Null when nothing is left for the buyer to do (COD, DUMMY, settled payments)."
     )
+
+
+PaymentResult = Annotated[PaymentPayload | OperationInfo, strawberry.union("PaymentResult")]

@@ -10,9 +10,9 @@ from django.test import RequestFactory
 
 from partners import services
 from partners.models import App, AppScope
-from schema.accounts.types import OkPayload
+from schema.accounts.types import OkPayload, OkResult
 from schema.context import Context, Info
-from schema.errors import mutation, result
+from schema.errors import mutation
 from schema.permissions import StaffOrAppScope, caller_actor, caller_may
 from tests.conftest import codes
 
@@ -33,7 +33,7 @@ class Query:
 @strawberry.type
 class Mutation:
     @mutation(description="A stand-in for updateOrderStatus.", permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),))
-    def move_order(self, info: Info) -> result(OkPayload):
+    def move_order(self, info: Info) -> OkResult:
         recorded.append(caller_actor(info))
         return OkPayload()
 
