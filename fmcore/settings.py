@@ -42,6 +42,19 @@ if not (DEBUG or TESTING) and (problem := secret_key_problem(SECRET_KEY)):
     CONFIGURATION_PROBLEMS["SECRET_KEY"] = problem
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 
+
+def secret_key_fallbacks(name: str) -> list[str]:
+    """Former signing keys, still accepted when verifying, while a rotation overlaps."""
+    keys = env_list(name)
+    for position, key in enumerate(keys, 1):
+        if not (DEBUG or TESTING) and (problem := secret_key_problem(key)):
+            CONFIGURATION_PROBLEMS[name] = f"key {position}: {problem}"
+    return keys
+
+
+# Django's signing (email links, sessions) also verifies with these.
+SECRET_KEY_FALLBACKS = secret_key_fallbacks("SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
@@ -244,6 +257,11 @@ AUTH_PASSWORD_VALIDATORS = [
 JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", SECRET_KEY)
 if "JWT_SECRET_KEY" in os.environ and not (DEBUG or TESTING) and (problem := secret_key_problem(JWT_SECRET_KEY)):
     CONFIGURATION_PROBLEMS["JWT_SECRET_KEY"] = problem
+# Access tokens signed with these still verify; new ones are signed with JWT_SECRET_KEY.
+# Without a JWT_SECRET_KEY of their own, access tokens follow SECRET_KEY's rotation.
+JWT_SECRET_KEY_FALLBACKS = secret_key_fallbacks("JWT_SECRET_KEY_FALLBACKS") or (
+    [] if "JWT_SECRET_KEY" in os.environ else SECRET_KEY_FALLBACKS
+)
 JWT_ACCESS_TTL = env.minutes("JWT_ACCESS_MINUTES", "15")
 JWT_REFRESH_TTL = env.days("JWT_REFRESH_DAYS", "7")
 JWT_COOKIE_SECURE = env.bool("JWT_COOKIE_SECURE", not DEBUG)

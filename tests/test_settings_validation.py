@@ -74,6 +74,14 @@ def test_a_weak_secret_key_refuses_to_start(key, expected):
     assert re.search(rf"^  SECRET_KEY: .*{expected}", result.stderr, re.MULTILINE), result.stderr
 
 
+@pytest.mark.parametrize("name", ["SECRET_KEY_FALLBACKS", "JWT_SECRET_KEY_FALLBACKS"])
+def test_a_weak_fallback_key_refuses_to_start(name):
+    result = manage("check", env=production_env(**{name: f"{secrets.token_urlsafe(50)},short-key"}))
+
+    assert result.returncode != 0
+    assert re.search(rf"^  {name}: key 2: too weak", result.stderr, re.MULTILINE), result.stderr
+
+
 def test_debug_off_without_email_configuration_refuses_to_start():
     result = manage("check", env=production_env(EMAIL_BACKEND="", ANYMAIL_ESP=""))
 
