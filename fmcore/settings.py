@@ -219,6 +219,8 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         # After Retries: request ids into messages and out of them; actor log lines and metrics.
         "observability.actors.RequestIdAndMetrics",
+        # The worker container's /metrics, on WORKER_METRICS_PORT (observability/worker_metrics.py).
+        "observability.worker_metrics.WorkerMetricsServer",
         # Lets actors declare `periodic=cron(...)`; `make scheduler` runs the clock.
         "periodiq.PeriodiqMiddleware",
         # Sends what the outbox holds from every worker process (tests relay by hand).
@@ -459,6 +461,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json", validate=OneOf([
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env.log_level("LOG_LEVEL", "INFO"))
 # `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+# A Dramatiq worker serves its processes' metrics on this port (0: it does not); same token.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", 0, validate=Range(min=0, max=65535))
+if WORKER_METRICS_PORT and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    CONFIGURATION_PROBLEMS["WORKER_METRICS_PORT"] = "needs PROMETHEUS_MULTIPROC_DIR, where the worker processes write"
 # Tracing is on when this is set (the OTLP/HTTP collector, e.g. http://otel-collector:4318).
 OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", validate=lambda v: not v or HTTP_URL(v))
 OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", "fm-core")

@@ -13,10 +13,12 @@ import dramatiq
 import pytest
 import requests
 import yaml
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from dramatiq.brokers.redis import RedisBroker
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from fmcore.models import OutboxMessage
@@ -209,6 +211,81 @@ def test_metrics_of_a_two_worker_server(tmp_path):
     assert total(samples, "fmcore_http_request_sql_queries_count") >= sent
     assert total(samples, "fmcore_errors_total") == 0
     assert ("fmcore_outbox_backlog", frozenset()) in samples
+
+
+def actor_runs_by_process(multiproc: Path, actor: str) -> dict[str, float]:
+    """Per worker process (pid), the runs of `actor` it wrote to its own metrics file."""
+    runs = {}
+    for path in multiproc.glob("counter_*.db"):
+        samples = {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in MultiProcessCollector.merge([str(path)], accumulate=False)
+            for sample in family.samples
+        }
+        runs[path.stem.rsplit("_", 1)[1]] = total(samples, "fmcore_actor_runs_total", actor=actor, outcome="succeeded")
+    return {pid: count for pid, count in runs.items() if count}
+
+
+@real_processes
+@pytest.mark.redis
+@pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker needs Redis")
+def test_a_two_process_worker_serves_the_actor_runs_of_both(tmp_path):
+    multiproc = tmp_path / "prometheus"
+    port = free_port()
+    broker = RedisBroker(url=settings.REDIS_URL)
+    broker.flush_all()
+    broker.declare_queue("default")
+    env = {
+        "METRICS_TOKEN": "scrape-token",
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+        "WORKER_METRICS_PORT": str(port),
+    }
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        with running_worker("--processes", "2", **env) as worker:
+            sent = 0
+            # Batches until both processes have run some (each writes files named by its pid).
+            while len(actor_runs_by_process(multiproc, "scheduler_heartbeat")) < 2:
+                assert sent < 2000, f"one process ran everything:\n{worker.output()[-3000:]}"
+                for _ in range(50):
+                    broker.enqueue(
+                        dramatiq.Message(
+                            queue_name="default", actor_name="scheduler_heartbeat", args=(), kwargs={}, options={}
+                        )
+                    )
+                sent += 50
+                wait_until(
+                    lambda sent=sent: sum(actor_runs_by_process(multiproc, "scheduler_heartbeat").values()) == sent,
+                    worker,
+                )
+
+            wait_until(lambda: scrape_or_none(url, "scrape-token") is not None, worker)
+            assert requests.get(url, timeout=10).status_code == 401
+            assert requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=10).status_code == 401
+            scraped = requests.get(url, headers={"Authorization": "Bearer scrape-token"}, timeout=10)
+            assert scraped.status_code == 200
+    finally:
+        broker.flush_all()
+        broker.close()
+    samples = metric_samples(scraped.text)
+    assert total(samples, "fmcore_actor_runs_total", actor="scheduler_heartbeat", outcome="succeeded") == sent
+    assert total(samples, "fmcore_actor_duration_seconds_count", actor="scheduler_heartbeat") == sent
+
+
+def scrape_or_none(url: str, token: str) -> str | None:
+    try:
+        response = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    except requests.ConnectionError:
+        return None
+    return response.text if response.status_code == 200 else None
+
+
+def wait_until(condition, process, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.popen.poll() is None, f"exited with {process.popen.returncode}:\n{process.output()[-5000:]}"
+        assert time.monotonic() < deadline, f"not within {timeout} s:\n{process.output()[-5000:]}"
+        time.sleep(0.2)
 
 
 # --- health probes, and the database gone ---------------------------------------

@@ -47,6 +47,7 @@ def test_every_bad_variable_is_named_at_once():
         "GRAPHQL_INTROSPECTION": "maybe",
         "WEBHOOK_TIMEOUT_SECONDS": "0",
         "OUTBOX_RETENTION_DAYS": "0",
+        "WORKER_METRICS_PORT": "70000",
     }
 
     result = manage("check", env=production_env(**bad))
