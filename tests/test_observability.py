@@ -20,6 +20,7 @@ from dramatiq.brokers.redis import RedisBroker
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
+from websockets.sync.client import connect
 
 from fmcore.models import OutboxMessage
 from fmcore.outbox import outbox_relay
@@ -211,6 +212,50 @@ def test_metrics_of_a_two_worker_server(tmp_path):
     assert total(samples, "fmcore_http_request_sql_queries_count") >= sent
     assert total(samples, "fmcore_errors_total") == 0
     assert ("fmcore_outbox_backlog", frozenset()) in samples
+
+
+def scraped_samples(url: str, token: str = "scrape-token") -> dict:
+    response = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert response.status_code == 200, response.text
+    return metric_samples(response.text)
+
+
+def wait_for_gauges(url: str, process, **expected: float) -> None:
+    """Poll the scrape until every `fmcore_<name>` gauge has its expected value."""
+    deadline = time.monotonic() + 60
+    while True:
+        samples = scraped_samples(url)
+        seen = {name: total(samples, f"fmcore_{name}") for name in expected}
+        if seen == expected:
+            return
+        assert process.popen.poll() is None, process.output()[-5000:]
+        assert time.monotonic() < deadline, f"gauges {seen}, expected {expected}"
+        time.sleep(0.2)
+
+
+@real_processes
+def test_websocket_gauges_follow_a_real_graphql_transport_ws_client(customer, tmp_path):
+    token = process_token(customer)
+    env = {"METRICS_TOKEN": "scrape-token", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    with running_server("--ws", "websockets", **env) as server:
+        wait_for_gauges(server.url, server, websocket_connections=0, websocket_subscriptions=0)
+        url = server.url.replace("http://", "ws://") + "/graphql/"
+        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=30) as socket:
+            socket.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"JWT {token}"}}))
+            assert json.loads(socket.recv(timeout=30)) == {"type": "connection_ack"}
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=0)
+
+            subscribe = {"query": "subscription { orderStatusChanged { toStatus } }"}
+            socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=1)
+
+            socket.send(json.dumps({"id": "1", "type": "complete"}))
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=0)
+
+            # A client that goes away with a subscription running ends both.
+            socket.send(json.dumps({"id": "2", "type": "subscribe", "payload": subscribe}))
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=1)
+        wait_for_gauges(server.url, server, websocket_connections=0, websocket_subscriptions=0)
 
 
 def actor_runs_by_process(multiproc: Path, actor: str) -> dict[str, float]:
