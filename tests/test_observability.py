@@ -24,6 +24,10 @@ from websockets.sync.client import connect
 
 from fmcore.models import OutboxMessage
 from fmcore.outbox import outbox_relay
+from partners import services as partner_services
+from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.tasks import QUEUE as WEBHOOK_QUEUE
+from partners.webhooks import webhook_event_emit
 from tests.conftest import access_token
 from tests.processes import free_port, json_lines, process_env, running_server, running_worker
 from tests.receivers import http_receiver
@@ -315,6 +319,61 @@ def test_a_two_process_worker_serves_the_actor_runs_of_both(tmp_path):
     samples = metric_samples(scraped.text)
     assert total(samples, "fmcore_actor_runs_total", actor="scheduler_heartbeat", outcome="succeeded") == sent
     assert total(samples, "fmcore_actor_duration_seconds_count", actor="scheduler_heartbeat") == sent
+
+
+@real_processes
+@pytest.mark.redis
+@pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker needs Redis")
+def test_webhook_delivery_outcomes_are_counted_on_the_workers_metrics(tmp_path, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    port = free_port()
+    broker = RedisBroker(url=settings.REDIS_URL)
+    broker.flush_all()
+    broker.declare_queue(WEBHOOK_QUEUE)
+    env = {
+        "METRICS_TOKEN": "scrape-token",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "WORKER_METRICS_PORT": str(port),
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "WEBHOOK_MAX_RETRIES": "0",  # the unreachable target fails at its first attempt
+    }
+    worker_url = f"http://127.0.0.1:{port}"
+    try:
+        with http_receiver() as receiver, running_worker(**env) as worker:
+            app, _ = partner_services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+            for target in (f"{receiver.url}/hooks", f"http://127.0.0.1:{free_port()}/hooks"):  # nothing on the 2nd
+                partner_services.webhook_create(
+                    app_id=app.pk, target_url=target, events=[WebhookEvent.ORDER_STATUS_CHANGED]
+                )
+            deliveries = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
+            assert len(deliveries) == 2
+            for delivery in deliveries:
+                broker.enqueue(
+                    dramatiq.Message(
+                        queue_name=WEBHOOK_QUEUE,
+                        actor_name="deliver_webhook",
+                        args=(delivery.pk,),
+                        kwargs={},
+                        options={},
+                    )
+                )
+            receiver.wait_for(lambda received: len(received) == 1)
+            wait_until(lambda: scrape_or_none(f"{worker_url}/metrics", "scrape-token") is not None, worker)
+
+            def outcomes() -> dict[str, float]:
+                samples = scraped_samples(worker_url)
+                return {
+                    o: total(samples, "fmcore_webhook_deliveries_total", outcome=o) for o in ("succeeded", "failed")
+                }
+
+            wait_until(lambda: outcomes() == {"succeeded": 1, "failed": 1}, worker)
+            assert {d.status for d in WebhookDelivery.objects.all()} == {
+                WebhookDeliveryStatus.SUCCEEDED,
+                WebhookDeliveryStatus.FAILED,
+            }
+    finally:
+        broker.flush_all()
+        broker.close()
 
 
 def scrape_or_none(url: str, token: str) -> str | None:
