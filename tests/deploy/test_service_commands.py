@@ -44,8 +44,9 @@ def wait_for_file(path: Path, process: RunningProcess, timeout: float = 60) -> N
         time.sleep(0.2)
 
 
-def test_web_serves_graphql_with_the_image_cmd():
-    env = container_env("web", PORT=str(free_port()), WEB_CONCURRENCY="1")
+def test_web_serves_graphql_with_the_image_cmd(tmp_path):
+    # The image's PROMETHEUS_MULTIPROC_DIR is a tmpfs in compose; here, a directory of this test's.
+    env = container_env("web", PORT=str(free_port()), WEB_CONCURRENCY="1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     with running(local_argv("web", env), env) as web:
         web.url = f"http://127.0.0.1:{env['PORT']}"
         wait_until_serving(web, path="/graphql/", timeout=60)
