@@ -54,15 +54,21 @@ def access_token_issue(*, user: User, family: uuid.UUID) -> str:
     return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm=ALGORITHM)
 
 
+def _verified(token: str, **options) -> dict:
+    """The claims of a token signed with the current key or, during a rotation, a fallback key."""
+    *current, last = [settings.JWT_SECRET_KEY, *settings.JWT_SECRET_KEY_FALLBACKS]
+    for key in current:
+        try:
+            return jwt.decode(token, key, algorithms=[ALGORITHM], **options)
+        except jwt.InvalidSignatureError:
+            continue
+    return jwt.decode(token, last, algorithms=[ALGORITHM], **options)
+
+
 def access_token_decode(token: str) -> dict:
     """Verified claims of an access token; `InvalidToken` for anything else."""
     try:
-        claims = jwt.decode(
-            token,
-            settings.JWT_SECRET_KEY,
-            algorithms=[ALGORITHM],
-            options={"require": REQUIRED_CLAIMS},
-        )
+        claims = _verified(token, options={"require": REQUIRED_CLAIMS})
     except jwt.PyJWTError as exc:
         raise InvalidToken() from exc
     if claims.get("typ") != ACCESS_TYPE:
@@ -73,7 +79,7 @@ def access_token_decode(token: str) -> dict:
 def access_token_has_expired(token: str) -> bool:
     """True for an access token signed by us whose `exp` has passed: its holder should refresh."""
     try:
-        jwt.decode(token, settings.JWT_SECRET_KEY, algorithms=[ALGORITHM])
+        _verified(token)
     except jwt.ExpiredSignatureError:
         return True
     except jwt.PyJWTError:

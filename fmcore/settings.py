@@ -42,6 +42,19 @@ if not (DEBUG or TESTING) and (problem := secret_key_problem(SECRET_KEY)):
     CONFIGURATION_PROBLEMS["SECRET_KEY"] = problem
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-secret-key-change-me-0123456789abcdef"
 
+
+def secret_key_fallbacks(name: str) -> list[str]:
+    """Former signing keys, still accepted when verifying, while a rotation overlaps."""
+    keys = env_list(name)
+    for position, key in enumerate(keys, 1):
+        if not (DEBUG or TESTING) and (problem := secret_key_problem(key)):
+            CONFIGURATION_PROBLEMS[name] = f"key {position}: {problem}"
+    return keys
+
+
+# Django's signing (email links, sessions) also verifies with these.
+SECRET_KEY_FALLBACKS = secret_key_fallbacks("SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
 INSTALLED_APPS = [
@@ -206,6 +219,8 @@ DRAMATIQ_BROKER = {
         "django_dramatiq.middleware.DbConnectionsMiddleware",
         # After Retries: request ids into messages and out of them; actor log lines and metrics.
         "observability.actors.RequestIdAndMetrics",
+        # The worker container's /metrics, on WORKER_METRICS_PORT (observability/worker_metrics.py).
+        "observability.worker_metrics.WorkerMetricsServer",
         # Lets actors declare `periodic=cron(...)`; `make scheduler` runs the clock.
         "periodiq.PeriodiqMiddleware",
         # Sends what the outbox holds from every worker process (tests relay by hand).
@@ -244,6 +259,11 @@ AUTH_PASSWORD_VALIDATORS = [
 JWT_SECRET_KEY = env.str("JWT_SECRET_KEY", SECRET_KEY)
 if "JWT_SECRET_KEY" in os.environ and not (DEBUG or TESTING) and (problem := secret_key_problem(JWT_SECRET_KEY)):
     CONFIGURATION_PROBLEMS["JWT_SECRET_KEY"] = problem
+# Access tokens signed with these still verify; new ones are signed with JWT_SECRET_KEY.
+# Without a JWT_SECRET_KEY of their own, access tokens follow SECRET_KEY's rotation.
+JWT_SECRET_KEY_FALLBACKS = secret_key_fallbacks("JWT_SECRET_KEY_FALLBACKS") or (
+    [] if "JWT_SECRET_KEY" in os.environ else SECRET_KEY_FALLBACKS
+)
 JWT_ACCESS_TTL = env.minutes("JWT_ACCESS_MINUTES", "15")
 JWT_REFRESH_TTL = env.days("JWT_REFRESH_DAYS", "7")
 JWT_COOKIE_SECURE = env.bool("JWT_COOKIE_SECURE", not DEBUG)
@@ -441,6 +461,10 @@ LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json", validate=OneOf([
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env.log_level("LOG_LEVEL", "INFO"))
 # `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", "")
+# A Dramatiq worker serves its processes' metrics on this port (0: it does not); same token.
+WORKER_METRICS_PORT = env.int("WORKER_METRICS_PORT", 0, validate=Range(min=0, max=65535))
+if WORKER_METRICS_PORT and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    CONFIGURATION_PROBLEMS["WORKER_METRICS_PORT"] = "needs PROMETHEUS_MULTIPROC_DIR, where the worker processes write"
 # Tracing is on when this is set (the OTLP/HTTP collector, e.g. http://otel-collector:4318).
 OTEL_EXPORTER_OTLP_ENDPOINT = env.str("OTEL_EXPORTER_OTLP_ENDPOINT", "", validate=lambda v: not v or HTTP_URL(v))
 OTEL_SERVICE_NAME = env.str("OTEL_SERVICE_NAME", "fm-core")

@@ -4,8 +4,8 @@ import time
 from collections.abc import Iterator
 
 from django.conf import settings
-from graphql import OperationType
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from . import metrics
 from .context import current_request
@@ -22,7 +22,12 @@ class OperationMetrics(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.monotonic()
         self._subscription = False
-        yield
+        try:
+            yield
+        finally:
+            # Also when the stream is cancelled: the client completed it or went away.
+            if self._subscription:
+                metrics.websocket_subscriptions.dec()
         context = self.execution_context
         try:
             operation_type = context.operation_type.value
@@ -36,9 +41,7 @@ class OperationMetrics(SchemaExtension):
             info.operation_name = context.operation_name
             info.operation_type = operation_type
         metrics.graphql_operations.labels(name, operation_type, outcome).inc()
-        if self._subscription:
-            metrics.websocket_subscriptions.dec()
-        else:
+        if not self._subscription:
             metrics.graphql_duration.labels(name, operation_type).observe(time.monotonic() - started)
 
     def on_execute(self) -> Iterator[None]:

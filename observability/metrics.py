@@ -103,20 +103,38 @@ def _scrape_time_gauges() -> None:
     outbox_oldest_age.set(backlog.oldest_age_seconds)
 
 
-def metrics_view(request: HttpRequest) -> HttpResponse:
-    """The Prometheus exposition: 404 unless METRICS_TOKEN is set, 401 without that bearer token."""
+SCRAPE_UNAUTHENTICATED = {
+    "errors": [{"message": "A valid metrics token is required.", "extensions": {"code": "UNAUTHENTICATED"}}]
+}
+
+
+def scrape_status(authorization: str) -> int:
+    """200 for a scrape with `Authorization: Bearer <METRICS_TOKEN>`, 401 without it, 404 when no token is set."""
     token = settings.METRICS_TOKEN
     if not token:
-        raise Http404
-    authorization = request.headers.get("Authorization", "")
+        return 404
     if not hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
-        error = {"message": "A valid metrics token is required.", "extensions": {"code": "UNAUTHENTICATED"}}
-        response = JsonResponse({"errors": [error]}, status=401)
-        response["WWW-Authenticate"] = "Bearer"
-        return response
-    _scrape_time_gauges()
+        return 401
+    return 200
+
+
+def exposition() -> bytes:
+    """This process's samples or, with PROMETHEUS_MULTIPROC_DIR, those of every process writing there."""
     registry = REGISTRY
     if _multiprocess():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return generate_latest(registry)
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    """The Prometheus exposition: 404 unless METRICS_TOKEN is set, 401 without that bearer token."""
+    status = scrape_status(request.headers.get("Authorization", ""))
+    if status == 404:
+        raise Http404
+    if status == 401:
+        response = JsonResponse(SCRAPE_UNAUTHENTICATED, status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    _scrape_time_gauges()
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)

@@ -13,14 +13,21 @@ import dramatiq
 import pytest
 import requests
 import yaml
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 from dramatiq.brokers.redis import RedisBroker
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
+from websockets.sync.client import connect
 
 from fmcore.models import OutboxMessage
 from fmcore.outbox import outbox_relay
+from partners import services as partner_services
+from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.tasks import QUEUE as WEBHOOK_QUEUE
+from partners.webhooks import webhook_event_emit
 from tests.conftest import access_token
 from tests.processes import free_port, json_lines, process_env, running_server, running_worker
 from tests.receivers import http_receiver
@@ -209,6 +216,180 @@ def test_metrics_of_a_two_worker_server(tmp_path):
     assert total(samples, "fmcore_http_request_sql_queries_count") >= sent
     assert total(samples, "fmcore_errors_total") == 0
     assert ("fmcore_outbox_backlog", frozenset()) in samples
+
+
+def scraped_samples(url: str, token: str = "scrape-token") -> dict:
+    response = requests.get(f"{url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert response.status_code == 200, response.text
+    return metric_samples(response.text)
+
+
+def wait_for_gauges(url: str, process, **expected: float) -> None:
+    """Poll the scrape until every `fmcore_<name>` gauge has its expected value."""
+    deadline = time.monotonic() + 60
+    while True:
+        samples = scraped_samples(url)
+        seen = {name: total(samples, f"fmcore_{name}") for name in expected}
+        if seen == expected:
+            return
+        assert process.popen.poll() is None, process.output()[-5000:]
+        assert time.monotonic() < deadline, f"gauges {seen}, expected {expected}"
+        time.sleep(0.2)
+
+
+@real_processes
+def test_websocket_gauges_follow_a_real_graphql_transport_ws_client(customer, tmp_path):
+    token = process_token(customer)
+    env = {"METRICS_TOKEN": "scrape-token", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    with running_server("--ws", "websockets", **env) as server:
+        wait_for_gauges(server.url, server, websocket_connections=0, websocket_subscriptions=0)
+        url = server.url.replace("http://", "ws://") + "/graphql/"
+        with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=30) as socket:
+            socket.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"JWT {token}"}}))
+            assert json.loads(socket.recv(timeout=30)) == {"type": "connection_ack"}
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=0)
+
+            subscribe = {"query": "subscription { orderStatusChanged { toStatus } }"}
+            socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": subscribe}))
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=1)
+
+            socket.send(json.dumps({"id": "1", "type": "complete"}))
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=0)
+
+            # A client that goes away with a subscription running ends both.
+            socket.send(json.dumps({"id": "2", "type": "subscribe", "payload": subscribe}))
+            wait_for_gauges(server.url, server, websocket_connections=1, websocket_subscriptions=1)
+        wait_for_gauges(server.url, server, websocket_connections=0, websocket_subscriptions=0)
+
+
+def actor_runs_by_process(multiproc: Path, actor: str) -> dict[str, float]:
+    """Per worker process (pid), the runs of `actor` it wrote to its own metrics file."""
+    runs = {}
+    for path in multiproc.glob("counter_*.db"):
+        samples = {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in MultiProcessCollector.merge([str(path)], accumulate=False)
+            for sample in family.samples
+        }
+        runs[path.stem.rsplit("_", 1)[1]] = total(samples, "fmcore_actor_runs_total", actor=actor, outcome="succeeded")
+    return {pid: count for pid, count in runs.items() if count}
+
+
+@real_processes
+@pytest.mark.redis
+@pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker needs Redis")
+def test_a_two_process_worker_serves_the_actor_runs_of_both(tmp_path):
+    multiproc = tmp_path / "prometheus"
+    port = free_port()
+    broker = RedisBroker(url=settings.REDIS_URL)
+    broker.flush_all()
+    broker.declare_queue("default")
+    env = {
+        "METRICS_TOKEN": "scrape-token",
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+        "WORKER_METRICS_PORT": str(port),
+    }
+    url = f"http://127.0.0.1:{port}/metrics"
+    try:
+        with running_worker("--processes", "2", **env) as worker:
+            sent = 0
+            # Batches until both processes have run some (each writes files named by its pid).
+            while len(actor_runs_by_process(multiproc, "scheduler_heartbeat")) < 2:
+                assert sent < 2000, f"one process ran everything:\n{worker.output()[-3000:]}"
+                for _ in range(50):
+                    broker.enqueue(
+                        dramatiq.Message(
+                            queue_name="default", actor_name="scheduler_heartbeat", args=(), kwargs={}, options={}
+                        )
+                    )
+                sent += 50
+                wait_until(
+                    lambda sent=sent: sum(actor_runs_by_process(multiproc, "scheduler_heartbeat").values()) == sent,
+                    worker,
+                )
+
+            wait_until(lambda: scrape_or_none(url, "scrape-token") is not None, worker)
+            assert requests.get(url, timeout=10).status_code == 401
+            assert requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=10).status_code == 401
+            scraped = requests.get(url, headers={"Authorization": "Bearer scrape-token"}, timeout=10)
+            assert scraped.status_code == 200
+    finally:
+        broker.flush_all()
+        broker.close()
+    samples = metric_samples(scraped.text)
+    assert total(samples, "fmcore_actor_runs_total", actor="scheduler_heartbeat", outcome="succeeded") == sent
+    assert total(samples, "fmcore_actor_duration_seconds_count", actor="scheduler_heartbeat") == sent
+
+
+@real_processes
+@pytest.mark.redis
+@pytest.mark.skipif(not settings.REDIS_URL, reason="a real worker needs Redis")
+def test_webhook_delivery_outcomes_are_counted_on_the_workers_metrics(tmp_path, settings):
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    port = free_port()
+    broker = RedisBroker(url=settings.REDIS_URL)
+    broker.flush_all()
+    broker.declare_queue(WEBHOOK_QUEUE)
+    env = {
+        "METRICS_TOKEN": "scrape-token",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "WORKER_METRICS_PORT": str(port),
+        "WEBHOOK_ALLOW_PRIVATE": "1",
+        "WEBHOOK_MAX_RETRIES": "0",  # the unreachable target fails at its first attempt
+    }
+    worker_url = f"http://127.0.0.1:{port}"
+    try:
+        with http_receiver() as receiver, running_worker(**env) as worker:
+            app, _ = partner_services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+            for target in (f"{receiver.url}/hooks", f"http://127.0.0.1:{free_port()}/hooks"):  # nothing on the 2nd
+                partner_services.webhook_create(
+                    app_id=app.pk, target_url=target, events=[WebhookEvent.ORDER_STATUS_CHANGED]
+                )
+            deliveries = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
+            assert len(deliveries) == 2
+            for delivery in deliveries:
+                broker.enqueue(
+                    dramatiq.Message(
+                        queue_name=WEBHOOK_QUEUE,
+                        actor_name="deliver_webhook",
+                        args=(delivery.pk,),
+                        kwargs={},
+                        options={},
+                    )
+                )
+            receiver.wait_for(lambda received: len(received) == 1)
+            wait_until(lambda: scrape_or_none(f"{worker_url}/metrics", "scrape-token") is not None, worker)
+
+            def outcomes() -> dict[str, float]:
+                samples = scraped_samples(worker_url)
+                return {
+                    o: total(samples, "fmcore_webhook_deliveries_total", outcome=o) for o in ("succeeded", "failed")
+                }
+
+            wait_until(lambda: outcomes() == {"succeeded": 1, "failed": 1}, worker)
+            assert {d.status for d in WebhookDelivery.objects.all()} == {
+                WebhookDeliveryStatus.SUCCEEDED,
+                WebhookDeliveryStatus.FAILED,
+            }
+    finally:
+        broker.flush_all()
+        broker.close()
+
+
+def scrape_or_none(url: str, token: str) -> str | None:
+    try:
+        response = requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    except requests.ConnectionError:
+        return None
+    return response.text if response.status_code == 200 else None
+
+
+def wait_until(condition, process, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.popen.poll() is None, f"exited with {process.popen.returncode}:\n{process.output()[-5000:]}"
+        assert time.monotonic() < deadline, f"not within {timeout} s:\n{process.output()[-5000:]}"
+        time.sleep(0.2)
 
 
 # --- health probes, and the database gone ---------------------------------------

@@ -47,6 +47,7 @@ def test_every_bad_variable_is_named_at_once():
         "GRAPHQL_INTROSPECTION": "maybe",
         "WEBHOOK_TIMEOUT_SECONDS": "0",
         "OUTBOX_RETENTION_DAYS": "0",
+        "WORKER_METRICS_PORT": "70000",
     }
 
     result = manage("check", env=production_env(**bad))
@@ -72,6 +73,14 @@ def test_a_weak_secret_key_refuses_to_start(key, expected):
 
     assert result.returncode != 0
     assert re.search(rf"^  SECRET_KEY: .*{expected}", result.stderr, re.MULTILINE), result.stderr
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY_FALLBACKS", "JWT_SECRET_KEY_FALLBACKS"])
+def test_a_weak_fallback_key_refuses_to_start(name):
+    result = manage("check", env=production_env(**{name: f"{secrets.token_urlsafe(50)},short-key"}))
+
+    assert result.returncode != 0
+    assert re.search(rf"^  {name}: key 2: too weak", result.stderr, re.MULTILINE), result.stderr
 
 
 def test_debug_off_without_email_configuration_refuses_to_start():

@@ -7,9 +7,10 @@ import subprocess
 
 import dramatiq
 import pytest
+import yaml
 from django.utils.module_loading import autodiscover_modules
 
-from .definitions import CADDYFILE, compose, image_cmd, image_env, interpolate
+from .definitions import CADDYFILE, PROMETHEUS_CONFIG, compose, image_cmd, image_env, interpolate
 
 LONG_RUNNING = ("proxy", "web", "worker", "scheduler", "postgres", "redis")
 # PostgreSQL keeps superuser_reserved_connections (3) of max_connections for admins.
@@ -108,6 +109,29 @@ def test_connections_fit_postgres_with_three_web_replicas():
         + 1  # migrate, or an operator's psql
     )
     assert budget <= max_connections - RESERVED_CONNECTIONS, budget
+
+
+def test_web_and_worker_metrics_are_served_on_the_compose_network_and_scraped():
+    services = compose()["services"]
+    metrics_dir = image_env()["PROMETHEUS_MULTIPROC_DIR"]
+    worker_port = env_of("worker")["WORKER_METRICS_PORT"]
+    for name in ("web", "worker"):
+        # Every start begins with an empty multiprocess directory.
+        assert any(mount.split(":")[0] == metrics_dir for mount in services[name]["tmpfs"]), name
+    assert worker_port in services["worker"]["expose"] and not services["worker"].get("ports")
+    targets = {
+        job["job_name"]: (
+            job["metrics_path"],
+            {(name, sd["port"]) for sd in job["dns_sd_configs"] for name in sd["names"]},
+            "credentials_file" in job["authorization"],
+        )
+        for job in yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]
+    }
+    assert targets == {
+        "fm-core-web": ("/metrics", {("web", 8000)}, True),
+        "fm-core-worker": ("/metrics", {("worker", int(worker_port))}, True),
+    }
+    assert "8000" in services["web"]["expose"]
 
 
 @pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed (apt-get install caddy)")

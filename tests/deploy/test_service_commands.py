@@ -44,8 +44,9 @@ def wait_for_file(path: Path, process: RunningProcess, timeout: float = 60) -> N
         time.sleep(0.2)
 
 
-def test_web_serves_graphql_with_the_image_cmd():
-    env = container_env("web", PORT=str(free_port()), WEB_CONCURRENCY="1")
+def test_web_serves_graphql_with_the_image_cmd(tmp_path):
+    # The image's PROMETHEUS_MULTIPROC_DIR is a tmpfs in compose; here, a directory of this test's.
+    env = container_env("web", PORT=str(free_port()), WEB_CONCURRENCY="1", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
     with running(local_argv("web", env), env) as web:
         web.url = f"http://127.0.0.1:{env['PORT']}"
         wait_until_serving(web, path="/graphql/", timeout=60)
@@ -53,12 +54,24 @@ def test_web_serves_graphql_with_the_image_cmd():
         assert response.json() == {"data": {"__typename": "Query"}}
 
 
-def test_worker_comes_up_and_its_health_check_passes(tmp_path):
-    env = container_env("worker", LIVENESS_FILE=str(tmp_path / "alive"))
+def test_worker_comes_up_serves_its_metrics_and_its_health_check_passes(tmp_path):
+    port = free_port()  # the composed port, 9191, may be taken on this machine
+    assert container_env("worker")["WORKER_METRICS_PORT"] == "9191"
+    env = container_env(
+        "worker",
+        LIVENESS_FILE=str(tmp_path / "alive"),
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        WORKER_METRICS_PORT=str(port),
+        METRICS_TOKEN="scrape-token",
+    )
     with running(local_argv("worker", env), env) as worker:
         wait_for_output(worker, "Worker process is ready for action.", timeout=90)
         wait_for_file(tmp_path / "alive", worker)
         assert_healthy("worker", env)
+        worker.url = f"http://127.0.0.1:{port}"
+        wait_until_serving(worker, path="/metrics", timeout=60)
+        scraped = requests.get(f"{worker.url}/metrics", headers={"Authorization": "Bearer scrape-token"}, timeout=10)
+        assert scraped.status_code == 200 and "fmcore_" in scraped.text, scraped.text
 
 
 def test_scheduler_comes_up_and_schedules_the_periodic_actors(tmp_path):
