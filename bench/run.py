@@ -352,12 +352,11 @@ def run_checkout(fixtures: Fixtures) -> dict:
 
 def _fanout_orders() -> list[int]:
     """EVENTS bench orders, put back to PENDING so each can move to CONFIRMED once more."""
+    from bench.load_data import ORDER_NOTE
     from commerce.models import Order
 
     ids = list(
-        Order.objects.filter(number__startswith="BENCH-")
-        .order_by("pk")
-        .values_list("pk", flat=True)[10_000 : 10_000 + EVENTS]
+        Order.objects.filter(note=ORDER_NOTE).order_by("pk").values_list("pk", flat=True)[10_000 : 10_000 + EVENTS]
     )
     Order.objects.filter(pk__in=ids).update(status="PENDING")
     return ids
