@@ -23,4 +23,4 @@ ENV PORT=8000 WEB_CONCURRENCY=2
 HEALTHCHECK --interval=15s --timeout=3s --retries=5 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/').status == 200 else 1)"
 
-CMD ["sh", "-c", "exec uvicorn fmcore.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets --proxy-headers"]
+CMD ["sh", "-c", "exec uvicorn fmcore.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets-sansio --proxy-headers"]

@@ -189,7 +189,7 @@ class Server:
         if self.kind == "uvicorn":
             return [
                 str(VENV_BIN / "uvicorn"), app, "--host", "127.0.0.1", "--port", str(PORT),
-                "--workers", str(self.workers), "--ws", "websockets", "--loop", "uvloop", "--http", "httptools",
+                "--workers", str(self.workers), "--ws", "websockets-sansio", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
             ], ()  # fmt: skip
         if self.kind == "granian":

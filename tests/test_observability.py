@@ -21,8 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from fmcore.models import OutboxMessage
 from fmcore.outbox import outbox_relay
-from tests.conftest import access_token
-from tests.processes import free_port, process_env, running_server, running_worker
+from tests.processes import free_port, process_token, running_server, running_worker
 from tests.receivers import http_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,12 +40,6 @@ def real_processes(test):
     ):
         test = mark(test)
     return test
-
-
-def process_token(user) -> str:
-    """An access token the real processes accept (they sign with their own SECRET_KEY)."""
-    with override_settings(JWT_SECRET_KEY=process_env()["SECRET_KEY"]):
-        return access_token(user)
 
 
 def post_graphql(client, query: str, **headers):
