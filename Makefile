@@ -24,7 +24,7 @@ demo: migrate
 
 run: demo
 	@echo "GraphiQL: http://127.0.0.1:$(PORT)/graphql/"
-	$(VENV)/bin/uvicorn fmcore.asgi:application --host 127.0.0.1 --port $(PORT) --ws websockets
+	$(VENV)/bin/uvicorn fmcore.asgi:application --host 127.0.0.1 --port $(PORT) --ws websockets-sansio
 
 worker: install
 	$(PY) manage.py rundramatiq --processes 1 --threads 4

@@ -219,7 +219,7 @@ class Server:
         if self.kind == "uvicorn":
             return [
                 python, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", port,
-                "--workers", str(self.workers), "--ws", "websockets", "--loop", "uvloop", "--http", "httptools",
+                "--workers", str(self.workers), "--ws", "websockets-sansio", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
             ], ()  # fmt: skip
         if self.kind == "granian":
@@ -485,11 +485,11 @@ def run_checkout(fixtures: Fixtures) -> dict:
 
 def _fanout_orders() -> list[int]:
     """EVENTS bench orders, put back to PENDING so each can move to CONFIRMED once more."""
-    from bench.load_data import ORDERS_PER_USER, USERS
+    from bench.load_data import ORDER_NOTE, ORDERS_PER_USER, USERS
     from commerce.models import Order
 
     ids = list(
-        Order.objects.filter(number__startswith="BENCH-")
+        Order.objects.filter(note=ORDER_NOTE)
         .order_by("pk")
         .values_list("pk", flat=True)[USERS * ORDERS_PER_USER // 2 :][:EVENTS]
     )

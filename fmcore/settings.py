@@ -168,11 +168,22 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # A consumer waits for messages with BZPOPMIN for up to 5 s; redis-py's
-            # default socket timeout is 5 s too, and losing that race killed idle
-            # websocket consumers (close 1011). Reads must outlast the wait.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}]},
+            "BACKEND": "fmcore.channel_layer.PooledRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # A consumer waits for messages with BZPOPMIN for up to 5 s; redis-py's
+                        # default socket timeout is 5 s too, and losing that race killed idle
+                        # websocket consumers (close 1011). Reads must outlast the wait.
+                        "socket_timeout": 30,
+                        # Per process and event loop; a full pool makes commands wait, not fail.
+                        "max_connections": int(os.environ.get("CHANNEL_LAYER_MAX_CONNECTIONS", "50")),
+                        "timeout": float(os.environ.get("CHANNEL_LAYER_POOL_TIMEOUT", "20")),
+                    }
+                ],
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi"),
+            },
         }
     }
     DRAMATIQ_BROKER_CLASS = "dramatiq.brokers.redis.RedisBroker"

@@ -2,8 +2,12 @@
 websockets (a Channels consumer), both building the same typed context."""
 
 import asyncio
+import contextlib
 import json
+import logging
 import time
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from typing import Any
 
 import orjson
 from asgiref.sync import sync_to_async
@@ -43,7 +47,11 @@ from .authentication import TOKEN_CODES
 from .context import Context
 from .persisted_documents import DocumentRefused, request_document
 
+logger = logging.getLogger(__name__)
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# How long a closed websocket waits for its subscriptions to end before cancelling them again.
+SUBSCRIPTIONS_END_SECONDS = 10
 # Subscriptions only over websockets; mutations never over GET (a link must not change data).
 HTTP_OPERATION_TYPES = {
     "GET": {OperationType.QUERY},
@@ -249,7 +257,8 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         super().__init__(**kwargs)
         self.user = AnonymousUser()
         self.app: App | None = None
-        self.revocation_groups: list[str] = []
+        # Every group this connection asked to join, left again when it disconnects.
+        self.joined_groups: set[str] = set()
         self.expiry: asyncio.Task | None = None
         self.counted = False
 
@@ -302,13 +311,24 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         self.app = context.app = app
 
     async def _join(self, *groups: str) -> None:
-        self.revocation_groups = list(groups)
         for group in groups:
+            self.joined_groups.add(group)
             await self.channel_layer.group_add(group, self.channel_name)
 
     async def _close_at(self, timestamp: float) -> None:
         await asyncio.sleep(timestamp - time.time())
         await self._close_revoked()
+
+    @contextlib.asynccontextmanager
+    async def listen_to_channel(
+        self, type: str, *, timeout: float | None = None, groups: Sequence[str] = ()
+    ) -> AsyncIterator[AsyncGenerator[Any, None]]:
+        # Strawberry leaves the groups it joined when the subscription ends, but a
+        # subscription cancelled (the socket closed) while its `group_add` was in
+        # flight left a member behind; `disconnect` leaves these groups once more.
+        self.joined_groups.update(groups)
+        async with super().listen_to_channel(type, timeout=timeout, groups=groups) as messages:
+            yield messages
 
     async def dispatch(self, message):
         if message.get("type") == CLOSE_MESSAGE_TYPE:
@@ -339,9 +359,17 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
             metrics.websocket_connections.dec()
         if self.expiry is not None:
             self.expiry.cancel()
-        for group in self.revocation_groups:
+        try:
+            # Strawberry cancels the subscriptions and waits for them to end. With
+            # hundreds of sockets closing at once, some cancellations were lost while
+            # a channel-layer command was in flight: the subscription then waited for
+            # messages forever and so did this disconnect, keeping the consumer, its
+            # memory and its group memberships. A timed-out wait cancels them again.
+            await asyncio.wait_for(super().disconnect(code), SUBSCRIPTIONS_END_SECONDS)
+        except TimeoutError:
+            logger.warning("subscriptions of a closed websocket did not end within %s s", SUBSCRIPTIONS_END_SECONDS)
+        for group in self.joined_groups:
             await self.channel_layer.group_discard(group, self.channel_name)
-        await super().disconnect(code)
 
     async def get_context(self, request, response) -> Context:
         return Context(request=request, response=None, user=self.user, app=self.app)

@@ -37,12 +37,41 @@ import redis
 import requests
 from django.conf import settings
 from django.db import connection
+from django.test import override_settings
+
+from tests.conftest import access_token
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 # The processes' output, kept for the whole test session (a failing assertion shows it), then removed.
 LOG_DIR = tempfile.mkdtemp(prefix="fmcore-processes-")
 atexit.register(shutil.rmtree, LOG_DIR, ignore_errors=True)
+
+
+def process_token(user) -> str:
+    """An access token the real processes accept (they sign with their own SECRET_KEY)."""
+    with override_settings(JWT_SECRET_KEY=process_env()["SECRET_KEY"]):
+        return access_token(user)
+
+
+def worker_pids(server: "RunningProcess", count: int, timeout: float = 60) -> list[int]:
+    """The pids of the `count` worker processes of a `--workers` uvicorn server, once all started."""
+    children = Path(f"/proc/{server.popen.pid}/task/{server.popen.pid}/children")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [int(pid) for pid in children.read_text().split()]
+        if len(pids) >= count:
+            return pids
+        time.sleep(0.1)
+    raise AssertionError(f"fewer than {count} workers after {timeout} s:\n{server.output()}")
+
+
+def rss_bytes(pid: int) -> int:
+    """The resident memory of a process (VmRSS, from /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmRSS for process {pid}")
 
 
 def free_port() -> int:

@@ -28,8 +28,7 @@ from partners import services as partner_services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from partners.tasks import QUEUE as WEBHOOK_QUEUE
 from partners.webhooks import webhook_event_emit
-from tests.conftest import access_token
-from tests.processes import free_port, json_lines, process_env, running_server, running_worker
+from tests.processes import free_port, json_lines, process_token, running_server, running_worker
 from tests.receivers import http_receiver
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,12 +47,6 @@ def real_processes(test):
     ):
         test = mark(test)
     return test
-
-
-def process_token(user) -> str:
-    """An access token the real processes accept (they sign with their own SECRET_KEY)."""
-    with override_settings(JWT_SECRET_KEY=process_env()["SECRET_KEY"]):
-        return access_token(user)
 
 
 def post_graphql(client, query: str, **headers):

@@ -23,9 +23,8 @@ SIZES = [2, 20]
 def make_orders(user, count: int, *, lines: int = 3) -> None:
     category = make_category()
     products = [make_product(category=category, images=2) for _ in range(lines)]
-    for n in range(count):
+    for _ in range(count):
         order = Order.objects.create(
-            number=f"QC-{user.pk}-{n}",
             user=user,
             subtotal=Decimal("30.00"),
             tax=Decimal("0.00"),

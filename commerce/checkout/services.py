@@ -1,9 +1,7 @@
 """Checkout: a cart becomes an order in one transaction, never overselling."""
 
-import uuid
-
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,10 +23,6 @@ from commerce.models import (
 )
 from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
-
-
-def _order_number(order: Order) -> str:
-    return f"FM-{order.created_at.year}-{order.pk:06d}"
 
 
 def _existing(user: User, idempotency_key: str | None) -> Order | None:
@@ -102,44 +96,42 @@ def _checkout_locked(
     # Under the cart lock a concurrent duplicate has either committed or not started.
     if existing := _existing(user, idempotency_key):
         return existing
-    lines = list(cart.lines.order_by("product_id")) if cart else []
+    # The cart's lines with their products, locked in product order (as every
+    # stock writer locks them), so concurrent checkouts never deadlock.
+    lines = (
+        list(
+            CartLine.objects.select_for_update(of=("product",))
+            .select_related("product__category")
+            .filter(cart=cart)
+            .order_by("product_id")
+        )
+        if cart
+        else []
+    )
     if not lines:
         raise EmptyCart()
     shipping_address = _shipping_address(user, shipping_address_id)
-
-    products = {
-        p.pk: p
-        for p in Product.objects.select_for_update(of=("self",))
-        .select_related("category")
-        .filter(pk__in=[line.product_id for line in lines])
-        .order_by("pk")
-    }
     for line in lines:
-        _check_line(line, products[line.product_id])
+        _check_line(line, line.product)
 
-    order_lines = []
-    movements = []
-    for line in lines:
-        product = products[line.product_id]
-        Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") - line.quantity)
-        product.stock_quantity -= line.quantity
-        order_lines.append(
-            OrderLine(
-                product=product,
-                product_name=product.name,
-                unit_price=product.price,
-                quantity=line.quantity,
-                line_total=pricing.line_total(product.price, line.quantity),
-            )
+    # One set-based decrement for every line; the locks make the checks above hold.
+    ordered = Case(*(When(pk=line.product_id, then=Value(line.quantity)) for line in lines))
+    products = Product.objects.filter(pk__in=[line.product_id for line in lines])
+    products.update(stock_quantity=F("stock_quantity") - ordered)
+    order_lines = [
+        OrderLine(
+            product=line.product,
+            product_name=line.product.name,
+            unit_price=line.product.price,
+            quantity=line.quantity,
+            line_total=pricing.line_total(line.product.price, line.quantity),
         )
-        movements.append(
-            StockMovement(product=product, actor=user, delta=-line.quantity, quantity_after=product.stock_quantity)
-        )
-    amounts = pricing.totals(line.line_total for line in order_lines)
+        for line in lines
+    ]
+    amounts = pricing.totals(order_line.line_total for order_line in order_lines)
 
+    # The database numbers the order from its id (Order.number), returned by the insert.
     order = Order.objects.create(
-        # Placeholder until the primary key gives the real number, in this transaction.
-        number=f"tmp-{uuid.uuid4().hex}"[:32],
         user=user,
         status=OrderStatus.PENDING,
         subtotal=amounts.subtotal,
@@ -150,14 +142,19 @@ def _checkout_locked(
         note=note.strip(),
         idempotency_key=idempotency_key,
     )
-    order.number = _order_number(order)
-    order.save(update_fields=["number"])
     for order_line in order_lines:
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    for movement in movements:
-        movement.reason = f"Order {order.number}"
-    StockMovement.objects.bulk_create(movements)
+    StockMovement.objects.bulk_create(
+        StockMovement(
+            product=line.product,
+            actor=user,
+            delta=-line.quantity,
+            quantity_after=line.product.stock_quantity - line.quantity,
+            reason=f"Order {order.number}",
+        )
+        for line in lines
+    )
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Concat, ExtractYear, Greatest, Length, LPad
 
 from .catalog import Product, default_currency
 
@@ -22,10 +23,28 @@ class PaymentMethod(models.TextChoices):
     DUMMY = "DUMMY", "Dummy (tests and demos)"
 
 
+def _order_number_expression() -> Concat:
+    """FM-<year of creation, UTC>-<id, at least 6 digits>, computed by the
+    database on insert so checkout needs no second write to number an order."""
+    digits = Cast(F("id"), models.CharField())
+    return Concat(
+        Value("FM-"),
+        Cast(ExtractYear("created_at"), models.CharField()),  # in TIME_ZONE (UTC)
+        Value("-"),
+        LPad(digits, Greatest(Length(digits), Value(6)), Value("0")),
+    )
+
+
 class Order(models.Model):
     """A placed order. Prices and the address are copies, frozen at checkout."""
 
-    number = models.CharField(max_length=32, unique=True, help_text="Human-readable invoice number.")
+    number = models.GeneratedField(
+        expression=_order_number_expression(),
+        output_field=models.CharField(max_length=32),
+        unique=True,
+        db_persist=True,
+        help_text="Human-readable invoice number.",
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     currency = models.CharField(max_length=3, default=default_currency)

@@ -169,14 +169,14 @@ async def test_an_app_without_orders_read_is_refused(customer, place_order):
 @pytest.mark.redis
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (channels-redis)")
 async def test_events_cross_processes_through_redis(customer, place_order):
-    from channels_redis.core import RedisChannelLayer
+    from fmcore.channel_layer import PooledRedisChannelLayer
 
     order = await sync_to_async(place_order)(customer)
     client = await connect(customer)
     await client.subscribe(gid("Order", order.pk))
 
     # Another process (e.g. a Dramatiq worker) has its own layer built from the same Redis config.
-    other_process_layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+    other_process_layer = PooledRedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
 
     def transition_elsewhere():
         moved = order_transition(order=order, to="CANCELLED", actor=customer)

@@ -6,15 +6,12 @@ import json
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from itertools import count
 
 import pytest
 import responses
 
 from commerce.models import Order, OrderStatus, Payment, PaymentMethod
 from commerce.payments.services import on_payment_succeeded, payment_succeeded_hook_remove
-
-_numbers = count(1)
 
 
 @pytest.fixture
@@ -29,7 +26,6 @@ def make_order(customer) -> Callable[..., Order]:
     ) -> Order:
         amount = Decimal(total)
         return Order.objects.create(
-            number=f"FM-TEST-{next(_numbers):05d}",
             user=user or customer,
             status=status,
             currency=currency,

@@ -1,0 +1,38 @@
+"""A checkout costs the same number of SQL statements for any number of cart
+lines: one locked read of the lines with their products, one set-based stock
+update, one insert per table (the database numbers the order itself).
+
+Counts include authenticating the token and the two order-placed outbox
+messages, which are marked sent after commit.
+"""
+
+import pytest
+
+from bench import operations
+from commerce.models import Cart, CartLine, Order, Product
+from tests.commerce.catalog.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+# token (2); savepoint; cart locked; lines with products locked; default address;
+# stock update; order, lines, stock movements, PENDING step; cart emptied, touched;
+# 2 outbox messages; webhooks wanting ORDER_CREATED (savepoint, select, release);
+# release; the answer's lines; 2 outbox messages marked sent.
+CHECKOUT_STATEMENTS = 22
+
+
+@pytest.mark.parametrize("lines", [1, 10])
+def test_checkout_statements_do_not_grow_with_the_cart(gql, customer, django_assert_num_queries, lines):
+    category = make_category()
+    products = [make_product(category=category, stock=5) for _ in range(lines)]
+    cart = Cart.objects.create(user=customer)
+    CartLine.objects.bulk_create(CartLine(cart=cart, product=product, quantity=2) for product in products)
+
+    with django_assert_num_queries(CHECKOUT_STATEMENTS):
+        data = gql(operations.CHECKOUT, {"input": {"paymentMethod": "COD"}}, user=customer)
+
+    order = data["checkout"]["order"]
+    db_order = Order.objects.get()
+    assert order["number"] == f"FM-{db_order.created_at.year}-{db_order.pk:06d}"
+    assert [line["quantity"] for line in order["lines"]] == [2] * lines
+    assert set(Product.objects.values_list("stock_quantity", flat=True)) == {3}
