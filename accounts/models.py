@@ -75,6 +75,14 @@ class RefreshToken(models.Model):
     rotated_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [
+            # Every authenticated request asks whether its login was revoked.
+            models.Index(
+                fields=["family"], condition=models.Q(revoked_at__isnull=False), name="refresh_revoked_family"
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"refresh token {self.pk} of {self.user_id}"
 

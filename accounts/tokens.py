@@ -90,16 +90,23 @@ def access_token_has_expired(token: str) -> bool:
 def access_token_user(token: str) -> User:
     """The active user an access token stands for, in one query.
 
-    Fails for a denylisted `jti`, a deactivated user and a token issued before
-    the user's tokens were revoked.
+    Fails for a denylisted `jti`, a revoked login (`sid`: reuse detection,
+    revokeToken, logout), a deactivated user and a token issued before the
+    user's tokens were revoked (password change or reset, deactivation).
     """
     claims = access_token_decode(token)
+    # The revocation is read in the query that loads the user anyway (an
+    # indexed EXISTS, see RefreshToken.Meta), so it costs no extra round trip
+    # and, unlike a cached marker, is never lost with the cache.
     user = (
         User.objects.filter(pk=claims["sub"], is_active=True, token_version=claims["ver"])
-        .annotate(denylisted=Exists(RevokedAccessToken.objects.filter(jti=claims["jti"])))
+        .annotate(
+            denylisted=Exists(RevokedAccessToken.objects.filter(jti=claims["jti"])),
+            login_revoked=Exists(RefreshToken.objects.filter(family=claims["sid"], revoked_at__isnull=False)),
+        )
         .first()
     )
-    if user is None or user.denylisted:
+    if user is None or user.denylisted or user.login_revoked:
         raise InvalidToken()
     user.token_claims = claims
     return user

@@ -14,6 +14,7 @@ and DB_POOL_MAX_SIZE are read from the environment as fm-core's settings read th
 
 import base64
 import os
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 import jwt
@@ -29,7 +30,8 @@ VISIBLE = "p.is_active AND p.deleted_at IS NULL AND c.is_active"
 
 CALLER = """SELECT u.id, u.is_staff FROM accounts_user u
 WHERE u.id = %s AND u.is_active AND u.token_version = %s
-  AND NOT EXISTS (SELECT 1 FROM accounts_revokedaccesstoken r WHERE r.jti = %s)"""
+  AND NOT EXISTS (SELECT 1 FROM accounts_revokedaccesstoken r WHERE r.jti = %s)
+  AND NOT EXISTS (SELECT 1 FROM accounts_refreshtoken f WHERE f.family = %s AND f.revoked_at IS NOT NULL)"""
 
 
 def _product_list_sql(visible_only: bool) -> str:
@@ -85,13 +87,14 @@ async def caller(connection, authorization: str) -> tuple[int, bool] | None:
             token,
             os.environ.get("JWT_SECRET_KEY") or os.environ["SECRET_KEY"],
             algorithms=["HS256"],
-            options={"require": ["sub", "typ", "jti", "iat", "exp", "ver"]},
+            options={"require": ["sub", "typ", "jti", "sid", "iat", "exp", "ver"]},
         )
     except jwt.PyJWTError as error:
         raise Unauthorized from error
     if scheme != "JWT" or claims["typ"] != "access":
         raise Unauthorized
-    row = await (await connection.execute(CALLER, (int(claims["sub"]), claims["ver"], claims["jti"]))).fetchone()
+    caller = (int(claims["sub"]), claims["ver"], claims["jti"], uuid.UUID(claims["sid"]))
+    row = await (await connection.execute(CALLER, caller)).fetchone()
     if row is None:
         raise Unauthorized
     return row

@@ -125,6 +125,10 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # keep a connection between requests (every thread's connection was left open
 # until PostgreSQL ran out of slots). A psycopg pool shares connections across
 # those threads; with it CONN_MAX_AGE does not apply. Tests use plain connections.
+# With conn_health_checks (above) Django creates the pool with
+# `check=ConnectionPool.check_connection`: a pooled connection is tested before
+# it is lent, so one killed by a database restart is replaced, not served
+# (tests/test_database_outage.py). Naming `check` here too would be a TypeError.
 DB_POOL = IS_POSTGRES and env.bool("DB_POOL", not TESTING)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -29,16 +29,22 @@ def database_unavailable(error: BaseException | None) -> bool:
     return isinstance(error, (OperationalError, InterfaceError))
 
 
+def unexpected_error_code(error: BaseException | None) -> str:
+    """The code an exception nobody handled answers: the database's absence is worth a retry."""
+    return SERVICE_UNAVAILABLE if database_unavailable(error) else INTERNAL_ERROR
+
+
 def error_body(message: str, code: str) -> dict:
     return {"errors": [{"message": message, "extensions": {"code": code, "requestId": current_request_id()}}]}
 
 
 def server_error(request: HttpRequest) -> JsonResponse:
     """`handler500`: what an exception outside GraphQL's masking answers (e.g. on the auth path)."""
-    if database_unavailable(sys.exc_info()[1]):
-        code, message, status = SERVICE_UNAVAILABLE, SERVICE_UNAVAILABLE_MESSAGE, 503
+    code = unexpected_error_code(sys.exc_info()[1])
+    if code == SERVICE_UNAVAILABLE:
+        message, status = SERVICE_UNAVAILABLE_MESSAGE, 503
     else:
-        code, message, status = INTERNAL_ERROR, "Unexpected error.", 500
+        message, status = "Unexpected error.", 500
     error_record(code)
     response = JsonResponse(error_body(message, code), status=status)
     if status == 503:

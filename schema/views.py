@@ -37,8 +37,14 @@ from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
 from fmcore.error_codes import registered
 from fmcore.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
 from observability import metrics
-from observability.context import REQUEST_ID_HEADER, current_request, request_begin, request_id_for
-from observability.errors import error_record
+from observability.context import (
+    REQUEST_ID_HEADER,
+    current_request,
+    current_request_id,
+    request_begin,
+    request_id_for,
+)
+from observability.errors import SERVICE_UNAVAILABLE, error_record, unexpected_error_code
 from partners.authentication import app_for_authorization, uses_app_auth
 from partners.connections import app_group
 from partners.models import App
@@ -47,7 +53,7 @@ from .authentication import TOKEN_CODES
 from .context import Context
 from .persisted_documents import DocumentRefused, request_document
 
-logger = logging.getLogger(__name__)
+logger = logging.getLogger("fmcore.graphql")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 # How long a closed websocket waits for its subscriptions to end before cancelling them again.
@@ -235,6 +241,11 @@ class FmGraphQLView(GraphQLView):
         return orjson.dumps(data, default=_json_default)
 
 
+# Standard websocket close codes (RFC 6455, IANA registry) for a connect that failed on our side.
+TRY_AGAIN_LATER = 1013
+INTERNAL_ERROR_CLOSE = 1011
+
+
 def _app_still_valid(app: App) -> bool:
     return App.objects.filter(pk=app.pk, token_hash=app.token_hash, is_active=True).exists()
 
@@ -249,6 +260,11 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
     change, reset or deactivation; an app deactivated, deleted, narrowed or
     rotated (fmcore/connections.py). A user's connection also closes (4403)
     when its access token expires.
+
+    A failure while authenticating (the database down, ...) is masked as on
+    HTTP: logged with its traceback, and the socket closed with 1013 (try
+    again later) for SERVICE_UNAVAILABLE or 1011 for INTERNAL_ERROR, the
+    reason `{"code": ..., "requestId": ...}`.
     """
 
     def __init__(self, **kwargs):
@@ -261,6 +277,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         self.joined_groups: set[str] = set()
         self.expiry: asyncio.Task | None = None
         self.counted = False
+        self.closing = False
 
     async def websocket_connect(self, message) -> None:
         # Every operation of the connection runs in tasks started from here: they log with its id.
@@ -280,6 +297,16 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         metrics.websocket_connections.inc()
 
     async def on_ws_connect(self, context: Context):
+        try:
+            await self._authenticate(context)
+        except ConnectionRejectionError:
+            raise
+        except Exception as error:
+            await self._close_failed(error)
+            raise ConnectionRejectionError() from error  # strawberry's own close is then a no-op
+        return UNSET
+
+    async def _authenticate(self, context: Context) -> None:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         authorization = params.get("authorization") or params.get("Authorization")
         if isinstance(authorization, str) and uses_app_auth(authorization):
@@ -297,7 +324,13 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             self.user = context.user = self.scope["user"] = user
             self.expiry = asyncio.create_task(self._close_at(user.token_claims["exp"]))
-        return UNSET
+
+    async def _close_failed(self, error: Exception) -> None:
+        code = unexpected_error_code(error)
+        logger.error("websocket connect failed: %s", code, exc_info=error)
+        error_record(code)
+        reason = orjson.dumps({"code": code, "requestId": current_request_id()}).decode()
+        await self._close(TRY_AGAIN_LATER if code == SERVICE_UNAVAILABLE else INTERNAL_ERROR_CLOSE, reason)
 
     async def _app_connect(self, context: Context, authorization: str) -> None:
         app = await sync_to_async(app_for_authorization)(authorization)
@@ -348,9 +381,15 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         """This replica is shutting down (fmcore/graceful_shutdown.py): the client should reconnect."""
         await self._close(GOING_AWAY)
 
-    async def _close(self, code: int) -> None:
-        await self.close(code=code)
+    async def _close(self, code: int, reason: str | None = None) -> None:
+        await self.close(code=code, reason=reason)
         self.message_queue.put_nowait({"message": None, "disconnected": True})
+
+    async def close(self, code: int | None = None, reason: str | None = None) -> None:
+        # The first close wins: a second websocket.close is an ASGI error.
+        if not self.closing:
+            self.closing = True
+            await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
         websocket_closed(self)
