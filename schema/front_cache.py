@@ -134,7 +134,9 @@ class AnonymousAnswerFront:
         try:
             info.operation_name, info.operation_type = operation_name, "query"
             metrics.answer_cache.labels("hit").inc()
-            metrics.graphql_operations.labels(metrics.operation_label(operation_name), "query", "success").inc()
+            name = metrics.operation_label(operation_name)
+            metrics.graphql_operations.labels(name, "query", "success").inc()
+            metrics.graphql_duration.labels(name, "query").observe(time.monotonic() - started)
             client = scope.get("client")
             http_request_record(
                 method=scope["method"],
