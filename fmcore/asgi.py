@@ -3,9 +3,10 @@ behind the lifespan handler that makes SIGTERM close websockets first."""
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmcore.settings")
+
+from fmcore.http_handler import get_asgi_application
+
 # Django must be set up before the schema (and its models) is imported.
 django_application = get_asgi_application()
 
@@ -15,11 +16,16 @@ from django.urls import re_path  # noqa: E402
 
 from fmcore.graceful_shutdown import GracefulShutdown  # noqa: E402
 from schema import schema  # noqa: E402
+from schema.front_cache import AnonymousAnswerFront  # noqa: E402
 from schema.views import FmGraphQLWSConsumer  # noqa: E402
 
 websocket_application = URLRouter([re_path(r"^graphql/?$", FmGraphQLWSConsumer.as_asgi(schema=schema))])
 
-application = GracefulShutdown(ProtocolTypeRouter({"http": django_application, "websocket": websocket_application}))
+# With Redis, shared anonymous answers are served before Django runs (schema/front_cache.py).
+http_application = (
+    AnonymousAnswerFront(django_application, settings.REDIS_URL) if settings.REDIS_URL else django_application
+)
+application = GracefulShutdown(ProtocolTypeRouter({"http": http_application, "websocket": websocket_application}))
 
 if settings.DRAMATIQ_IN_PROCESS_WORKER:
     from fmcore.inprocess_worker import start_in_process_worker

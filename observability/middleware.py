@@ -4,8 +4,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from django.db.backends.signals import connection_created
-from django.dispatch import receiver
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
 from fmcore.health import health_live, health_ready
@@ -27,10 +26,33 @@ def _count_query(execute, sql, params, many, context):
     return execute(sql, params, many, context)
 
 
-@receiver(connection_created)
-def _count_queries_of(sender, connection, **kwargs) -> None:
-    if _count_query not in connection.execute_wrappers:
-        connection.execute_wrappers.append(_count_query)
+def http_request_record(
+    *, method: str, path: str, status: int, client_ip: str | None, duration: float, info: RequestInfo
+) -> None:
+    """The HTTP metrics and the JSON access-log line of one answered request."""
+    metrics.http_requests.labels(method, str(status)).inc()
+    metrics.sql_queries.observe(info.sql_queries)
+    access_logger.log(
+        logging.WARNING if status >= 500 else logging.INFO,
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "method": method,
+            "path": path,
+            "status": status,
+            # The peer, or X-Forwarded-For's client when the peer is a trusted proxy (FORWARDED_ALLOW_IPS).
+            "client_ip": client_ip,
+            "duration_ms": round(duration * 1000, 1),
+            "operation_name": info.operation_name,
+            "operation_type": info.operation_type,
+            "user_id": info.user_id,
+            "app_id": info.app_id,
+            "error_code": info.error_code,
+            "sql_queries": info.sql_queries,
+        },
+    )
 
 
 class RequestObservabilityMiddleware:
@@ -42,34 +64,19 @@ class RequestObservabilityMiddleware:
         info = request_begin(request_id_for(request.headers.get(REQUEST_ID_HEADER)))
         try:
             probe = PROBES.get(request.path_info.rstrip("/"))
-            response = probe(request) if probe else self.get_response(request)
+            # Installed for this request only: a connection_created receiver ran on every
+            # checkout from the pool (each request), this costs an append and a pop.
+            with connection.execute_wrapper(_count_query):
+                response = probe(request) if probe else self.get_response(request)
             response[REQUEST_ID_HEADER] = info.request_id
-            self._record(request, response, info, time.monotonic() - started)
+            http_request_record(
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                client_ip=request.META.get("REMOTE_ADDR"),
+                duration=time.monotonic() - started,
+                info=info,
+            )
         finally:
             request_end()
         return response
-
-    def _record(self, request: HttpRequest, response: HttpResponse, info: RequestInfo, duration: float) -> None:
-        metrics.http_requests.labels(request.method, str(response.status_code)).inc()
-        metrics.sql_queries.observe(info.sql_queries)
-        access_logger.log(
-            logging.WARNING if response.status_code >= 500 else logging.INFO,
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                # The peer, or X-Forwarded-For's client when the peer is a trusted proxy (FORWARDED_ALLOW_IPS).
-                "client_ip": request.META.get("REMOTE_ADDR"),
-                "duration_ms": round(duration * 1000, 1),
-                "operation_name": info.operation_name,
-                "operation_type": info.operation_type,
-                "user_id": info.user_id,
-                "app_id": info.app_id,
-                "error_code": info.error_code,
-                "sql_queries": info.sql_queries,
-            },
-        )

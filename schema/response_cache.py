@@ -10,7 +10,8 @@ apps, mutations, and answers with errors are never cached.
 
 The same answers are shareable by HTTP caches: over GET (a persisted query's
 hash makes the URL short) they carry `Cache-Control: public, max-age=
-GRAPHQL_GET_MAX_AGE`, varying on the credentials headers.
+GRAPHQL_GET_MAX_AGE`, varying on the credentials headers. Over ASGI with Redis,
+front_cache.py then serves the whole response as bytes before Django runs.
 """
 
 import hashlib
@@ -26,6 +27,8 @@ from strawberry.extensions import SchemaExtension
 
 from commerce.cache import CACHE_TTL, _safe, _version, catalog_scope
 from observability import metrics
+
+from .front_cache import shareable_answer_mark
 
 CATALOG_ROOT_FIELDS = frozenset({"products", "product", "categories", "category"})
 MAX_CACHED_BYTES = 256 * 1024
@@ -68,7 +71,10 @@ class AnonymousCatalogCache(SchemaExtension):
         request = self.execution_context.context.request
         response = self.execution_context.context.response
         result = self.execution_context.result
-        if request.method != "GET" or settings.GRAPHQL_GET_MAX_AGE <= 0 or result is None or result.errors:
+        if result is None or result.errors:
+            return
+        shareable_answer_mark(request, operation_name=self.execution_context.operation_name)
+        if request.method != "GET" or settings.GRAPHQL_GET_MAX_AGE <= 0:
             return
         patch_cache_control(response, public=True, max_age=settings.GRAPHQL_GET_MAX_AGE)
         patch_vary_headers(response, ["Authorization", "Cookie", "X-Cart-Token", "Accept"])
