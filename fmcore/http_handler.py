@@ -11,7 +11,7 @@ the loop. Thread-local state (database connections) stays within that one
 call; the pool's threads keep their connection wrappers between requests.
 """
 
-from typing import Any
+from typing import Any, cast
 
 import django
 from asgiref.sync import sync_to_async
@@ -19,7 +19,7 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers import base
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.http import HttpResponseBase
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.urls import set_script_prefix
 
 
@@ -49,7 +49,12 @@ class OneHandoffASGIHandler(ASGIHandler):
             signals.request_started.send(sender=self.__class__, scope=scope)
             request, error_response = self.create_request(scope, body_file)
             response = error_response if request is None else self.get_response(request)
-            body = b"".join(response) if response.streaming else response.content
+            assert response is not None  # create_request returns a request or an error response
+            body = (
+                b"".join(response)
+                if isinstance(response, StreamingHttpResponse)
+                else cast(HttpResponse, response).content
+            )
             response.close()  # sends request_finished: the database connection goes back to the pool
             return response, body
         finally:

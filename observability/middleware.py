@@ -70,7 +70,7 @@ class RequestObservabilityMiddleware:
                 response = probe(request) if probe else self.get_response(request)
             response[REQUEST_ID_HEADER] = info.request_id
             http_request_record(
-                method=request.method,
+                method=request.method or "",
                 path=request.path,
                 status=response.status_code,
                 client_ip=request.META.get("REMOTE_ADDR"),

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import re
 import time
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import redis.asyncio
@@ -84,7 +84,8 @@ class AnonymousAnswerFront:
             return
         key = cache.make_key("gql:front:" + self._digest(scope, body))
         try:
-            version, entry = await self.client.mget(self.version_key, key)
+            # The client answers bytes (no decode_responses).
+            version, entry = cast(list[bytes | None], await self.client.mget(self.version_key, key))
         except (redis.RedisError, OSError):  # Redis unavailable: Django answers, from the database
             logger.warning("cache unavailable", exc_info=True)
             await self.app(scope, _replay(body, receive), send)
