@@ -31,6 +31,12 @@ class Migration(migrations.Migration):
             name="encrypted_secret",
             field=fmcore.encryption.EncryptedTextField(editable=False, null=True),
         ),
+        # Nullable while the values move, so that the reverse can add it back to filled rows.
+        migrations.AlterField(
+            model_name="webhook",
+            name="secret",
+            field=models.CharField(editable=False, max_length=100, null=True),
+        ),
         migrations.RunPython(secrets_encrypt, secrets_decrypt, elidable=True),
         migrations.RemoveField(model_name="webhook", name="secret"),
         migrations.RenameField(model_name="webhook", old_name="encrypted_secret", new_name="secret"),
