@@ -4,6 +4,7 @@ with the keys of settings.FIELD_ENCRYPTION_KEYS: the first encrypts, every one d
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 
@@ -28,3 +29,17 @@ class EncryptedTextField(models.TextField):
 
     def from_db_value(self, value: str | None, expression: object, connection: object) -> str | None:
         return None if value is None else field_encryption().decrypt(value.encode()).decode()
+
+
+def encrypted_fields_reencrypt(*, batch_size: int = 500) -> int:
+    """Rewrite every encrypted value with the first key, so older keys can be
+    dropped from FIELD_ENCRYPTION_KEY. Returns the number of rows rewritten."""
+    rewritten = 0
+    for model in apps.get_models():
+        names = [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedTextField)]
+        if not names:
+            continue
+        for row in model._default_manager.only("pk", *names).iterator(chunk_size=batch_size):
+            row.save(update_fields=names)
+            rewritten += 1
+    return rewritten

@@ -4,7 +4,9 @@ Secrets are stored encrypted and never readable through the API."""
 
 import hashlib
 import hmac
+import re
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,7 @@ from partners.models import AppScope, Webhook, WebhookEvent
 from partners.signing import webhook_signature_valid
 from partners.webhooks import webhook_event_emit
 from tests.conftest import codes
+from tests.processes import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,6 +59,16 @@ def _delivered_signatures(receiver, worker) -> tuple[bytes, str]:
     return request.body, request.headers["x-fmcore-signature"]
 
 
+def documented_check() -> Callable[[str, str, bytes], bool]:
+    """`fmcore_signature_valid` from the verification snippet of docs/partners.md."""
+    text = (ROOT / "docs" / "partners.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.DOTALL)
+    [snippet] = [block for block in blocks if "def fmcore_signature_valid" in block]
+    namespace: dict = {}
+    exec(snippet, namespace)
+    return namespace["fmcore_signature_valid"]
+
+
 def _v1s(header: str) -> list[str]:
     return [value for name, value in (part.split("=", 1) for part in header.split(",")) if name == "v1"]
 
@@ -77,18 +90,19 @@ def test_rotation_signs_with_both_secrets_during_the_overlap_then_only_the_new(
     assert new_secret.startswith("whsec_") and new_secret != old_secret
     assert rotated["webhook"] == {"id": webhook_id, "targetUrl": receiver.url}
     body, header = _delivered_signatures(receiver, worker)
-    # The receiver's check as docs/partners.md writes it: new first, then old.
     assert _v1s(header) == [_mac(new_secret, header, body), _mac(old_secret, header, body)]
+    # The receiver's check as docs/partners.md writes it accepts either secret, and only those.
+    documented = documented_check()
+    assert documented(new_secret, header, body) and documented(old_secret, header, body)
+    assert not documented("whsec_wrong", header, body)
     for secret in (new_secret, old_secret):
         assert webhook_signature_valid(secret=secret, header=header, body=body, now=int(time.time()))
-    assert not webhook_signature_valid(secret="whsec_wrong", header=header, body=body, now=int(time.time()))
 
     settings.WEBHOOK_SECRET_OVERLAP = timedelta(0)  # the overlap is over
     body, header = _delivered_signatures(receiver, worker)
 
     assert _v1s(header) == [_mac(new_secret, header, body)]
-    assert webhook_signature_valid(secret=new_secret, header=header, body=body, now=int(time.time()))
-    assert not webhook_signature_valid(secret=old_secret, header=header, body=body, now=int(time.time()))
+    assert documented(new_secret, header, body) and not documented(old_secret, header, body)
 
 
 def test_a_second_rotation_ends_the_oldest_secret(gql, staff, receiver, worker, created):
