@@ -8,6 +8,7 @@ every problem at once, each naming its variable, and the process refuses to star
 import re
 from datetime import timedelta
 
+from cryptography.fernet import Fernet
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -90,6 +91,18 @@ def secret_key_problem(key: str) -> str | None:
             f"too weak: use at least {SECRET_KEY_MIN_LENGTH} characters with at least "
             f"{SECRET_KEY_MIN_UNIQUE_CHARACTERS} different ones, e.g. "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+        )
+    return None
+
+
+def fernet_key_problem(key: str) -> str | None:
+    """Why `key` is not a Fernet key (32 url-safe base64-encoded bytes), if it is not."""
+    try:
+        Fernet(key)
+    except ValueError:
+        return (
+            "not a Fernet key: generate one with "
+            "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
         )
     return None
 

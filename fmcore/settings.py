@@ -5,6 +5,8 @@ cache, in-memory channel layer and a Dramatiq broker served by an in-process
 worker. Setting them switches to PostgreSQL and Redis.
 """
 
+import base64
+import hashlib
 import importlib.util
 import os
 import sys
@@ -19,7 +21,7 @@ from marshmallow.validate import URL, OneOf, Range, Regexp
 
 from observability.logs import logging_config
 
-from .environment import NOT_NEGATIVE, POSITIVE, env_reader, env_validate, secret_key_problem
+from .environment import NOT_NEGATIVE, POSITIVE, env_reader, env_validate, fernet_key_problem, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = env_reader()
@@ -54,6 +56,26 @@ def secret_key_fallbacks(name: str) -> list[str]:
 
 # Django's signing (email links, sessions) also verifies with these.
 SECRET_KEY_FALLBACKS = secret_key_fallbacks("SECRET_KEY_FALLBACKS")
+
+
+def field_encryption_keys() -> list[str]:
+    """FIELD_ENCRYPTION_KEY: Fernet keys, comma-separated, for secrets stored encrypted
+    (fmcore/encryption.py). The first encrypts; all decrypt, so a new key goes first
+    and the old one stays after it until every row is re-encrypted."""
+    keys = env_list("FIELD_ENCRYPTION_KEY")
+    if not keys and (DEBUG or TESTING):
+        # Development only: derived from SECRET_KEY, so a dev database stays readable.
+        digest = hashlib.sha256(f"fm-core field encryption {SECRET_KEY}".encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    if not keys:
+        CONFIGURATION_PROBLEMS["FIELD_ENCRYPTION_KEY"] = "must be set when DEBUG is off"
+    for position, key in enumerate(keys, 1):
+        if problem := fernet_key_problem(key):
+            CONFIGURATION_PROBLEMS["FIELD_ENCRYPTION_KEY"] = f"key {position}: {problem}"
+    return keys
+
+
+FIELD_ENCRYPTION_KEYS = field_encryption_keys()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 
@@ -382,6 +404,8 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", 10.0, validate=Ra
 WEBHOOK_MAX_RETRIES = env.int("WEBHOOK_MAX_RETRIES", 5, validate=NOT_NEGATIVE)
 WEBHOOK_MIN_BACKOFF_MS = env.int("WEBHOOK_MIN_BACKOFF_MS", 60000, validate=POSITIVE)
 WEBHOOK_MAX_BACKOFF_MS = env.int("WEBHOOK_MAX_BACKOFF_MS", 1800000, validate=POSITIVE)
+# After `rotateWebhookSecret`, deliveries are signed with the old secret too for this long.
+WEBHOOK_SECRET_OVERLAP = env.hours("WEBHOOK_SECRET_OVERLAP_HOURS", "24")
 
 # --- payments (docs/payments.md) ------------------------------------------------------
 # A provider whose credentials are missing is reported unavailable, never broken.

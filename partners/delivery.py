@@ -16,7 +16,7 @@ from django.utils import timezone
 from requests.adapters import HTTPAdapter
 
 from .errors import InvalidWebhookUrl
-from .models import EVENT_SCOPES, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
+from .models import EVENT_SCOPES, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
 from .signing import webhook_signature
 from .targets import Target, webhook_target_check
 
@@ -77,6 +77,14 @@ def _host_header(target: Target) -> str:
     return host if target.port == default_port else f"{host}:{target.port}"
 
 
+def _signing_secrets(webhook: Webhook) -> list[str]:
+    """The current secret, then the one it replaced while their overlap lasts."""
+    rotated_at = webhook.secret_rotated_at
+    if webhook.previous_secret and rotated_at and timezone.now() < rotated_at + settings.WEBHOOK_SECRET_OVERLAP:
+        return [webhook.secret, webhook.previous_secret]
+    return [webhook.secret]
+
+
 def _post(delivery: WebhookDelivery) -> _Response:
     started = time.monotonic()
 
@@ -95,7 +103,9 @@ def _post(delivery: WebhookDelivery) -> _Response:
         "Host": _host_header(target),
         "X-FMCore-Event": delivery.event,
         "X-FMCore-Delivery": str(delivery.uuid),
-        "X-FMCore-Signature": webhook_signature(secret=delivery.webhook.secret, timestamp=timestamp, body=body),
+        "X-FMCore-Signature": webhook_signature(
+            secrets=_signing_secrets(delivery.webhook), timestamp=timestamp, body=body
+        ),
     }
     with requests.Session() as session:
         session.trust_env = False  # no proxies from the environment: they would bypass the address check

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from fmcore.encryption import EncryptedTextField
+
 
 class AppScope(models.TextChoices):
     """What a partner app may do; staff grant scopes when creating the app."""
@@ -64,8 +66,12 @@ class Webhook(models.Model):
     app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="webhooks")
     target_url = models.URLField(max_length=500)
     events = models.JSONField(default=list, help_text="The subscribed events, e.g. ORDER_STATUS_CHANGED.")
-    # Kept readable: every delivery is signed with it (HMAC-SHA256).
-    secret = models.CharField(max_length=100, editable=False)
+    # Encrypted, not hashed: every delivery is signed with it (HMAC-SHA256).
+    secret = EncryptedTextField(editable=False)
+    # The secret before the last rotation: it signs deliveries too for
+    # settings.WEBHOOK_SECRET_OVERLAP after `secret_rotated_at`.
+    previous_secret = EncryptedTextField(null=True, blank=True, editable=False)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

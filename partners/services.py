@@ -159,6 +159,26 @@ def webhook_update(
     return webhook
 
 
+@transaction.atomic
+def webhook_secret_rotate(*, webhook_id: int) -> tuple[Webhook, str]:
+    """Give a webhook a new signing secret; returns it, shown once.
+
+    For settings.WEBHOOK_SECRET_OVERLAP (read at delivery time, so changing
+    it moves the end of a running overlap) the secret it replaces signs every
+    delivery too (a second `v1=`), so the receiver can switch without losing
+    one. Rotating again within the overlap ends the oldest secret at once.
+    """
+    webhook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
+    if webhook is None:
+        raise NotFound("No Webhook with this id.")
+    secret = webhook_secret_generate()
+    webhook.previous_secret = webhook.secret
+    webhook.secret = secret
+    webhook.secret_rotated_at = timezone.now()
+    webhook.save(update_fields=["secret", "previous_secret", "secret_rotated_at"])
+    return webhook, secret
+
+
 def webhook_delete(*, webhook_id: int) -> None:
     """Delete a webhook and its deliveries."""
     deleted, _ = Webhook.objects.filter(pk=webhook_id).delete()

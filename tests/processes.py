@@ -100,6 +100,8 @@ def process_env(*, sqlite: Path | None = None, **overrides: str) -> dict[str, st
         DJANGO_SETTINGS_MODULE="fmcore.settings",
         DEBUG="0",
         SECRET_KEY="process-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        # The test session's keys: the processes read the secrets the tests stored.
+        FIELD_ENCRYPTION_KEY=",".join(settings.FIELD_ENCRYPTION_KEYS),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         PYTHONUNBUFFERED="1",
         # Processes are reached over plain HTTP, without the TLS proxy of production.

@@ -7,6 +7,7 @@ import secrets
 import subprocess
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.processes import PYTHON, ROOT, free_port
 
@@ -20,6 +21,7 @@ def production_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="fmcore.settings",
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
     )
     env.update(overrides)
@@ -83,6 +85,21 @@ def test_a_weak_fallback_key_refuses_to_start(name):
     assert re.search(rf"^  {name}: key 2: too weak", result.stderr, re.MULTILINE), result.stderr
 
 
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        ("", "must be set when DEBUG is off"),
+        ("not-a-fernet-key", "key 1: not a Fernet key"),
+        (f"{Fernet.generate_key().decode()},{secrets.token_urlsafe(50)}", "key 2: not a Fernet key"),
+    ],
+)
+def test_a_missing_or_wrong_field_encryption_key_refuses_to_start(keys, expected):
+    result = manage("check", env=production_env(FIELD_ENCRYPTION_KEY=keys))
+
+    assert result.returncode != 0
+    assert re.search(rf"^  FIELD_ENCRYPTION_KEY: {expected}", result.stderr, re.MULTILINE), result.stderr
+
+
 def test_debug_off_without_email_configuration_refuses_to_start():
     result = manage("check", env=production_env(EMAIL_BACKEND="", ANYMAIL_ESP=""))
 
@@ -99,7 +116,7 @@ def test_an_email_provider_configures_email():
 
 
 def test_debug_needs_no_production_settings():
-    result = manage("check", env=production_env(DEBUG="1", SECRET_KEY="", EMAIL_BACKEND=""))
+    result = manage("check", env=production_env(DEBUG="1", SECRET_KEY="", FIELD_ENCRYPTION_KEY="", EMAIL_BACKEND=""))
 
     assert result.returncode == 0, result.stderr
 
@@ -124,7 +141,9 @@ def documented_production_env() -> dict[str, str]:
 
 def test_the_documented_production_configuration_passes_check_deploy():
     documented = documented_production_env()
-    documented["SECRET_KEY"] = secrets.token_urlsafe(50)  # the document shows a placeholder
+    # The document shows placeholders.
+    documented["SECRET_KEY"] = secrets.token_urlsafe(50)
+    documented["FIELD_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
 
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(**documented))
 

@@ -86,6 +86,15 @@ class PartnerMutations:
         )
         return WebhookPayload(webhook=webhook)
 
+    @mutation(
+        description="Give a webhook a new signing secret (staff); it is in the answer, and only there. "
+        "The old secret keeps signing deliveries, as a second `v1=`, for WEBHOOK_SECRET_OVERLAP_HOURS.",
+        permissions=STAFF,
+    )
+    def rotate_webhook_secret(self, id: relay.GlobalID) -> WebhookResult:
+        webhook, secret = services.webhook_secret_rotate(webhook_id=node_pk(id, "Webhook"))
+        return WebhookPayload(webhook=webhook, secret=secret)
+
     @mutation(description="Delete a webhook and its deliveries (staff).", permissions=STAFF)
     def delete_webhook(self, id: relay.GlobalID) -> OkResult:
         services.webhook_delete(webhook_id=node_pk(id, "Webhook"))

@@ -141,7 +141,7 @@ class AppPayload:
 AppResult = Annotated[AppPayload | OperationInfo, strawberry.union("AppResult")]
 
 
-@strawberry.type(description="A webhook; `secret` is set only when it was just created (shown once).")
+@strawberry.type(description="A webhook; `secret` is set only when it was just created or rotated (shown once).")
 class WebhookPayload:
     webhook: Webhook = strawberry.field(graphql_type=WebhookType)
     secret: str | None = strawberry.field(

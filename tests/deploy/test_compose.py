@@ -30,7 +30,8 @@ def option(command: str, name: str) -> int:
 
 def env_of(name: str) -> dict[str, str]:
     env = {**image_env(), **compose()["services"][name].get("environment", {})}
-    return {key: interpolate(str(value), {"SECRET_KEY": "x"}) for key, value in env.items()}
+    required = {"SECRET_KEY": "x", "FIELD_ENCRYPTION_KEY": "x"}
+    return {key: interpolate(str(value), required) for key, value in env.items()}
 
 
 def test_only_the_proxy_publishes_a_port_so_web_scales():

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from importlib.metadata import packages_distributions
 
+from cryptography.fernet import Fernet
+
 from tests.processes import ROOT
 
 # The web app, every actor module (as the worker and the scheduler load them) and Django's checks.
@@ -53,6 +55,7 @@ def test_runtime_imports_nothing_from_the_dev_requirements():
         DJANGO_SETTINGS_MODULE="fmcore.settings",
         DEBUG="0",
         SECRET_KEY="runtime-import-check-" + "x" * 40,
+        FIELD_ENCRYPTION_KEY=Fernet.generate_key().decode(),
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
     script = f"DEV_MODULES = {sorted(dev_modules)!r}\n{RUNTIME_IMPORTS}"

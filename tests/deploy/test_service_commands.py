@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 
 from tests.processes import RunningProcess, free_port, running, wait_for_output, wait_until_serving
 
@@ -19,7 +20,11 @@ pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("
 
 SECRET = "compose-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 # What the operator's shell (or .env) gives compose: the secrets and the email configuration.
-OPERATOR = {"SECRET_KEY": SECRET, "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+OPERATOR = {
+    "SECRET_KEY": SECRET,
+    "FIELD_ENCRYPTION_KEY": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+}
 
 
 def container_env(name: str, **overrides: str) -> dict[str, str]:

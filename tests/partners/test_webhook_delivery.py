@@ -156,7 +156,7 @@ def test_old_timestamps_fail_verification(hook):
     from partners.signing import webhook_signature
 
     now = int(timezone.now().timestamp())
-    header = webhook_signature(secret=secret, timestamp=now - 3600, body=b"{}")
+    header = webhook_signature(secrets=[secret], timestamp=now - 3600, body=b"{}")
     assert not webhook_signature_valid(secret=secret, header=header, body=b"{}", now=now)
     assert webhook_signature_valid(secret=secret, header=header, body=b"{}", now=now - 3600)
     assert not webhook_signature_valid(secret=secret, header=header, body=b"{ }", now=now - 3600)
