@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
+from commerce.event_stream import order_event_sequence_assign
 from commerce.models import Order, OrderStatus, OrderStatusChange
 from fmcore.outbox import enqueue
 from partners.models import WebhookEvent
@@ -34,6 +35,7 @@ def status_message(change: OrderStatusChange, order: Order) -> dict:
     return {
         "type": MESSAGE_TYPE,
         "change_id": change.pk,
+        "sequence": change.sequence,
         "order_id": order.pk,
         "user_id": order.user_id,
         "from_status": change.from_status or None,
@@ -62,16 +64,22 @@ def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None
         logger.exception("Could not publish order status event %s", message.get("change_id"))
 
 
+def _stream_append(change: OrderStatusChange, order: Order) -> None:
+    # Last step of the transaction: the sequence lock is held until commit.
+    order_event_sequence_assign(change)
+    message = status_message(change, order)
+    transaction.on_commit(lambda: status_event_publish(message))
+
+
 def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     """In the placing transaction: announce a new PENDING order, queue its
     notifications and its partner webhooks; all leave only if it commits."""
     from commerce import tasks
 
-    message = status_message(change, order)
-    transaction.on_commit(lambda: status_event_publish(message))
     enqueue(tasks.notify_order_placed, order.pk)
     enqueue(tasks.email_order_placed, order.pk)
     webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order))
+    _stream_append(change, order)
 
 
 def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
@@ -79,8 +87,6 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
     notifications and its partner webhooks; all leave only if it commits."""
     from commerce import tasks
 
-    message = status_message(change, order)
-    transaction.on_commit(lambda: status_event_publish(message))
     enqueue(tasks.notify_order_status_changed, change.pk)
     if change.to_status == OrderStatus.CANCELLED:
         enqueue(tasks.email_order_cancelled, order.pk)
@@ -96,3 +102,4 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
             note=change.note,
         ),
     )
+    _stream_append(change, order)

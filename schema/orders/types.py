@@ -8,6 +8,7 @@ import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
 
+from commerce.event_stream import cursor_encode
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
@@ -177,3 +178,28 @@ class OrderStatusEvent:
     from_status: OrderStatusEnum | None = strawberry.field(description="Null when the order was just placed.")
     to_status: OrderStatusEnum
     changed_at: datetime
+    cursor: str = strawberry.field(
+        description="This event's place in the stream: pass it as `after` to resume right after it."
+    )
+
+    @classmethod
+    def from_change(cls, change: OrderStatusChange) -> "OrderStatusEvent":
+        return cls(
+            order=change.order,  # type: ignore[arg-type]
+            from_status=OrderStatusEnum(change.from_status) if change.from_status else None,
+            to_status=OrderStatusEnum(change.to_status),
+            changed_at=change.created_at,
+            cursor=cursor_encode(change.sequence),
+        )
+
+
+@strawberry.type(description="One order event and the cursor to resume after it.")
+class OrderEventEdge:
+    cursor: str
+    node: OrderStatusEvent
+
+
+@strawberry.type(description="A page of order events in stream order, oldest first.")
+class OrderEventConnection:
+    edges: list[OrderEventEdge]
+    page_info: relay.PageInfo
