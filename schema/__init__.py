@@ -32,6 +32,7 @@ from .orders.subscriptions import OrderSubscriptions
 from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .payments.mutations import PaymentMutations
+from .payments.subscriptions import PaymentSubscriptions
 from .response_cache import AnonymousCatalogCache
 from .scalars import SCALAR_OVERRIDES
 from .security import errors_log, security_extensions
@@ -67,7 +68,7 @@ Mutation = merge_types(
         PartnerMutations,
     ),
 )
-Subscription = merge_types("Subscription", (OrderSubscriptions,))
+Subscription = merge_types("Subscription", (OrderSubscriptions, PaymentSubscriptions))
 
 
 class Schema(strawberry.Schema):

@@ -13,7 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
-from commerce.event_stream import order_event_sequence_assign
+from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderStatus, OrderStatusChange
 from fmcore.outbox import enqueue
 from partners.models import WebhookEvent
@@ -66,7 +66,7 @@ def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None
 
 def _stream_append(change: OrderStatusChange, order: Order) -> None:
     # Last step of the transaction: the sequence lock is held until commit.
-    order_event_sequence_assign(change)
+    ORDER_EVENTS.sequence_assign(change)
     message = status_message(change, order)
     transaction.on_commit(lambda: status_event_publish(message))
 

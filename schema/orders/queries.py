@@ -3,7 +3,7 @@ import strawberry_django
 from strawberry import relay
 from strawberry_django.optimizer import optimize
 
-from commerce.event_stream import cursor_decode, order_events_access_check
+from commerce.event_stream import ORDER_EVENTS, order_events_access_check
 from commerce.models import Order
 from commerce.orders import selectors
 from fmcore.errors import InvalidInput, NotFound
@@ -65,7 +65,7 @@ class OrderQueries:
         wanted = node_pk(order_id, "Order") if order_id is not None else None
         changes = selectors.order_events_visible(
             user=info.context.viewer,
-            after=cursor_decode(after) if after is not None else 0,
+            after=ORDER_EVENTS.cursor_decode(after) if after is not None else 0,
             order_id=wanted,
             limit=first + 1,
         )

@@ -2,6 +2,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import datetime
 
 import strawberry
@@ -9,17 +10,13 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 from strawberry import relay
 
-from commerce.event_stream import (
-    cursor_decode,
-    cursor_encode,
-    order_event_latest_sequence,
-    order_events_access_check,
-)
+from commerce.event_stream import ORDER_EVENTS, order_events_access_check
 from commerce.models import Order, OrderStatusChange
 from commerce.orders import events, selectors
 from fmcore.errors import DomainError, NotFound
 from partners.models import AppScope
 from schema.context import Info
+from schema.event_streams import replay_then_live
 from schema.ids import node_pk
 from schema.permissions import caller_may
 
@@ -57,16 +54,13 @@ async def _order_for_message(message: dict) -> Order | None:
     return await asyncio.shield(entry[1])
 
 
-_REPLAY_PAGE = 100
-
-
 def _event_from_message(message: dict, order: Order) -> OrderStatusEvent:
     return OrderStatusEvent(
         order=order,  # type: ignore[arg-type]
         from_status=OrderStatusEnum(message["from_status"]) if message["from_status"] else None,
         to_status=OrderStatusEnum(message["to_status"]),
         changed_at=datetime.fromisoformat(message["changed_at"]),
-        cursor=cursor_encode(message["sequence"]),
+        cursor=ORDER_EVENTS.cursor_encode(message["sequence"]),
     )
 
 
@@ -100,46 +94,34 @@ class OrderSubscriptions:
         resume_from: int | None = None
         if after is not None:
             try:
-                resume_from = await sync_to_async(cursor_decode)(after)
+                resume_from = await sync_to_async(ORDER_EVENTS.cursor_decode)(after)
             except DomainError as error:
                 raise _refuse(error.message, error.code) from None
 
-        @sync_to_async
-        def events_between(after_sequence: int, up_to: int) -> list[OrderStatusChange]:
-            return selectors.order_events_visible(user=viewer, after=after_sequence, up_to=up_to, order_id=wanted)
+        def wanted_message(message: dict) -> bool:
+            return (wanted is None or message["order_id"] == wanted) and (sees_all or message["user_id"] == user.pk)
 
-        group = events.GROUP_ALL if sees_all else events.user_group(user.pk)
-        consumer = info.context.request
-        # Listening starts before the replay reads, so an event committed after
-        # the replay's horizon reaches the queue and none falls between the two.
-        async with consumer.listen_to_channel(events.MESSAGE_TYPE, groups=[group]) as messages:
-            delivered: int | None = None
-            if resume_from is not None:
-                delivered = resume_from
-                horizon = await sync_to_async(order_event_latest_sequence)()
-                while delivered < horizon:
-                    page = await sync_to_async(selectors.order_events_visible)(
-                        user=viewer, after=delivered, up_to=horizon, order_id=wanted, limit=_REPLAY_PAGE
-                    )
-                    for change in page:
-                        yield OrderStatusEvent.from_change(change)
-                    delivered = page[-1].sequence if len(page) == _REPLAY_PAGE else horizon
-            async for message in messages:
-                if wanted is not None and message["order_id"] != wanted:
-                    continue
-                if not sees_all and message["user_id"] != user.pk:
-                    continue
-                sequence = message["sequence"]
-                if delivered is not None and sequence <= delivered:
-                    continue  # the replay or an earlier catch-up already delivered it
-                # Sequences are dense and commit in order: unless this one follows
-                # the last delivered on an unfiltered stream, fetch any committed
-                # before it that the layer has not brought (yet) from the log.
-                if delivered is None or (sees_all and wanted is None and sequence == delivered + 1):
-                    order = await _order_for_message(message)
-                    if order is not None:
-                        yield _event_from_message(message, order)
-                else:
-                    for change in await events_between(delivered, sequence):
-                        yield OrderStatusEvent.from_change(change)
-                delivered = sequence
+        def changes_between(after_sequence: int, up_to: int, limit: int | None) -> list[OrderStatusChange]:
+            return selectors.order_events_visible(
+                user=viewer, after=after_sequence, up_to=up_to, order_id=wanted, limit=limit
+            )
+
+        async def event_from_message(message: dict) -> OrderStatusEvent | None:
+            order = await _order_for_message(message)
+            return _event_from_message(message, order) if order is not None else None
+
+        events_stream = replay_then_live(
+            consumer=info.context.request,
+            message_type=events.MESSAGE_TYPE,
+            groups=[events.GROUP_ALL if sees_all else events.user_group(user.pk)],
+            stream=ORDER_EVENTS,
+            after=resume_from,
+            wanted=wanted_message,
+            rows_between=changes_between,
+            from_row=OrderStatusEvent.from_change,
+            from_message=event_from_message,
+            sees_whole_stream=sees_all and wanted is None,
+        )
+        async with aclosing(events_stream):
+            async for event in events_stream:
+                yield event

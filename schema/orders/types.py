@@ -8,7 +8,7 @@ import strawberry_django
 from django.db.models import Q
 from strawberry import auto, relay
 
-from commerce.event_stream import cursor_encode
+from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
@@ -189,7 +189,7 @@ class OrderStatusEvent:
             from_status=OrderStatusEnum(change.from_status) if change.from_status else None,
             to_status=OrderStatusEnum(change.to_status),
             changed_at=change.created_at,
-            cursor=cursor_encode(change.sequence),
+            cursor=ORDER_EVENTS.cursor_encode(change.sequence),
         )
 
 

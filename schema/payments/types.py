@@ -10,7 +10,8 @@ from django.db.models import QuerySet
 from strawberry import auto, relay
 from strawberry.scalars import JSON
 
-from commerce.models import Payment, PaymentStatus
+from commerce.event_stream import PAYMENT_EVENTS
+from commerce.models import Payment, PaymentStatus, PaymentStatusChange
 from commerce.payments import base
 from commerce.payments.selectors import payments_visible_filter
 from schema.context import Info
@@ -81,3 +82,24 @@ class PaymentPayload:
     next_action: NextActionType | None = strawberry.field(
         default=None, description="Null when nothing is left for the buyer to do (COD, DUMMY, settled payments)."
     )
+
+
+@strawberry.type(description="A committed change of a payment's status.")
+class PaymentStatusEvent:
+    payment: PaymentType
+    from_status: PaymentStatusEnum | None = strawberry.field(description="Null when the payment was just opened.")
+    to_status: PaymentStatusEnum
+    changed_at: datetime
+    cursor: str = strawberry.field(
+        description="This event's place in the payment stream: pass it as `after` to resume right after it."
+    )
+
+    @classmethod
+    def from_change(cls, change: PaymentStatusChange) -> "PaymentStatusEvent":
+        return cls(
+            payment=change.payment,  # type: ignore[arg-type]
+            from_status=PaymentStatusEnum(change.from_status) if change.from_status else None,
+            to_status=PaymentStatusEnum(change.to_status),
+            changed_at=change.created_at,
+            cursor=PAYMENT_EVENTS.cursor_encode(change.sequence),
+        )

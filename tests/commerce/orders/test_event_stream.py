@@ -114,9 +114,9 @@ async def test_resuming_one_order_replays_only_that_order(customer, staff, place
 
 
 def _cursor_of_latest() -> str:
-    from commerce.event_stream import cursor_encode
+    from commerce.event_stream import ORDER_EVENTS
 
-    return cursor_encode(OrderStatusChange.objects.order_by("-sequence").values_list("sequence", flat=True)[0])
+    return ORDER_EVENTS.cursor_encode(OrderStatusChange.objects.order_by("-sequence").values_list("sequence", flat=True)[0])
 
 
 @pytest.mark.postgres
@@ -175,11 +175,11 @@ async def test_events_committed_while_the_replay_runs_arrive_once_and_in_order(s
 
 
 def _stream_after(cursor: str) -> list[str]:
-    from commerce.event_stream import cursor_decode, cursor_encode
+    from commerce.event_stream import ORDER_EVENTS
 
-    after = cursor_decode(cursor)
+    after = ORDER_EVENTS.cursor_decode(cursor)
     sequences = OrderStatusChange.objects.filter(sequence__gt=after).order_by("sequence")
-    return [cursor_encode(sequence) for sequence in sequences.values_list("sequence", flat=True)]
+    return [ORDER_EVENTS.cursor_encode(sequence) for sequence in sequences.values_list("sequence", flat=True)]
 
 
 @pytest.mark.django_db
