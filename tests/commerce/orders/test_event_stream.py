@@ -116,7 +116,7 @@ async def test_resuming_one_order_replays_only_that_order(customer, staff, place
 def _cursor_of_latest() -> str:
     from commerce.event_stream import ORDER_EVENTS
 
-    return ORDER_EVENTS.cursor_encode(OrderStatusChange.objects.order_by("-sequence").values_list("sequence", flat=True)[0])
+    return ORDER_EVENTS.cursor_encode(ORDER_EVENTS.latest_sequence())
 
 
 @pytest.mark.postgres
