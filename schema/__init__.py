@@ -22,6 +22,7 @@ from .cart.mutations import CartMutations
 from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
 from .catalog.queries import CatalogQueries
+from .catalog.subscriptions import CatalogSubscriptions
 from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .notifications.mutations import NotificationMutations
@@ -68,7 +69,7 @@ Mutation = merge_types(
         PartnerMutations,
     ),
 )
-Subscription = merge_types("Subscription", (OrderSubscriptions, PaymentSubscriptions))
+Subscription = merge_types("Subscription", (OrderSubscriptions, PaymentSubscriptions, CatalogSubscriptions))
 
 
 class Schema(strawberry.Schema):

@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 
 import strawberry
@@ -5,6 +6,7 @@ import strawberry_django
 from django.db.models import Prefetch, Q
 from strawberry import auto, relay
 
+from commerce.catalog.availability import Availability
 from commerce.models import Category, Product, ProductImage
 
 
@@ -128,3 +130,17 @@ class ProductPayload:
 @strawberry.type(description="The product after a stock adjustment.")
 class StockPayload:
     product: ProductType
+
+
+ProductAvailabilityEnum = strawberry.enum(
+    Availability,
+    name="ProductAvailability",
+    description="IN_STOCK; LOW_STOCK: a few units left (the server's `LOW_STOCK_THRESHOLD` or fewer); OUT_OF_STOCK.",
+)
+
+
+@strawberry.type(description="A product moved to another availability level (a committed stock change).")
+class ProductAvailabilityEvent:
+    product: ProductType
+    availability: ProductAvailabilityEnum
+    changed_at: datetime
