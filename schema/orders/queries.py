@@ -7,7 +7,7 @@ from commerce.event_stream import ORDER_EVENTS, order_events_access_check
 from commerce.models import Order
 from commerce.orders import selectors
 from fmcore.errors import InvalidInput, NotFound
-from partners.models import AppScope
+from partners.models import App, AppScope
 from schema.connection import Connection
 from schema.context import Info
 from schema.ids import node_pk
@@ -61,18 +61,18 @@ class OrderQueries:
     ) -> OrderEventConnection:
         if first is None or not 0 <= first <= ORDER_EVENTS_PAGE_MAX:
             raise InvalidInput(f"`first` must be between 0 and {ORDER_EVENTS_PAGE_MAX}.", code="INVALID_PAGINATION")
-        order_events_access_check(viewer=info.context.viewer)
+        viewer = info.context.viewer
+        if isinstance(viewer, App):
+            order_events_access_check(viewer=viewer)
+        # Anonymous callers get an empty page, as from `orders`.
         wanted = node_pk(order_id, "Order") if order_id is not None else None
-        changes = selectors.order_events_visible(
-            user=info.context.viewer,
-            after=ORDER_EVENTS.cursor_decode(after) if after is not None else 0,
-            order_id=wanted,
-            limit=first + 1,
-        )
+        after_sequence = ORDER_EVENTS.cursor_decode(after) if after is not None else 0
+        changes = selectors.order_events_visible(user=viewer, after=after_sequence, order_id=wanted, limit=first + 1)
         events = [OrderStatusEvent.from_change(change) for change in changes]
         edges = [OrderEventEdge(cursor=event.cursor, node=event) for event in events]
         page = edges[:first]
         return OrderEventConnection(
+            count=lambda: selectors.order_events_visible_count(user=viewer, after=after_sequence, order_id=wanted),
             edges=page,
             page_info=relay.PageInfo(
                 has_next_page=len(edges) > first,

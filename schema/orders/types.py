@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -203,3 +204,8 @@ class OrderEventEdge:
 class OrderEventConnection:
     edges: list[OrderEventEdge]
     page_info: relay.PageInfo
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry_django.field(description="How many events you may see after `after` (this page and the rest).")
+    def total_count(self) -> int:
+        return self.count()

@@ -199,6 +199,8 @@ def test_order_events_pages_through_the_stream_with_the_subscription_cursors(gql
             break
         after = page["pageInfo"]["endCursor"]
     assert pages == 2
+    total = gql("query($after: String) { orderEvents(after: $after) { totalCount } }", {"after": after}, user=customer)
+    assert total["orderEvents"]["totalCount"] == 1  # what is left after the first page
     assert seen == [
         (first.number, "PENDING"),
         (second.number, "PENDING"),
@@ -228,7 +230,7 @@ def test_order_events_are_visible_to_owners_staff_and_order_reading_apps_only(
 
     _, catalog_app = partners.app_create(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
     assert gql.error_codes(ORDER_EVENTS, headers={"Authorization": f"App {catalog_app}"}) == ["PERMISSION_DENIED"]
-    assert gql.error_codes(ORDER_EVENTS) == ["UNAUTHENTICATED"]
+    assert numbers() == []  # anonymous: an empty page, as from `orders`
     # Another customer's order id yields nothing, not its events.
     assert gql(ORDER_EVENTS, {"id": gid("Order", theirs.pk)}, user=customer)["orderEvents"]["edges"] == []
 
