@@ -31,7 +31,8 @@ PUBLIC_MUTATIONS = {
 }
 PUBLIC_QUERIES = {"categories", "category", "products", "product"}
 # Unprotected, but answer only about the caller: null for anonymous callers.
-# orderEvents: scoped by the order selectors, an app without orders:read refused (tests/commerce/orders/test_event_stream.py).
+# orderEvents: scoped by the order selectors; an app without orders:read is refused
+# (tests/commerce/orders/test_event_stream.py).
 CALLER_SCOPED_QUERIES = {"me", "order", "latestOrder", "currentApp", "orderEvents"}
 # The subscriptions check the caller themselves at subscribe time (tests/commerce/orders/test_subscriptions.py,
 # test_event_stream.py, tests/commerce/payments/test_payment_events.py).
