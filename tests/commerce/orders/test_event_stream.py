@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
 
+from commerce.event_stream import ORDER_EVENTS
 from commerce.models import OrderStatusChange
 from commerce.orders.status import order_transition
 from partners import services as partners
@@ -114,8 +115,6 @@ async def test_resuming_one_order_replays_only_that_order(customer, staff, place
 
 
 def _cursor_of_latest() -> str:
-    from commerce.event_stream import ORDER_EVENTS
-
     return ORDER_EVENTS.cursor_encode(ORDER_EVENTS.latest_sequence())
 
 
@@ -175,8 +174,6 @@ async def test_events_committed_while_the_replay_runs_arrive_once_and_in_order(s
 
 
 def _stream_after(cursor: str) -> list[str]:
-    from commerce.event_stream import ORDER_EVENTS
-
     after = ORDER_EVENTS.cursor_decode(cursor)
     sequences = OrderStatusChange.objects.filter(sequence__gt=after).order_by("sequence")
     return [ORDER_EVENTS.cursor_encode(sequence) for sequence in sequences.values_list("sequence", flat=True)]
