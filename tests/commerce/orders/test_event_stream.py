@@ -25,7 +25,7 @@ subscription($id: ID, $after: String) {
 }
 """
 
-ORDER_EVENTS = """
+ORDER_EVENTS_QUERY = """
 query($after: String, $first: Int, $id: ID) {
   orderEvents(after: $after, first: $first, orderId: $id) {
     edges { cursor node { cursor toStatus order { number } } }
@@ -188,7 +188,7 @@ def test_order_events_pages_through_the_stream_with_the_subscription_cursors(gql
 
     seen, after, pages = [], None, 0
     while True:
-        page = gql(ORDER_EVENTS, {"after": after, "first": 3}, user=customer)["orderEvents"]
+        page = gql(ORDER_EVENTS_QUERY, {"after": after, "first": 3}, user=customer)["orderEvents"]
         seen += [(edge["node"]["order"]["number"], edge["node"]["toStatus"]) for edge in page["edges"]]
         assert all(edge["cursor"] == edge["node"]["cursor"] for edge in page["edges"])
         pages += 1
@@ -204,9 +204,9 @@ def test_order_events_pages_through_the_stream_with_the_subscription_cursors(gql
         (first.number, "CONFIRMED"),
         (second.number, "CANCELLED"),
     ]
-    only_first = gql(ORDER_EVENTS, {"id": gid("Order", first.pk)}, user=customer)["orderEvents"]["edges"]
+    only_first = gql(ORDER_EVENTS_QUERY, {"id": gid("Order", first.pk)}, user=customer)["orderEvents"]["edges"]
     assert [edge["node"]["toStatus"] for edge in only_first] == ["PENDING", "CONFIRMED"]
-    assert gql.error_codes(ORDER_EVENTS, {"first": 101}, user=customer) == ["INVALID_PAGINATION"]
+    assert gql.error_codes(ORDER_EVENTS_QUERY, {"first": 101}, user=customer) == ["INVALID_PAGINATION"]
 
 
 @pytest.mark.django_db
@@ -217,7 +217,7 @@ def test_order_events_are_visible_to_owners_staff_and_order_reading_apps_only(
     theirs = place_order(make_user())
 
     def numbers(**credentials) -> list[str]:
-        edges = gql(ORDER_EVENTS, **credentials)["orderEvents"]["edges"]
+        edges = gql(ORDER_EVENTS_QUERY, **credentials)["orderEvents"]["edges"]
         return [edge["node"]["order"]["number"] for edge in edges]
 
     assert numbers(user=customer) == [mine.number]
@@ -226,10 +226,10 @@ def test_order_events_are_visible_to_owners_staff_and_order_reading_apps_only(
     assert numbers(headers={"Authorization": f"App {reader}"}) == [mine.number, theirs.number]
 
     _, catalog_app = partners.app_create(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
-    assert gql.error_codes(ORDER_EVENTS, headers={"Authorization": f"App {catalog_app}"}) == ["PERMISSION_DENIED"]
+    assert gql.error_codes(ORDER_EVENTS_QUERY, headers={"Authorization": f"App {catalog_app}"}) == ["PERMISSION_DENIED"]
     assert numbers() == []  # anonymous: an empty page, as from `orders`
     # Another customer's order id yields nothing, not its events.
-    assert gql(ORDER_EVENTS, {"id": gid("Order", theirs.pk)}, user=customer)["orderEvents"]["edges"] == []
+    assert gql(ORDER_EVENTS_QUERY, {"id": gid("Order", theirs.pk)}, user=customer)["orderEvents"]["edges"] == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -288,8 +288,8 @@ def test_order_events_refuse_expired_and_invalid_cursors(gql, settings, customer
     order_transition(order=order, to="CONFIRMED", actor=staff)
     OrderStatusChange.objects.filter(to_status="CONFIRMED").update(created_at=timezone.now() - timedelta(hours=2))
 
-    assert gql.error_codes(ORDER_EVENTS, {"after": old_cursor}, user=customer) == ["CURSOR_EXPIRED"]
-    assert gql.error_codes(ORDER_EVENTS, {"after": "garbage"}, user=customer) == ["INVALID_CURSOR"]
+    assert gql.error_codes(ORDER_EVENTS_QUERY, {"after": old_cursor}, user=customer) == ["CURSOR_EXPIRED"]
+    assert gql.error_codes(ORDER_EVENTS_QUERY, {"after": "garbage"}, user=customer) == ["INVALID_CURSOR"]
     settings.ORDER_EVENT_RETENTION_SECONDS = 3 * 3600
-    edges = gql(ORDER_EVENTS, {"after": old_cursor}, user=customer)["orderEvents"]["edges"]
+    edges = gql(ORDER_EVENTS_QUERY, {"after": old_cursor}, user=customer)["orderEvents"]["edges"]
     assert [edge["node"]["toStatus"] for edge in edges] == ["CONFIRMED"]
