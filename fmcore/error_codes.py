@@ -111,6 +111,17 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
     "PAYMENT_PROVIDER_ERROR": ErrorCodeInfo(
         _OP, "The payment provider failed or refused.", "Retry later or offer another method."
     ),
+    # --- event streams -----------------------------------------------------------
+    "INVALID_CURSOR": ErrorCodeInfo(
+        (Surface.OPERATION, Surface.GRAPHQL),
+        "`after` is not a cursor an order event gave out.",
+        "Resume from the `cursor` of the last event you received.",
+    ),
+    "CURSOR_EXPIRED": ErrorCodeInfo(
+        (Surface.OPERATION, Surface.GRAPHQL),
+        "`after` points further back than the server keeps events for (`ORDER_EVENT_RETENTION_SECONDS`).",
+        "Reload the current state (orders, payments), then subscribe without `after` and store the new cursors.",
+    ),
     # --- partner apps ------------------------------------------------------------
     "INVALID_NAME": ErrorCodeInfo(_OP, "The app name is empty or too long.", "Correct the name."),
     "INVALID_WEBHOOK_URL": ErrorCodeInfo(_OP, "The webhook URL is not a public http(s) address.", "Correct it."),

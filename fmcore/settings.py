@@ -269,6 +269,12 @@ DRAMATIQ_BROKER = {
 # How often each worker process's outbox relay looks for messages the broker missed.
 OUTBOX_RELAY_INTERVAL_SECONDS = env.float("OUTBOX_RELAY_INTERVAL_SECONDS", 2.0, validate=Range(min=0.1))
 DRAMATIQ_TASKS_DATABASE = "default"
+# Event streams (commerce/event_stream.py): how far back `after` may resume
+# (older: CURSOR_EXPIRED), and the stock levels productAvailabilityChanged reports.
+ORDER_EVENT_RETENTION_SECONDS = env.int("ORDER_EVENT_RETENTION_SECONDS", 7 * 24 * 3600, validate=POSITIVE)
+LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", 5, validate=NOT_NEGATIVE)
+# A subscriber gets at most one availability event per product per interval (the latest state).
+PRODUCT_AVAILABILITY_THROTTLE_SECONDS = env.float("PRODUCT_AVAILABILITY_THROTTLE_SECONDS", 1.0, validate=Range(min=0))
 DRAMATIQ_MAX_RETRIES = env.int("DRAMATIQ_MAX_RETRIES", 2 if TESTING else 10, validate=NOT_NEGATIVE)
 
 # --- auth -----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from .cart.mutations import CartMutations
 from .cart.queries import CartQueries
 from .catalog.mutations import CatalogMutations
 from .catalog.queries import CatalogQueries
+from .catalog.subscriptions import CatalogSubscriptions
 from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .notifications.mutations import NotificationMutations
@@ -32,6 +33,7 @@ from .orders.subscriptions import OrderSubscriptions
 from .partners.mutations import PartnerMutations
 from .partners.queries import PartnerQueries
 from .payments.mutations import PaymentMutations
+from .payments.subscriptions import PaymentSubscriptions
 from .response_cache import AnonymousCatalogCache
 from .scalars import SCALAR_OVERRIDES
 from .security import errors_log, security_extensions
@@ -67,7 +69,7 @@ Mutation = merge_types(
         PartnerMutations,
     ),
 )
-Subscription = merge_types("Subscription", (OrderSubscriptions,))
+Subscription = merge_types("Subscription", (OrderSubscriptions, PaymentSubscriptions, CatalogSubscriptions))
 
 
 class Schema(strawberry.Schema):

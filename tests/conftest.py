@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import dramatiq
 import pytest
+from channels.layers import channel_layers
 from django.core.cache import cache
 from django.db import connection
 from django.utils.module_loading import autodiscover_modules
@@ -26,6 +27,13 @@ def _isolated_cache_and_broker():
     dramatiq.get_broker().flush_all()
     yield
     dramatiq.get_broker().flush_all()
+
+
+@pytest.fixture(autouse=True)
+def _channel_layer_per_test():
+    # Each async test runs its own event loop, and a Redis layer keeps receive
+    # state bound to a loop; a consumer an earlier test left behind broke later ones.
+    channel_layers.backends.clear()
 
 
 @pytest.fixture

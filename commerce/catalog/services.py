@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from commerce.cache import catalog_cache_invalidate
+from commerce.catalog.availability import stock_changed
 from commerce.errors import AlreadyExists, InvalidQuantity, OutOfStock
 from commerce.models import Category, Product, ProductImage, StockMovement
 from fmcore.errors import InvalidInput, NotFound
@@ -214,6 +215,7 @@ def _replace_images(product: Product, images: Sequence[ImageData]) -> None:
 
 
 def _record_stock(product: Product, *, delta: int, reason: str, actor: Actor) -> StockMovement:
+    stock_changed([(product.pk, product.stock_quantity - delta, product.stock_quantity)])
     return StockMovement.objects.create(
         product=product,
         **actor_fields(actor),

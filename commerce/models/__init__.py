@@ -3,7 +3,7 @@ from .cart import Cart, CartLine, WishlistItem
 from .catalog import Category, Product, ProductImage, StockMovement
 from .notifications import Notification, SentEmail
 from .orders import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
-from .payments import Payment, PaymentEvent, PaymentStatus, Refund, RefundStatus
+from .payments import Payment, PaymentEvent, PaymentStatus, PaymentStatusChange, Refund, RefundStatus
 
 __all__ = [
     "Address",
@@ -19,6 +19,7 @@ __all__ = [
     "PaymentEvent",
     "PaymentMethod",
     "PaymentStatus",
+    "PaymentStatusChange",
     "Product",
     "ProductImage",
     "Refund",

@@ -113,6 +113,9 @@ class OrderStatusChange(models.Model):
         help_text="The partner app that made the change, when an app made it.",
     )
     note = models.TextField(blank=True)
+    # The event's place in the order-event stream: dense, and in commit order
+    # (assigned under a lock held to commit, see `commerce.event_stream`).
+    sequence = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

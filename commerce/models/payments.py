@@ -119,3 +119,21 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.amount} {self.currency} of payment {self.payment_id}"
+
+
+class PaymentStatusChange(models.Model):
+    """One step of a payment's status, the first (its opening) without `from_status`;
+    the durable log behind `paymentStatusChanged`."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=16, choices=PaymentStatus.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=PaymentStatus.choices)
+    # Dense and in commit order, as OrderStatusChange.sequence (see `commerce.event_stream`).
+    sequence = models.PositiveBigIntegerField(unique=True, null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.from_status or '-'} -> {self.to_status}"

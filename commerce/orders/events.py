@@ -13,7 +13,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
-from commerce.models import Order, OrderStatus, OrderStatusChange
+from commerce.catalog.availability import stock_changed
+from commerce.event_stream import ORDER_EVENTS
+from commerce.models import Order, OrderStatus, OrderStatusChange, Product
 from fmcore.outbox import enqueue
 from partners.models import WebhookEvent
 from partners.payloads import order_created_payload, order_status_changed_payload
@@ -34,6 +36,7 @@ def status_message(change: OrderStatusChange, order: Order) -> dict:
     return {
         "type": MESSAGE_TYPE,
         "change_id": change.pk,
+        "sequence": change.sequence,
         "order_id": order.pk,
         "user_id": order.user_id,
         "from_status": change.from_status or None,
@@ -62,16 +65,31 @@ def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None
         logger.exception("Could not publish order status event %s", message.get("change_id"))
 
 
+def _stream_append(change: OrderStatusChange, order: Order) -> None:
+    # Last step of the transaction: the sequence lock is held until commit.
+    ORDER_EVENTS.sequence_assign(change)
+    message = status_message(change, order)
+    transaction.on_commit(lambda: status_event_publish(message))
+
+
+def _stock_taken(order: Order) -> None:
+    taken: dict[int, int] = {}
+    for line in order.lines.exclude(product=None):
+        taken[line.product_id] = taken.get(line.product_id, 0) + line.quantity
+    stock = Product.objects.filter(pk__in=taken).values_list("pk", "stock_quantity")
+    stock_changed((pk, quantity + taken[pk], quantity) for pk, quantity in stock)
+
+
 def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     """In the placing transaction: announce a new PENDING order, queue its
     notifications and its partner webhooks; all leave only if it commits."""
     from commerce import tasks
 
-    message = status_message(change, order)
-    transaction.on_commit(lambda: status_event_publish(message))
     enqueue(tasks.notify_order_placed, order.pk)
     enqueue(tasks.email_order_placed, order.pk)
     webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order))
+    _stock_taken(order)
+    _stream_append(change, order)
 
 
 def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
@@ -79,8 +97,6 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
     notifications and its partner webhooks; all leave only if it commits."""
     from commerce import tasks
 
-    message = status_message(change, order)
-    transaction.on_commit(lambda: status_event_publish(message))
     enqueue(tasks.notify_order_status_changed, change.pk)
     if change.to_status == OrderStatus.CANCELLED:
         enqueue(tasks.email_order_cancelled, order.pk)
@@ -96,3 +112,4 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
             note=change.note,
         ),
     )
+    _stream_append(change, order)

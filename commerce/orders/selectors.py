@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 from commerce.cache import cached, orders_scope
-from commerce.models import Order
+from commerce.models import Order, OrderStatusChange
 from partners.models import App, AppScope
 
 
@@ -41,3 +41,36 @@ def order_latest_id(*, user: User | AnonymousUser | App) -> int | None:
         return latest or 0  # 0: "no order", so that answer is cached too
 
     return cached(f"orders:latest:{user.pk}", (orders_scope(user.pk),), load) or None
+
+
+def _order_events(
+    user: User | AnonymousUser | App, after: int, up_to: int | None, order_id: int | None
+) -> QuerySet[OrderStatusChange]:
+    events = OrderStatusChange.objects.filter(
+        sequence__gt=after, order__in=orders_visible_to(user).order_by().values("pk")
+    )
+    if up_to is not None:
+        events = events.filter(sequence__lte=up_to)
+    if order_id is not None:
+        events = events.filter(order_id=order_id)
+    return events
+
+
+def order_events_visible(
+    *,
+    user: User | AnonymousUser | App,
+    after: int,
+    up_to: int | None = None,
+    order_id: int | None = None,
+    limit: int | None = None,
+) -> list[OrderStatusChange]:
+    """The order events the caller may see with `after < sequence <= up_to`, in stream order."""
+    events = _order_events(user, after, up_to, order_id)
+    events = events.select_related("order__user").prefetch_related("order__lines", "order__history__actor")
+    events = events.order_by("sequence")
+    return list(events[:limit] if limit is not None else events)
+
+
+def order_events_visible_count(*, user: User | AnonymousUser | App, after: int, order_id: int | None = None) -> int:
+    """How many order events the caller may see after `after`."""
+    return _order_events(user, after, None, order_id).count()

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
+from commerce.catalog.availability import stock_changed
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
 from partners.actors import Actor, actor_fields
@@ -105,6 +106,7 @@ def _stock_restore(order: Order, actor: User | None) -> None:
             )
         )
     StockMovement.objects.bulk_create(movements)
+    stock_changed((m.product_id, m.quantity_after - m.delta, m.quantity_after) for m in movements)
     catalog_cache_invalidate()
 
 

@@ -43,6 +43,7 @@ from commerce.models import (
     Refund,
     RefundStatus,
 )
+from commerce.payments import events as payment_events
 from commerce.payments.base import ProviderError, ProviderStatus, ProviderUnavailable, WebhookEvent
 from commerce.payments.registry import provider_by_name, provider_for
 from commerce.pricing import money
@@ -154,6 +155,7 @@ def payment_create(*, order: Order, method: str, idempotency_key: str | None = N
                 currency=locked_order.currency,
                 idempotency_key=key,
             )
+            payment_events.payment_status_changed(payment=payment, from_status="")
     if payment.provider_reference is not None or payment.status != PaymentStatus.PENDING:
         return payment
 
@@ -230,6 +232,7 @@ def _payment_status_apply(
             hook(payment)
     elif target == PaymentStatus.REFUNDED:
         _refunded(payment, None)
+    payment_events.payment_status_changed(payment=payment, from_status=current)
     return outcome, payment
 
 
@@ -364,6 +367,7 @@ def payment_refund(
             locked.save(update_fields=["refunded_amount", "status", "raw_payloads", "updated_at"])
             if fully:
                 _refunded(locked, actor)
+                payment_events.payment_status_changed(payment=locked, from_status=PaymentStatus.SUCCEEDED)
     return refund
 
 

@@ -1,3 +1,4 @@
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -7,6 +8,7 @@ from django.db.models import Prefetch, Q
 from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
+from commerce.catalog.availability import Availability
 from commerce.models import Category, Product, ProductImage
 
 
@@ -139,3 +141,17 @@ class StockPayload:
 
 
 StockResult = Annotated[StockPayload | OperationInfo, strawberry.union("StockResult")]
+
+
+ProductAvailabilityEnum = strawberry.enum(
+    Availability,
+    name="ProductAvailability",
+    description="IN_STOCK; LOW_STOCK: a few units left (the server's `LOW_STOCK_THRESHOLD` or fewer); OUT_OF_STOCK.",
+)
+
+
+@strawberry.type(description="A product moved to another availability level (a committed stock change).")
+class ProductAvailabilityEvent:
+    product: ProductType
+    availability: ProductAvailabilityEnum
+    changed_at: datetime

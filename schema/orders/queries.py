@@ -3,16 +3,19 @@ import strawberry_django
 from strawberry import relay
 from strawberry_django.optimizer import optimize
 
+from commerce.event_stream import ORDER_EVENTS, order_events_access_check
 from commerce.models import Order
 from commerce.orders import selectors
-from fmcore.errors import NotFound
-from partners.models import AppScope
+from fmcore.errors import InvalidInput, NotFound
+from partners.models import App, AppScope
 from schema.connection import Connection
 from schema.context import Info
 from schema.ids import node_pk
 from schema.permissions import IsAuthenticatedOrAppScope
 
-from .types import OrderType
+from .types import OrderEventConnection, OrderEventEdge, OrderStatusEvent, OrderType
+
+ORDER_EVENTS_PAGE_MAX = 100
 
 
 def _one(info: Info, order_id: int | None) -> Order | None:
@@ -46,3 +49,35 @@ class OrderQueries:
     @strawberry_django.field(description="Your most recent order; null if you have none.")
     def latest_order(self, info: Info) -> OrderType | None:
         return _one(info, selectors.order_latest_id(user=info.context.user))
+
+    @strawberry_django.field(
+        description="The order events you may see (your orders; staff and apps with `orders:read`: every "
+        "order), oldest first, after the event whose `cursor` is `after` (default: from the oldest "
+        f"kept). The events `orderStatusChanged` delivers, for polling and catch-up. `first`: at most "
+        f"{ORDER_EVENTS_PAGE_MAX}, default 50.",
+    )
+    def order_events(
+        self, info: Info, after: str | None = None, first: int | None = 50, order_id: relay.GlobalID | None = None
+    ) -> OrderEventConnection:
+        if first is None or not 0 <= first <= ORDER_EVENTS_PAGE_MAX:
+            raise InvalidInput(f"`first` must be between 0 and {ORDER_EVENTS_PAGE_MAX}.", code="INVALID_PAGINATION")
+        viewer = info.context.viewer
+        if isinstance(viewer, App):
+            order_events_access_check(viewer=viewer)
+        # Anonymous callers get an empty page, as from `orders`.
+        wanted = node_pk(order_id, "Order") if order_id is not None else None
+        after_sequence = ORDER_EVENTS.cursor_decode(after) if after is not None else 0
+        changes = selectors.order_events_visible(user=viewer, after=after_sequence, order_id=wanted, limit=first + 1)
+        events = [OrderStatusEvent.from_change(change) for change in changes]
+        edges = [OrderEventEdge(cursor=event.cursor, node=event) for event in events]
+        page = edges[:first]
+        return OrderEventConnection(
+            count=lambda: selectors.order_events_visible_count(user=viewer, after=after_sequence, order_id=wanted),
+            edges=page,
+            page_info=relay.PageInfo(
+                has_next_page=len(edges) > first,
+                has_previous_page=after is not None,
+                start_cursor=page[0].cursor if page else None,
+                end_cursor=page[-1].cursor if page else after,
+            ),
+        )

@@ -2,6 +2,7 @@ import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from datetime import datetime
 
 import strawberry
@@ -9,12 +10,14 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 from strawberry import relay
 
-from commerce.models import Order
+from commerce.event_stream import ORDER_EVENTS, order_events_access_check
+from commerce.models import Order, OrderStatusChange
 from commerce.orders import events, selectors
-from fmcore.errors import NotFound
+from fmcore.errors import DomainError, NotFound
 from partners.models import AppScope
 from schema.context import Info
 from schema.enums import OrderStatus
+from schema.event_streams import replay_then_live
 from schema.ids import node_pk
 from schema.permissions import caller_may
 
@@ -52,47 +55,74 @@ async def _order_for_message(message: dict) -> Order | None:
     return await asyncio.shield(entry[1])
 
 
+def _event_from_message(message: dict, order: Order) -> OrderStatusEvent:
+    return OrderStatusEvent(
+        order=order,  # type: ignore[arg-type]
+        from_status=OrderStatus(message["from_status"]) if message["from_status"] else None,
+        to_status=OrderStatus(message["to_status"]),
+        changed_at=datetime.fromisoformat(message["changed_at"]),
+        cursor=ORDER_EVENTS.cursor_encode(message["sequence"]),
+    )
+
+
 @strawberry.type
 class OrderSubscriptions:
     @strawberry.subscription(
-        description="Committed status changes (and new orders) as they happen: of one order when `orderId` "
-        "is given, else of all your orders (staff and apps with `orders:read`: every order). "
-        "Authenticate in `connection_init`."
+        description="Committed status changes (and new orders) in stream order: of one order when `orderId` "
+        "is given, else of all your orders (staff and apps with `orders:read`: every order). With `after` "
+        "(an event's `cursor`), first every such event since that one, then live ones, with no gap and no "
+        "duplicate between the two. Authenticate in `connection_init`."
     )
     async def order_status_changed(
-        self, info: Info, order_id: relay.GlobalID | None = None
+        self, info: Info, order_id: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[OrderStatusEvent, None]:
         user = info.context.user
-        app = info.context.app
+        viewer = info.context.viewer
+        try:
+            order_events_access_check(viewer=viewer)
+        except DomainError as error:
+            raise _refuse(error.message, error.code) from None
         sees_all = caller_may(info, AppScope.ORDERS_READ)
-        if app is not None and not sees_all:
-            raise _refuse("This app lacks the orders:read scope.", "PERMISSION_DENIED")
-        if app is None and (not user.is_authenticated or not user.is_active):
-            raise _refuse("You must be logged in to follow orders.", "UNAUTHENTICATED")
         wanted: int | None = None
         if order_id is not None:
             try:
                 wanted = node_pk(order_id, "Order")
             except NotFound:
                 wanted = None
-            viewer = info.context.viewer
             visible = wanted is not None and await sync_to_async(selectors.order_visible)(user=viewer, order_id=wanted)
             if not visible:
                 raise _refuse("No order with this id.", "NOT_FOUND")
-        group = events.GROUP_ALL if sees_all else events.user_group(user.pk)
-        consumer = info.context.request
-        async with consumer.listen_to_channel(events.MESSAGE_TYPE, groups=[group]) as messages:
-            async for message in messages:
-                if wanted is not None and message["order_id"] != wanted:
-                    continue
-                if not sees_all and message["user_id"] != user.pk:
-                    continue
-                order = await _order_for_message(message)
-                if order is None:
-                    continue
-                yield OrderStatusEvent(
-                    order=order,
-                    from_status=OrderStatus(message["from_status"]) if message["from_status"] else None,
-                    to_status=OrderStatus(message["to_status"]),
-                    changed_at=datetime.fromisoformat(message["changed_at"]),
-                )
+        resume_from: int | None = None
+        if after is not None:
+            try:
+                resume_from = await sync_to_async(ORDER_EVENTS.cursor_decode)(after)
+            except DomainError as error:
+                raise _refuse(error.message, error.code) from None
+
+        def wanted_message(message: dict) -> bool:
+            return (wanted is None or message["order_id"] == wanted) and (sees_all or message["user_id"] == user.pk)
+
+        def changes_between(after_sequence: int, up_to: int, limit: int | None) -> list[OrderStatusChange]:
+            return selectors.order_events_visible(
+                user=viewer, after=after_sequence, up_to=up_to, order_id=wanted, limit=limit
+            )
+
+        async def event_from_message(message: dict) -> OrderStatusEvent | None:
+            order = await _order_for_message(message)
+            return _event_from_message(message, order) if order is not None else None
+
+        events_stream = replay_then_live(
+            consumer=info.context.request,
+            message_type=events.MESSAGE_TYPE,
+            groups=[events.GROUP_ALL if sees_all else events.user_group(user.pk)],
+            stream=ORDER_EVENTS,
+            after=resume_from,
+            wanted=wanted_message,
+            rows_between=changes_between,
+            from_row=OrderStatusEvent.from_change,
+            from_message=event_from_message,
+            sees_whole_stream=sees_all and wanted is None,
+        )
+        async with aclosing(events_stream):
+            async for event in events_stream:
+                yield event

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -8,6 +9,7 @@ from django.db.models import Q
 from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
+from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
@@ -162,3 +164,33 @@ class OrderStatusEvent:
     from_status: OrderStatus | None = strawberry.field(description="Null when the order was just placed.")
     to_status: OrderStatus
     changed_at: datetime
+    cursor: str = strawberry.field(
+        description="This event's place in the stream: pass it as `after` to resume right after it."
+    )
+
+    @classmethod
+    def from_change(cls, change: OrderStatusChange) -> "OrderStatusEvent":
+        return cls(
+            order=change.order,  # type: ignore[arg-type]
+            from_status=OrderStatus(change.from_status) if change.from_status else None,
+            to_status=OrderStatus(change.to_status),
+            changed_at=change.created_at,
+            cursor=ORDER_EVENTS.cursor_encode(change.sequence),
+        )
+
+
+@strawberry.type(description="One order event and the cursor to resume after it.")
+class OrderEventEdge:
+    cursor: str
+    node: OrderStatusEvent
+
+
+@strawberry.type(description="A page of order events in stream order, oldest first.")
+class OrderEventConnection:
+    edges: list[OrderEventEdge]
+    page_info: relay.PageInfo
+    count: strawberry.Private[Callable[[], int]]
+
+    @strawberry_django.field(description="How many events you may see after `after` (this page and the rest).")
+    def total_count(self) -> int:
+        return self.count()

@@ -12,7 +12,8 @@ from strawberry import auto, relay
 from strawberry.scalars import JSON
 from strawberry_django.fields.types import OperationInfo
 
-from commerce.models import Payment
+from commerce.event_stream import PAYMENT_EVENTS
+from commerce.models import Payment, PaymentStatusChange
 from commerce.payments import base
 from commerce.payments.selectors import payments_visible_filter
 from schema.context import Info
@@ -73,3 +74,24 @@ class PaymentPayload:
 
 
 PaymentResult = Annotated[PaymentPayload | OperationInfo, strawberry.union("PaymentResult")]
+
+
+@strawberry.type(description="A committed change of a payment's status.")
+class PaymentStatusEvent:
+    payment: PaymentType
+    from_status: PaymentStatus | None = strawberry.field(description="Null when the payment was just opened.")
+    to_status: PaymentStatus
+    changed_at: datetime
+    cursor: str = strawberry.field(
+        description="This event's place in the payment stream: pass it as `after` to resume right after it."
+    )
+
+    @classmethod
+    def from_change(cls, change: PaymentStatusChange) -> "PaymentStatusEvent":
+        return cls(
+            payment=change.payment,  # type: ignore[arg-type]
+            from_status=PaymentStatus(change.from_status) if change.from_status else None,
+            to_status=PaymentStatus(change.to_status),
+            changed_at=change.created_at,
+            cursor=PAYMENT_EVENTS.cursor_encode(change.sequence),
+        )

@@ -31,9 +31,14 @@ PUBLIC_MUTATIONS = {
 }
 PUBLIC_QUERIES = {"categories", "category", "products", "product"}
 # Unprotected, but answer only about the caller: null for anonymous callers.
-CALLER_SCOPED_QUERIES = {"me", "order", "latestOrder", "currentApp"}
-# The subscription checks the caller itself at subscribe time (tests/commerce/orders/test_subscriptions.py).
-CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged"}
+# orderEvents: scoped by the order selectors; an app without orders:read is refused
+# (tests/commerce/orders/test_event_stream.py).
+CALLER_SCOPED_QUERIES = {"me", "order", "latestOrder", "currentApp", "orderEvents"}
+# The subscriptions check the caller themselves at subscribe time (tests/commerce/orders/test_subscriptions.py,
+# test_event_stream.py, tests/commerce/payments/test_payment_events.py).
+CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged", "paymentStatusChanged"}
+# Availability is storefront data (tests/commerce/orders/test_availability_events.py).
+PUBLIC_SUBSCRIPTIONS = {"productAvailabilityChanged"}
 
 USER_ONLY = (permissions.IsAuthenticated, permissions.IsAuthenticatedOrAppScope)
 STAFF_ONLY = (permissions.IsStaff, permissions.IsSuperuser, permissions.StaffOrAppScope)
@@ -77,7 +82,7 @@ def test_every_operation_is_public_on_purpose_or_protected():
     assert unprotected_mutations == PUBLIC_MUTATIONS, "a new mutation needs a permission extension"
     unprotected_queries = {name for name, f in QUERIES.items() if not _permission_kinds(f)}
     assert unprotected_queries == PUBLIC_QUERIES | CALLER_SCOPED_QUERIES, "a new query field needs a permission"
-    assert set(fields("Subscription")) == CALLER_SCOPED_SUBSCRIPTIONS
+    assert set(fields("Subscription")) == CALLER_SCOPED_SUBSCRIPTIONS | PUBLIC_SUBSCRIPTIONS
 
 
 @pytest.mark.django_db

@@ -1,0 +1,106 @@
+"""The durable, ordered streams of order and payment events, and the cursors that point into them.
+
+Row ids are assigned at insert, not at commit: a transaction that inserted id
+7 may commit after one that inserted id 8 was already delivered, and a client
+resuming "after 8" would never see 7. So each event also gets a `sequence`,
+`MAX + 1` taken under a lock that is held until the transaction ends. Two
+consequences the subscriptions rely on:
+
+- sequences commit in order: whoever holds 8 committed after 7 did;
+- committed sequences are dense (a rolled-back transaction frees its number),
+  so a reader that saw 7 and now sees 9 knows 8 exists and is committed.
+
+The cost is that the tail of event-writing transactions (from the sequence to
+the commit) runs one at a time; writers take it as their last step.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, models
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from commerce.models import OrderStatusChange, PaymentStatusChange
+from fmcore.errors import DomainError, ErrorKind, PermissionDenied, Unauthenticated
+from partners.models import App, AppScope
+
+# One lock (any bigint constant) for every stream, so that a transaction
+# writing to two (a payment that moves its order) cannot deadlock with another.
+_SEQUENCE_LOCK = 1_600_016
+
+
+class InvalidCursor(DomainError):
+    code = "INVALID_CURSOR"
+    kind = ErrorKind.VALIDATION
+    default_message = "This cursor is not one an order event gave out: use an event's `cursor`."
+
+
+class CursorExpired(DomainError):
+    code = "CURSOR_EXPIRED"
+    kind = ErrorKind.VALIDATION
+    default_message = "This cursor is older than the event retention: start again from the current state."
+
+
+def order_events_access_check(*, viewer: User | AnonymousUser | App) -> None:
+    """May `viewer` follow order events at all? Customers (their own orders),
+    staff and apps with `orders:read` (every order) may; which events each
+    sees is `orders_visible_to`."""
+    if isinstance(viewer, App):
+        if not viewer.has_scope(AppScope.ORDERS_READ):
+            raise PermissionDenied("This app lacks the orders:read scope.")
+    elif not viewer.is_authenticated or not viewer.is_active:
+        raise Unauthenticated("You must be logged in to follow orders.")
+
+
+@dataclass(frozen=True)
+class EventStream:
+    """One durable stream: the rows of `model` (with `sequence` and `created_at`) in sequence order."""
+
+    model: type[models.Model]
+    cursor_prefix: str
+
+    def sequence_assign(self, row: models.Model) -> int:
+        """Give `row` the next sequence; call inside its transaction, as its last write."""
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCE_LOCK])
+        # SQLite already lets one writer at a time through, and this one has written.
+        row.sequence = self.latest_sequence() + 1
+        self.model.objects.filter(pk=row.pk).update(sequence=row.sequence)
+        return row.sequence
+
+    def latest_sequence(self) -> int:
+        """The sequence of the newest committed event (0 when there is none)."""
+        return self.model.objects.aggregate(latest=Max("sequence"))["latest"] or 0
+
+    def cursor_encode(self, sequence: int) -> str:
+        return base64.urlsafe_b64encode(f"{self.cursor_prefix}{sequence}".encode()).decode()
+
+    def cursor_decode(self, cursor: str) -> int:
+        """The sequence a cursor points at, checked against the retention.
+
+        A cursor is expired when resuming from it would skip an event older
+        than `ORDER_EVENT_RETENTION_SECONDS`: the stream no longer promises to hold it.
+        """
+        try:
+            text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        except (binascii.Error, UnicodeError, ValueError):
+            raise InvalidCursor() from None
+        number = text.removeprefix(self.cursor_prefix)
+        if number == text or not number.isdigit() or int(number) > self.latest_sequence():
+            raise InvalidCursor()
+        sequence = int(number)
+        cutoff = timezone.now() - timedelta(seconds=settings.ORDER_EVENT_RETENTION_SECONDS)
+        if self.model.objects.filter(sequence__gt=sequence, created_at__lt=cutoff).exists():
+            raise CursorExpired()
+        return sequence
+
+
+ORDER_EVENTS = EventStream(OrderStatusChange, "order-event:")
+PAYMENT_EVENTS = EventStream(PaymentStatusChange, "payment-event:")
