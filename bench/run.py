@@ -58,6 +58,7 @@ SERVER_ENV = {
     "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/fm_bench"),
     "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/10"),
     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-0123456789abcdef0123456789-abcdefghij"),
+    "FIELD_ENCRYPTION_KEY": os.environ.get("FIELD_ENCRYPTION_KEY", "YmVuY2gtb25seS1maWVsZC1lbmNyeXB0aW9uLWtleSE="),
     "DEBUG": "0",
     "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "0"),
     "JWT_ACCESS_MINUTES": "120",

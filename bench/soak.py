@@ -196,6 +196,7 @@ def main() -> int:
         SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback, no TLS proxy
     )
     os.environ.setdefault("SECRET_KEY", "soak-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    os.environ.setdefault("FIELD_ENCRYPTION_KEY", "c29hay1vbmx5LWZpZWxkLWVuY3J5cHRpb24ta2V5ISE=")  # a Fernet key
     _django()
     from django.core.management import call_command
 
