@@ -11,15 +11,80 @@ subscriber sees whole; a filtered stream always reads the log up to the event.
 """
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import models
+from graphql import GraphQLError
+from strawberry import relay
 
-from commerce.event_stream import EventStream
+from commerce.event_stream import EventStream, order_events_access_check
+from commerce.orders.selectors import order_visible
+from fmcore.errors import DomainError, NotFound
+from partners.models import AppScope
+from schema.context import Info
+from schema.ids import node_pk
+from schema.permissions import caller_may
 
 Event = TypeVar("Event")
 REPLAY_PAGE = 100
+
+
+def subscription_refusal(message: str, code: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})
+
+
+@dataclass(frozen=True)
+class OrderStreamScope:
+    """Which events of an order-keyed stream one subscriber follows, and from where."""
+
+    sees_all: bool  # staff and apps with `orders:read`: every customer's orders
+    user_id: int | None
+    order_id: int | None  # one order's events only
+    resume_from: int | None  # the sequence `after` points at
+
+    def wants(self, message: dict) -> bool:
+        return (self.order_id is None or message["order_id"] == self.order_id) and (
+            self.sees_all or message["user_id"] == self.user_id
+        )
+
+    @property
+    def sees_whole_stream(self) -> bool:
+        return self.sees_all and self.order_id is None
+
+
+async def order_stream_scope(
+    info: Info, *, stream: EventStream, order_id: relay.GlobalID | None, after: str | None
+) -> OrderStreamScope:
+    """The caller's scope of `stream`; a `GraphQLError` with the code when it may not follow
+    it, the order is not one it may see (`NOT_FOUND`) or the cursor is bad."""
+    viewer = info.context.viewer
+    try:
+        order_events_access_check(viewer=viewer)
+    except DomainError as error:
+        raise subscription_refusal(error.message, error.code) from None
+    wanted: int | None = None
+    if order_id is not None:
+        try:
+            wanted = node_pk(order_id, "Order")
+        except NotFound:
+            wanted = None
+        if wanted is None or not await sync_to_async(order_visible)(user=viewer, order_id=wanted):
+            raise subscription_refusal("No order with this id.", "NOT_FOUND")
+    resume_from: int | None = None
+    if after is not None:
+        try:
+            resume_from = await sync_to_async(stream.cursor_decode)(after)
+        except DomainError as error:
+            raise subscription_refusal(error.message, error.code) from None
+    return OrderStreamScope(
+        sees_all=caller_may(info, AppScope.ORDERS_READ),
+        user_id=info.context.user.pk,
+        order_id=wanted,
+        resume_from=resume_from,
+    )
+
 
 # Sync, visibility-scoped: the rows with after < sequence <= up_to, in order, at most `limit`.
 RowsBetween = Callable[[int, int, int | None], Sequence[models.Model]]

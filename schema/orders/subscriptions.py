@@ -7,25 +7,16 @@ from datetime import datetime
 
 import strawberry
 from asgiref.sync import sync_to_async
-from graphql import GraphQLError
 from strawberry import relay
 
-from commerce.event_stream import ORDER_EVENTS, order_events_access_check
+from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderStatusChange
 from commerce.orders import events, selectors
-from fmcore.errors import DomainError, NotFound
-from partners.models import AppScope
 from schema.context import Info
 from schema.enums import OrderStatus
-from schema.event_streams import replay_then_live
-from schema.ids import node_pk
-from schema.permissions import caller_may
+from schema.event_streams import order_stream_scope, replay_then_live
 
 from .types import OrderStatusEvent
-
-
-def _refuse(message: str, code: str) -> GraphQLError:
-    return GraphQLError(message, extensions={"code": code})
 
 
 def _order_for_event(order_id: int) -> Order | None:
@@ -76,35 +67,12 @@ class OrderSubscriptions:
     async def order_status_changed(
         self, info: Info, order_id: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[OrderStatusEvent, None]:
-        user = info.context.user
+        scope = await order_stream_scope(info, stream=ORDER_EVENTS, order_id=order_id, after=after)
         viewer = info.context.viewer
-        try:
-            order_events_access_check(viewer=viewer)
-        except DomainError as error:
-            raise _refuse(error.message, error.code) from None
-        sees_all = caller_may(info, AppScope.ORDERS_READ)
-        wanted: int | None = None
-        if order_id is not None:
-            try:
-                wanted = node_pk(order_id, "Order")
-            except NotFound:
-                wanted = None
-            visible = wanted is not None and await sync_to_async(selectors.order_visible)(user=viewer, order_id=wanted)
-            if not visible:
-                raise _refuse("No order with this id.", "NOT_FOUND")
-        resume_from: int | None = None
-        if after is not None:
-            try:
-                resume_from = await sync_to_async(ORDER_EVENTS.cursor_decode)(after)
-            except DomainError as error:
-                raise _refuse(error.message, error.code) from None
-
-        def wanted_message(message: dict) -> bool:
-            return (wanted is None or message["order_id"] == wanted) and (sees_all or message["user_id"] == user.pk)
 
         def changes_between(after_sequence: int, up_to: int, limit: int | None) -> list[OrderStatusChange]:
             return selectors.order_events_visible(
-                user=viewer, after=after_sequence, up_to=up_to, order_id=wanted, limit=limit
+                user=viewer, after=after_sequence, up_to=up_to, order_id=scope.order_id, limit=limit
             )
 
         async def event_from_message(message: dict) -> OrderStatusEvent | None:
@@ -114,14 +82,14 @@ class OrderSubscriptions:
         events_stream = replay_then_live(
             consumer=info.context.request,
             message_type=events.MESSAGE_TYPE,
-            groups=[events.GROUP_ALL if sees_all else events.user_group(user.pk)],
+            groups=[events.GROUP_ALL if scope.sees_all else events.user_group(scope.user_id)],
             stream=ORDER_EVENTS,
-            after=resume_from,
-            wanted=wanted_message,
+            after=scope.resume_from,
+            wanted=scope.wants,
             rows_between=changes_between,
             from_row=OrderStatusEvent.from_change,
             from_message=event_from_message,
-            sees_whole_stream=sees_all and wanted is None,
+            sees_whole_stream=scope.sees_whole_stream,
         )
         async with aclosing(events_stream):
             async for event in events_stream:
