@@ -181,6 +181,13 @@ class FmGraphQLView(GraphQLView):
             request=request, response=response, user=request.user, app=request.app, token_error=request.token_error
         )
 
+    def should_render_graphql_ide(self, request_adapter) -> bool:
+        # Strawberry takes any GET without `query` that accepts */* for the IDE; a
+        # persisted query names its document in `extensions` instead.
+        return request_adapter.query_params.get("extensions") is None and super().should_render_graphql_ide(
+            request_adapter
+        )
+
     def parse_http_body(self, request_adapter):
         if request_adapter.method == "POST":
             content_type, _ = parse_content_type(request_adapter.content_type or "")

@@ -72,6 +72,21 @@ def test_anonymous_catalog_queries_over_get_are_shareable_by_http_caches(client,
     assert "public" not in get(client, {"query": ME}).get("Cache-Control", "")
 
 
+@pytest.mark.parametrize("introspection", [True, False])
+@pytest.mark.parametrize("accept", ["*/*", "text/html,*/*;q=0.8", None])
+def test_a_persisted_query_over_get_is_answered_whatever_the_accept_header(client, settings, introspection, accept):
+    """Browsers and `fetch` send `*/*`: a GET naming a document by hash is an operation, not a request for GraphiQL."""
+    settings.GRAPHQL_INTROSPECTION = introspection
+    make_product(name="Green Jacket")
+    post(client, {"query": PRODUCTS, "extensions": persisted(sha256(PRODUCTS))})
+    params = {"extensions": json.dumps(persisted(sha256(PRODUCTS)))}
+
+    response = client.get("/graphql/", params, headers={"Accept": accept} if accept else {})
+
+    assert response.status_code == 200
+    assert response.json()["data"]["products"]["edges"] == [{"node": {"name": "Green Jacket"}}]
+
+
 @pytest.fixture
 def manifest(tmp_path):
     documents = {sha256(PRODUCTS): PRODUCTS}
