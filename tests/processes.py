@@ -147,9 +147,6 @@ class RunningProcess:
             os.killpg(self.popen.pid, signal.SIGKILL)
         self.popen.wait(timeout=10)
 
-    def stop(self) -> None:
-        self.kill()
-
 
 def json_lines(output: str) -> list[dict]:
     lines = []
@@ -186,7 +183,7 @@ def running(argv: list[str], env: dict[str, str]) -> Iterator[RunningProcess]:
     try:
         yield process
     finally:
-        process.stop()
+        process.kill()
 
 
 def wait_until_serving(process: RunningProcess, path: str = "/health/live", timeout: float = 30) -> None:
@@ -230,7 +227,7 @@ def running_server(
         wait_until_serving(process)
         yield process
     finally:
-        process.stop()
+        process.kill()
 
 
 @contextmanager
@@ -241,7 +238,7 @@ def running_worker(*rundramatiq_args: str, **env: str) -> Iterator[RunningProces
     try:
         yield process
     finally:
-        process.stop()
+        process.kill()
 
 
 @dataclass
