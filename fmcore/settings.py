@@ -9,7 +9,6 @@ import base64
 import hashlib
 import importlib.util
 import os
-import sys
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,7 +31,8 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env.list(name, default.split(","), subcast=str) if item.strip()]
 
 
-TESTING = "pytest" in sys.modules or env.bool("FMCORE_TESTING", False)
+# The suite's defaults (fast hashing, no pool, no relay thread, ...), chosen by tests/settings.py.
+TESTING = env.bool("FMCORE_TESTING", False)
 
 DEBUG = env.bool("DEBUG", False)
 
