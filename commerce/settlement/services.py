@@ -31,8 +31,9 @@ in `commerce.orders.status` (staff, and apps holding `orders:write`).
 
 Lock order, everywhere: the order row, then its payment rows, then product
 rows in primary-key order (stock), then the event-stream sequence lock, which
-is each transaction's last write. Every service here locks the order before it
-touches a payment, so a webhook racing `confirmPayment`, a refund racing a
+is each transaction's last write. No transaction holds a payment row while
+it waits for an order row: every service here that changes both locks the
+order first, so a webhook racing `confirmPayment`, a refund racing a
 cancellation, or staff marking an order PAID while its cash is collected wait
 for each other instead of deadlocking. Provider calls happen outside every
 lock: the result is applied in a transaction of its own afterwards.
@@ -124,8 +125,11 @@ def order_status_update(*, actor: User | App, order_id: int, status: str, note: 
 def _order_mark_paid(*, order: Order, actor: User | App, note: str) -> Order:
     """Marking an order PAID collects its cash-on-delivery payment, in the same transaction."""
     with transaction.atomic():
+        # The order, then its payment, before the transition writes to the event stream.
+        _order_lock(order.pk)
+        pending_cod = order.payments.filter(method=PaymentMethod.COD, status=PaymentStatus.PENDING)
+        cod = pending_cod.select_for_update().order_by("pk").first()
         order = order_transition(order=order, to=OrderStatus.PAID, actor=actor, note=note or "")
-        cod = order.payments.filter(method=PaymentMethod.COD, status=PaymentStatus.PENDING).order_by("pk").first()
         if cod is not None:
             payment_cod_collect(payment=cod, actor=actor if isinstance(actor, User) else None)
     return order
