@@ -42,9 +42,11 @@ fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_SERVER_EXAMPLES=$${FUZZ_SERVER_EXAMPLES:-100} \
 		$(PY) -m pytest tests/schema/test_fuzz.py tests/schema/test_fuzz_server.py -q
 
+# lint-imports: the layers and the orders/payments/settlement rule (pyproject.toml [tool.importlinter]).
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 # mypy with django-stubs and Strawberry's plugin; zero errors (pyproject.toml [tool.mypy]).
 typecheck: install

@@ -1,10 +1,16 @@
-"""Dramatiq actors of the commerce app: ids in, fresh rows loaded, one service call.
+"""The commerce app's Dramatiq actors, as the worker and the scheduler find them.
+
+Workers discover `commerce.tasks` (django_dramatiq) and periodiq is pointed at
+it (`make scheduler`): importing this module declares every commerce actor.
+The actors themselves live with their domain (`commerce.notifications.tasks`,
+`commerce.settlement.tasks`), which queue them; no domain module imports this
+one, so it is free to see them all.
 
 Each actor is idempotent: the services dedupe on a unique key, so a message
 delivered twice notifies or mails once, and refunds skip what is refunded. A
 failing actor (an email or provider outage) is retried with backoff, then
 dead-lettered. `cleanup` runs every 15 minutes and `reconcile_payments` every
-10 when the periodiq scheduler is up (`make scheduler`).
+10 when the periodiq scheduler is up.
 """
 
 from typing import Any
@@ -13,77 +19,13 @@ import dramatiq
 from django.conf import settings
 from periodiq import cron
 
-from commerce.models import Order, OrderStatusChange, Payment
-from commerce.notifications import services as notifications
+from commerce.cleanup import cleanup_run
+from commerce.notifications import tasks as notification_tasks  # noqa: F401 (declares its actors)
+from commerce.settlement import tasks as settlement_tasks  # noqa: F401 (declares its actors)
 
 _RETRIES: dict[str, Any] = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
 
 
-def _order(order_id: int) -> Order | None:
-    return Order.objects.select_related("user").filter(pk=order_id).first()
-
-
-@dramatiq.actor(**_RETRIES)
-def notify_order_placed(order_id: int) -> None:
-    if order := _order(order_id):
-        notifications.order_placed_notify(order=order)
-
-
-@dramatiq.actor(**_RETRIES)
-def email_order_placed(order_id: int) -> None:
-    if order := _order(order_id):
-        notifications.order_placed_email_send(order=order)
-
-
-@dramatiq.actor(**_RETRIES)
-def notify_order_status_changed(change_id: int) -> None:
-    change = OrderStatusChange.objects.select_related("order__user").filter(pk=change_id).first()
-    if change:
-        notifications.order_status_changed_notify(change=change)
-
-
-@dramatiq.actor(**_RETRIES)
-def email_order_cancelled(order_id: int) -> None:
-    if order := _order(order_id):
-        notifications.order_cancelled_email_send(order=order)
-
-
-@dramatiq.actor(**_RETRIES)
-def email_order_paid(order_id: int) -> None:
-    if order := _order(order_id):
-        notifications.order_paid_email_send(order=order)
-
-
-@dramatiq.actor(**_RETRIES)
-def refund_order_payments(order_id: int) -> None:
-    from commerce.orders.payments import order_cancelled_refund
-
-    order_cancelled_refund(order_id=order_id)
-
-
-@dramatiq.actor(**_RETRIES)
-def refund_payment(payment_id: int, reason: str = "") -> None:
-    from commerce.payments.services import payment_refund_remaining
-
-    payment_refund_remaining(payment_id=payment_id, reason=reason)
-
-
-@dramatiq.actor(**_RETRIES)
-def alert_staff_payment_mismatch(payment_id: int) -> None:
-    payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
-    if payment:
-        notifications.payment_mismatch_staff_notify(payment=payment)
-
-
-@dramatiq.actor(periodic=cron(settings.PAYMENT_RECONCILE_CRON), **_RETRIES)
-def reconcile_payments() -> None:
-    from commerce.payments.services import payments_reconcile
-
-    payments_reconcile()
-
-
 @dramatiq.actor(periodic=cron(settings.CLEANUP_CRON), **_RETRIES)
 def cleanup() -> None:
-    from commerce.cleanup import cleanup_run
-
     cleanup_run()

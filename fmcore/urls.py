@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.http import Http404, HttpResponse
 from django.urls import path, re_path
 
-from commerce.payments.webhooks import payment_webhook
+from commerce.settlement.webhooks import payment_webhook
 from fmcore.health import health
 from observability.metrics import metrics_view
 from schema import schema

@@ -16,6 +16,7 @@ from django.db import transaction
 from commerce.catalog.availability import stock_changed
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderStatus, OrderStatusChange, Product
+from commerce.notifications import tasks
 from fmcore.outbox import enqueue
 from partners.models import WebhookEvent
 from partners.payloads import order_created_payload, order_status_changed_payload
@@ -83,8 +84,6 @@ def _stock_taken(order: Order) -> None:
 def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     """In the placing transaction: announce a new PENDING order, queue its
     notifications and its partner webhooks; all leave only if it commits."""
-    from commerce import tasks
-
     enqueue(tasks.notify_order_placed, order.pk)
     enqueue(tasks.email_order_placed, order.pk)
     webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order))
@@ -95,8 +94,6 @@ def order_placed(*, change: OrderStatusChange, order: Order) -> None:
 def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
     """In the transition's transaction: announce a status change, queue its
     notifications and its partner webhooks; all leave only if it commits."""
-    from commerce import tasks
-
     enqueue(tasks.notify_order_status_changed, change.pk)
     if change.to_status == OrderStatus.CANCELLED:
         enqueue(tasks.email_order_cancelled, order.pk)

@@ -2,15 +2,16 @@
 
     PENDING -> CONFIRMED -> PAID -> COMPLETED
     PENDING, CONFIRMED -> CANCELLED  (owner or staff)
-    PAID -> CANCELLED                (staff only; a refund is requested)
+    PAID -> CANCELLED                (staff only; `commerce.settlement` queues the refund)
 
 Who may make a move is part of the table. `actor=None` is the system itself
 (payment providers, the clean-up job): it may make any move of the table. A
 partner app holding the `orders:write` scope moves orders as staff do.
-`order_transition()` is the only code that writes `Order.status`.
+`order_transition()` is the only code that writes `Order.status`. It knows
+nothing of payments: a move that sets money going (cancelling a PAID order,
+marking a cash-on-delivery order PAID) is made through `commerce.settlement`.
 """
 
-from collections.abc import Callable
 from enum import Enum
 
 from django.db import transaction
@@ -39,25 +40,6 @@ TRANSITIONS: dict[str, dict[str, Who]] = {
     S.COMPLETED: {},
     S.CANCELLED: {},
 }
-
-# Called inside the cancelling transaction with the order id after a PAID order
-# was cancelled. The payments module registers the listener, which queues the
-# refund through the outbox, so it leaves only if the cancellation commits.
-RefundListener = Callable[[int], None]
-_refund_listeners: list[RefundListener] = []
-
-
-def on_refund_requested(listener: RefundListener) -> RefundListener:
-    """Register `listener(order_id)` for PAID -> CANCELLED moves (usable as a decorator)."""
-    if listener not in _refund_listeners:
-        _refund_listeners.append(listener)
-    return listener
-
-
-def refund_requested(order_id: int) -> None:
-    """Tell every registered listener that a paid order was cancelled."""
-    for listener in list(_refund_listeners):
-        listener(order_id)
 
 
 def _may(who: Who, *, order: Order, actor: Actor) -> bool:
@@ -141,6 +123,4 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
         )
         events.order_status_changed(change=change, order=locked)
         orders_cache_invalidate(locked.user_id)
-        if from_status == OrderStatus.PAID and to == OrderStatus.CANCELLED:
-            refund_requested(locked.pk)
     return locked

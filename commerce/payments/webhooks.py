@@ -1,39 +1,40 @@
-"""`POST /webhooks/payments/<provider>/`: the providers' notifications.
+"""Provider events: recorded once per (provider, event id), matched to their payment.
 
-The raw body is verified by the provider module before anything is parsed or
-stored. Unknown or unconfigured provider, bad or missing signature: 400 and
-nothing changes. A verified event is recorded (a redelivery is recognised by
-its event id and answered 200) and handed to settlement.
+The HTTP endpoint that verifies and hands them on is
+`commerce.settlement.webhooks`: settling a payment moves its order too.
 """
 
-import logging
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
-
-from commerce.payments.base import ProviderUnavailable, WebhookRequest, WebhookVerificationError
-from commerce.payments.registry import provider_by_name
-from commerce.payments.services import payment_event_receive
-
-logger = logging.getLogger(__name__)
+from commerce.models import Payment, PaymentEvent
+from commerce.payments.base import WebhookEvent
 
 
-@csrf_exempt
-@require_POST
-def payment_webhook(request: HttpRequest, provider: str) -> JsonResponse:
+def payment_event_record(*, event: WebhookEvent) -> PaymentEvent | None:
+    """Record a verified event; None when it was recorded before (a redelivery).
+
+    Call within a transaction: the event's unique (provider, event id) makes
+    two racing deliveries record it once, and the row rolls back with whatever
+    its settlement fails to do, so the provider's retry applies it again.
+    """
     try:
-        gateway = provider_by_name(provider)
-    except ProviderUnavailable:
-        return JsonResponse({"ok": False, "error": "unknown provider"}, status=400)
-    try:
-        event = gateway.parse_webhook(
-            WebhookRequest(body=request.body, headers=request.headers, remote_addr=request.META.get("REMOTE_ADDR", ""))
-        )
-    except WebhookVerificationError as exc:
-        logger.warning("payment webhook %s rejected: %s", provider, exc)
-        return JsonResponse({"ok": False, "error": "verification failed"}, status=400)
-    receipt = payment_event_receive(event=event)
-    if receipt.duplicate:
-        return JsonResponse({"ok": True, "duplicate": True})
-    return JsonResponse({"ok": True, "outcome": receipt.event.outcome})
+        with transaction.atomic():
+            return PaymentEvent.objects.create(
+                provider=event.provider, event_id=event.event_id, type=event.type, payload=event.raw
+            )
+    except IntegrityError:
+        return None
+
+
+def payment_event_match(*, event: WebhookEvent) -> Payment | None:
+    """The payment an event is about (by provider and provider reference), unlocked; None when unknown."""
+    if not event.provider_reference:
+        return None
+    return Payment.objects.filter(provider=event.provider, provider_reference=event.provider_reference).first()
+
+
+def payment_event_processed(*, row: PaymentEvent, outcome: PaymentEvent.Outcome, payment: Payment | None) -> None:
+    """Note on the event's row what it did to which payment."""
+    row.outcome, row.payment, row.processed_at = outcome, payment, timezone.now()
+    row.save(update_fields=["outcome", "payment", "processed_at"])

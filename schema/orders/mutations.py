@@ -1,7 +1,7 @@
 import strawberry
 from strawberry import relay
 
-from commerce.orders import services
+from commerce.settlement import services
 from partners.models import AppScope
 from schema.context import Info
 from schema.enums import OrderStatus

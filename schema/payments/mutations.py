@@ -3,7 +3,8 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
-from commerce.payments import selectors, services
+from commerce.payments import selectors
+from commerce.settlement import services
 from fmcore.errors import NotFound
 from schema.context import Info
 from schema.enums import PaymentMethod

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from commerce.payments.services import payments_reconcile
+from commerce.settlement.reconciliation import payments_reconcile
 
 
 class Command(BaseCommand):

@@ -4,9 +4,9 @@ import dramatiq
 import pytest
 from django.core import mail
 
-from commerce import tasks
 from commerce.checkout.services import order_checkout
 from commerce.models import Notification, SentEmail
+from commerce.notifications import tasks
 from commerce.orders.status import order_transition
 
 

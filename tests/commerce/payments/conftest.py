@@ -1,4 +1,4 @@
-"""Orders to pay, provider credentials, and a recorder on the payment-succeeded hook."""
+"""Orders to pay, provider credentials, and what settlement saw succeed."""
 
 import hashlib
 import hmac
@@ -10,8 +10,7 @@ from decimal import Decimal
 import pytest
 import responses
 
-from commerce.models import Order, OrderStatus, Payment, PaymentMethod
-from commerce.payments.services import on_payment_succeeded, payment_succeeded_hook_remove
+from commerce.models import Order, OrderStatus, PaymentMethod, PaymentStatus, PaymentStatusChange
 
 
 @pytest.fixture
@@ -38,22 +37,20 @@ def make_order(customer) -> Callable[..., Order]:
     return make
 
 
-class SucceededHookRecorder:
-    """Registered as an `on_payment_succeeded` hook; remembers what it was called with."""
+class SucceededPayments:
+    """The payments settlement moved to SUCCEEDED (and so settled their order), one
+    entry per move, read from the durable payment stream that settlement writes
+    in the same transaction."""
 
-    def __init__(self) -> None:
-        self.calls: list[int] = []
-
-    def __call__(self, payment: Payment) -> None:
-        self.calls.append(payment.pk)
+    @property
+    def calls(self) -> list[int]:
+        moves = PaymentStatusChange.objects.filter(to_status=PaymentStatus.SUCCEEDED).order_by("pk")
+        return list(moves.values_list("payment_id", flat=True))
 
 
 @pytest.fixture
-def succeeded_hook():
-    recorder = SucceededHookRecorder()
-    on_payment_succeeded(recorder)
-    yield recorder
-    payment_succeeded_hook_remove(recorder)
+def settled() -> SucceededPayments:
+    return SucceededPayments()
 
 
 @pytest.fixture

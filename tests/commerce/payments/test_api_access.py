@@ -164,7 +164,7 @@ def test_an_over_long_idempotency_key_is_refused(gql, customer, place_order):
 
 
 def test_orders_with_payments_run_a_constant_number_of_queries(gql, customer, place_order, django_assert_num_queries):
-    from commerce.payments.services import payment_create
+    from commerce.payments.sessions import payment_create
 
     for _ in range(5):
         order = place_order(customer)

@@ -348,7 +348,7 @@ def test_amount_mismatch_fails_the_payment_alerts_staff_and_leaves_the_order_unp
     assert not Notification.objects.filter(user=customer, kind="PAYMENT_MISMATCH").exists()
     assert not [m for m in mailoutbox if "payment received" in m.subject]
     # A redelivered alert message notifies nobody twice.
-    from commerce.tasks import alert_staff_payment_mismatch
+    from commerce.notifications.tasks import alert_staff_payment_mismatch
 
     alert_staff_payment_mismatch.fn(payment.pk)
     assert Notification.objects.filter(kind="PAYMENT_MISMATCH").count() == 2
@@ -404,7 +404,7 @@ def test_an_email_outage_keeps_the_payment_and_the_retry_sends_once(
     gql, customer, place_order, settings, run_tasks, mailoutbox
 ):
     from commerce.models import SentEmail
-    from commerce.tasks import email_order_paid
+    from commerce.notifications.tasks import email_order_paid
 
     order = place_order(customer)
     started = initiate(gql, order, customer)

@@ -122,7 +122,7 @@ def test_a_refund_provider_outage_is_retried_by_the_task(gql, customer, staff, p
     and the cancelled order keeps its restored stock."""
     from commerce.payments.base import ProviderError
     from commerce.payments.providers.dummy import dummy_signature
-    from commerce.tasks import refund_order_payments
+    from commerce.settlement.tasks import refund_order_payments
 
     from .conftest import DUMMY_WEBHOOK_SECRET
 
@@ -226,7 +226,7 @@ def test_reconcile_settles_a_payment_whose_webhook_never_came(
 def test_reconcile_actor_leaves_an_open_payment_and_fails_an_abandoned_one(
     gql, customer, place_order, stripe_settings, http, settings
 ):
-    from commerce.tasks import reconcile_payments
+    from commerce.settlement.tasks import reconcile_payments
 
     order, payment_id = _card_order(gql, customer, place_order, http)
     http.add(responses.GET, f"{STRIPE_API}/checkout/sessions/cs_stuck", json=_session("open", "unpaid"))
@@ -247,7 +247,7 @@ def test_reconcile_actor_leaves_an_open_payment_and_fails_an_abandoned_one(
 
 
 def test_reconcile_survives_a_provider_outage(gql, customer, place_order, stripe_settings, http):
-    from commerce.payments.services import payments_reconcile
+    from commerce.settlement.reconciliation import payments_reconcile
 
     _, payment_id = _card_order(gql, customer, place_order, http)
     http.add(responses.GET, f"{STRIPE_API}/checkout/sessions/cs_stuck", status=500, json={"error": {}})
@@ -260,7 +260,7 @@ def test_reconcile_survives_a_provider_outage(gql, customer, place_order, stripe
 
 
 def test_reconcile_skips_cod(gql, customer, place_order):
-    from commerce.payments.services import payments_reconcile
+    from commerce.settlement.reconciliation import payments_reconcile
 
     order = place_order(customer, method=PaymentMethod.COD)
     started = gql(INITIATE, {"orderId": gid("Order", order.pk)}, user=customer)["initiatePayment"]

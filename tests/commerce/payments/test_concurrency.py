@@ -10,7 +10,8 @@ from django.test import Client
 
 from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.providers.dummy import dummy_signature
-from commerce.payments.services import payment_confirm, payment_create
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import payment_confirm
 
 from .conftest import DUMMY_WEBHOOK_SECRET
 
@@ -71,7 +72,7 @@ def deliver(body: bytes, signature: str) -> Callable[[], int]:
     return post
 
 
-def test_the_same_event_delivered_concurrently_is_applied_once(make_order, succeeded_hook):
+def test_the_same_event_delivered_concurrently_is_applied_once(make_order, settled):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     body, signature = signed(payment, "evt_race")
 
@@ -81,10 +82,10 @@ def test_the_same_event_delivered_concurrently_is_applied_once(make_order, succe
     assert PaymentEvent.objects.count() == 1
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
-def test_webhooks_and_confirms_racing_settle_once(make_order, succeeded_hook):
+def test_webhooks_and_confirms_racing_settle_once(make_order, settled):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     tasks = [deliver(*signed(payment, f"evt_{i}")) for i in range(3)]
     tasks += [lambda: payment_confirm(payment=payment).status for _ in range(3)]
@@ -96,7 +97,7 @@ def test_webhooks_and_confirms_racing_settle_once(make_order, succeeded_hook):
     assert PaymentEvent.objects.count() == 3
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
 def test_concurrent_initiations_with_one_key_make_one_payment(make_order):
@@ -115,7 +116,7 @@ def test_webhook_and_confirm_payment_racing_through_the_api_pay_the_order_once(
 ):
     from accounts.tokens import token_pair_issue
     from commerce.models import Notification, OrderStatus
-    from commerce.payments.services import payment_initiate
+    from commerce.settlement.services import payment_initiate
 
     from .conftest import CONFIRM, gid
 

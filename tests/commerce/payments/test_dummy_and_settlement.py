@@ -16,10 +16,10 @@ from commerce.errors import (
 from commerce.models import OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.providers.dummy import dummy_signature
-from commerce.payments.services import (
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import (
     payment_cod_collect,
     payment_confirm,
-    payment_create,
     payment_refund,
 )
 
@@ -78,7 +78,7 @@ def test_an_order_past_payment_gets_no_new_payment(make_order, status):
     assert not Payment.objects.exists()
 
 
-def test_confirm_settles_and_calls_the_hook_once(make_order, succeeded_hook):
+def test_confirm_settles_once(make_order, settled):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
 
     payment = payment_confirm(payment=payment)
@@ -86,10 +86,10 @@ def test_confirm_settles_and_calls_the_hook_once(make_order, succeeded_hook):
 
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.paid_at is not None
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
-def test_magic_amount_13_declines(make_order, succeeded_hook):
+def test_magic_amount_13_declines(make_order, settled):
     payment = payment_create(order=make_order("10.13"), method=PaymentMethod.DUMMY)
 
     payment = payment_confirm(payment=payment)
@@ -97,10 +97,10 @@ def test_magic_amount_13_declines(make_order, succeeded_hook):
     assert payment.status == PaymentStatus.FAILED
     assert payment.failure_reason == "The card was declined."
     assert payment.paid_at is None
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
-def test_magic_amount_66_is_a_provider_error_and_changes_nothing(make_order, succeeded_hook):
+def test_magic_amount_66_is_a_provider_error_and_changes_nothing(make_order, settled):
     payment = payment_create(order=make_order("10.66"), method=PaymentMethod.DUMMY)
 
     with pytest.raises(ProviderError) as error:
@@ -109,7 +109,7 @@ def test_magic_amount_66_is_a_provider_error_and_changes_nothing(make_order, suc
     assert error.value.code == "PAYMENT_PROVIDER_ERROR"
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 def test_dummy_is_unavailable_when_switched_off(make_order, settings):
@@ -123,7 +123,7 @@ def test_dummy_is_unavailable_when_switched_off(make_order, settings):
 # --- the webhook endpoint ---------------------------------------------------------------
 
 
-def test_signed_webhook_settles_the_payment(make_order, post_webhook, succeeded_hook):
+def test_signed_webhook_settles_the_payment(make_order, post_webhook, settled):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     body, headers = dummy_event(payment)
 
@@ -136,10 +136,10 @@ def test_signed_webhook_settles_the_payment(make_order, post_webhook, succeeded_
     event = PaymentEvent.objects.get()
     assert (event.provider, event.event_id, event.type) == ("dummy", "evt_1", "payment.succeeded")
     assert event.payment == payment and event.processed_at is not None
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
-def test_the_same_event_twice_is_applied_once(make_order, post_webhook, succeeded_hook):
+def test_the_same_event_twice_is_applied_once(make_order, post_webhook, settled):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     body, headers = dummy_event(payment)
 
@@ -149,10 +149,10 @@ def test_the_same_event_twice_is_applied_once(make_order, post_webhook, succeede
     assert (first.status_code, second.status_code) == (200, 200)
     assert second.json() == {"ok": True, "duplicate": True}
     assert PaymentEvent.objects.count() == 1
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
-def test_another_success_event_after_settlement_changes_nothing(make_order, post_webhook, succeeded_hook):
+def test_another_success_event_after_settlement_changes_nothing(make_order, post_webhook, settled):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     payment_confirm(payment=payment)
     body, headers = dummy_event(payment, event_id="evt_late")
@@ -160,7 +160,7 @@ def test_another_success_event_after_settlement_changes_nothing(make_order, post
     response = post_webhook("dummy", body, **headers)
 
     assert response.json()["outcome"] == "IGNORED"
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_another_success_event_after_settlement_changes_nothing(make_order, post
     [{}, {"HTTP_X_DUMMY_SIGNATURE": "0" * 64}, {"HTTP_X_DUMMY_SIGNATURE": dummy_signature(b"other", "x")}],
     ids=["missing", "wrong", "other-secret"],
 )
-def test_bad_or_missing_signature_is_400_and_changes_nothing(make_order, post_webhook, succeeded_hook, headers):
+def test_bad_or_missing_signature_is_400_and_changes_nothing(make_order, post_webhook, settled, headers):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     body, _ = dummy_event(payment)
 
@@ -178,7 +178,7 @@ def test_bad_or_missing_signature_is_400_and_changes_nothing(make_order, post_we
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING
     assert not PaymentEvent.objects.exists()
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 def test_no_webhook_secret_means_every_webhook_is_refused(make_order, post_webhook, settings):
@@ -216,9 +216,7 @@ def test_webhook_needs_no_csrf_token(make_order, dummy_settings):
 @pytest.mark.parametrize(
     ("amount", "currency"), [("19.98", "USD"), ("199.90", "USD"), ("19.99", "EUR")], ids=["less", "more", "currency"]
 )
-def test_amount_or_currency_mismatch_marks_the_payment_failed(
-    make_order, post_webhook, succeeded_hook, amount, currency
-):
+def test_amount_or_currency_mismatch_marks_the_payment_failed(make_order, post_webhook, settled, amount, currency):
     payment = payment_create(order=make_order("19.99"), method=PaymentMethod.DUMMY)
     body, headers = dummy_event(payment, amount=amount, currency=currency)
 
@@ -230,10 +228,10 @@ def test_amount_or_currency_mismatch_marks_the_payment_failed(
     assert payment.status == PaymentStatus.FAILED
     assert "mismatch" in payment.failure_reason.lower()
     assert payment.paid_at is None
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
-def test_event_for_an_unknown_reference_is_recorded_and_ignored(post_webhook, succeeded_hook):
+def test_event_for_an_unknown_reference_is_recorded_and_ignored(post_webhook, settled):
     body = json.dumps({"id": "evt_x", "type": "payment.succeeded", "reference": "dummy_nobody", "amount": "1.00"})
     headers = {"HTTP_X_DUMMY_SIGNATURE": dummy_signature(body.encode(), DUMMY_WEBHOOK_SECRET)}
 
@@ -241,24 +239,22 @@ def test_event_for_an_unknown_reference_is_recorded_and_ignored(post_webhook, su
 
     assert response.status_code == 200
     assert PaymentEvent.objects.get().outcome == PaymentEvent.Outcome.UNMATCHED
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
-def test_a_failing_hook_rolls_back_payment_and_event_so_a_retry_applies_it(make_order, post_webhook):
-    from commerce.payments.services import on_payment_succeeded, payment_succeeded_hook_remove
+def test_a_failing_order_side_rolls_back_payment_and_event_so_a_retry_applies_it(make_order, post_webhook, monkeypatch):
+    from commerce.settlement import services as settlement
 
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     body, headers = dummy_event(payment)
 
-    def broken(_payment):
+    def broken(**_kwargs):
         raise RuntimeError("order side unavailable")
 
-    on_payment_succeeded(broken)
-    try:
+    with monkeypatch.context() as patch:
+        patch.setattr(settlement, "order_transition", broken)
         with pytest.raises(RuntimeError):
             post_webhook("dummy", body, **headers)
-    finally:
-        payment_succeeded_hook_remove(broken)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.PENDING
     assert not PaymentEvent.objects.exists()
@@ -271,7 +267,7 @@ def test_a_failing_hook_rolls_back_payment_and_event_so_a_retry_applies_it(make_
 # --- cash on delivery ------------------------------------------------------------------------
 
 
-def test_cod_opens_without_next_action_and_is_collected_once(make_order, staff, succeeded_hook):
+def test_cod_opens_without_next_action_and_is_collected_once(make_order, staff, settled):
     payment = payment_create(order=make_order(method=PaymentMethod.COD), method=PaymentMethod.COD)
     assert payment.status == PaymentStatus.PENDING
     assert payment.next_action is None
@@ -281,7 +277,7 @@ def test_cod_opens_without_next_action_and_is_collected_once(make_order, staff, 
     payment_cod_collect(payment=payment, actor=staff)
 
     assert payment.status == PaymentStatus.SUCCEEDED
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
 def test_only_cod_payments_are_collected(make_order):
@@ -348,7 +344,7 @@ def test_provider_error_on_refund_records_a_failed_refund_and_nothing_else(make_
 
 
 def test_order_payments_refund_refunds_what_is_left_once(make_order):
-    from commerce.payments.services import order_payments_refund
+    from commerce.settlement.services import order_payments_refund
 
     order = make_order("30.00")
     paid = payment_confirm(payment=payment_create(order=order, method=PaymentMethod.DUMMY))

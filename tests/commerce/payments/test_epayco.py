@@ -9,7 +9,8 @@ from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.providers.epayco import epayco_signature
 from commerce.payments.registry import method_availability
-from commerce.payments.services import payment_confirm, payment_create, payment_refund
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import payment_confirm, payment_refund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("epayco_settings")]
 
@@ -58,7 +59,7 @@ def test_signature_is_sha256_of_the_caret_joined_fields():
     assert epayco_signature(fields, cust_id="cust", p_key="key") == expected
 
 
-def test_signed_confirmation_settles_once(epayco_payment, post_webhook, succeeded_hook):
+def test_signed_confirmation_settles_once(epayco_payment, post_webhook, settled):
     body = urlencode(confirmation(epayco_payment))
 
     first = post_webhook("epayco", body, content_type=FORM)
@@ -70,10 +71,10 @@ def test_signed_confirmation_settles_once(epayco_payment, post_webhook, succeede
     assert epayco_payment.status == PaymentStatus.SUCCEEDED
     assert epayco_payment.provider_data["ref_payco"] == "86521544"
     assert PaymentEvent.objects.get().event_id == "86521544:1"
-    assert succeeded_hook.calls == [epayco_payment.pk]
+    assert settled.calls == [epayco_payment.pk]
 
 
-def test_tampered_amount_breaks_the_signature(epayco_payment, post_webhook, succeeded_hook):
+def test_tampered_amount_breaks_the_signature(epayco_payment, post_webhook, settled):
     fields = confirmation(epayco_payment)
     fields["x_amount"] = "1000.00"
 
@@ -81,7 +82,7 @@ def test_tampered_amount_breaks_the_signature(epayco_payment, post_webhook, succ
     epayco_payment.refresh_from_db()
     assert epayco_payment.status == PaymentStatus.PENDING
     assert not PaymentEvent.objects.exists()
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 @pytest.mark.parametrize("signature", ["", "0" * 64, "not-hex"])
@@ -91,7 +92,7 @@ def test_bad_or_missing_signature_is_400(epayco_payment, post_webhook, signature
     assert not PaymentEvent.objects.exists()
 
 
-def test_genuinely_signed_but_underpaid_fails_the_payment(epayco_payment, post_webhook, succeeded_hook):
+def test_genuinely_signed_but_underpaid_fails_the_payment(epayco_payment, post_webhook, settled):
     # The buyer's browser sets the checkout amount: ePayco signs what was actually paid.
     body = urlencode(confirmation(epayco_payment, amount="1000.00"))
 
@@ -99,10 +100,10 @@ def test_genuinely_signed_but_underpaid_fails_the_payment(epayco_payment, post_w
     epayco_payment.refresh_from_db()
     assert epayco_payment.status == PaymentStatus.FAILED
     assert "mismatch" in epayco_payment.failure_reason.lower()
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
-def test_pending_then_accepted_are_two_events(epayco_payment, post_webhook, succeeded_hook):
+def test_pending_then_accepted_are_two_events(epayco_payment, post_webhook, settled):
     post_webhook("epayco", urlencode(confirmation(epayco_payment, state="3")), content_type=FORM)
     epayco_payment.refresh_from_db()
     assert epayco_payment.status == PaymentStatus.PENDING
@@ -111,7 +112,7 @@ def test_pending_then_accepted_are_two_events(epayco_payment, post_webhook, succ
     epayco_payment.refresh_from_db()
     assert epayco_payment.status == PaymentStatus.SUCCEEDED
     assert PaymentEvent.objects.count() == 2
-    assert succeeded_hook.calls == [epayco_payment.pk]
+    assert settled.calls == [epayco_payment.pk]
 
 
 def test_rejected_transaction_fails(epayco_payment, post_webhook):
@@ -121,7 +122,7 @@ def test_rejected_transaction_fails(epayco_payment, post_webhook):
 
 
 def test_status_fetch_uses_the_validation_endpoint_and_checks_its_signature(
-    epayco_payment, post_webhook, http, succeeded_hook
+    epayco_payment, post_webhook, http, settled
 ):
     post_webhook("epayco", urlencode(confirmation(epayco_payment, state="3")), content_type=FORM)
     epayco_payment.refresh_from_db()
@@ -132,7 +133,7 @@ def test_status_fetch_uses_the_validation_endpoint_and_checks_its_signature(
 
     assert http.calls[0].request.url == url
     assert payment.status == PaymentStatus.SUCCEEDED
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
 def test_status_fetch_with_a_forged_answer_is_a_provider_error(epayco_payment, post_webhook, http):

@@ -10,7 +10,8 @@ import responses
 from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderUnavailable
 from commerce.payments.registry import method_availability
-from commerce.payments.services import payment_confirm, payment_create, payment_refund
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import payment_confirm, payment_refund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("maya_settings")]
 
@@ -53,17 +54,17 @@ def test_create_uses_the_public_key_and_sends_amount_and_reference(maya_payment,
     assert maya_payment.next_action["url"].endswith(CHECKOUT_ID)
 
 
-def test_confirm_reads_the_payment_with_the_secret_key(maya_payment, http, succeeded_hook):
+def test_confirm_reads_the_payment_with_the_secret_key(maya_payment, http, settled):
     http.add(responses.GET, f"{API}/payments/v1/payments/{CHECKOUT_ID}", json=maya_payment_json())
 
     payment = payment_confirm(payment=maya_payment)
 
     assert http.calls[-1].request.headers["Authorization"] == basic("sk-maya-secret")
     assert payment.status == PaymentStatus.SUCCEEDED
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
-def test_webhook_from_maya_is_confirmed_by_lookup_and_applied_once(maya_payment, http, post_webhook, succeeded_hook):
+def test_webhook_from_maya_is_confirmed_by_lookup_and_applied_once(maya_payment, http, post_webhook, settled):
     http.add(responses.GET, f"{API}/payments/v1/payments/{CHECKOUT_ID}", json=maya_payment_json())
     body = json.dumps({"id": CHECKOUT_ID, "status": "PAYMENT_SUCCESS", "amount": "250.00"})
 
@@ -75,7 +76,7 @@ def test_webhook_from_maya_is_confirmed_by_lookup_and_applied_once(maya_payment,
     maya_payment.refresh_from_db()
     assert maya_payment.status == PaymentStatus.SUCCEEDED
     assert PaymentEvent.objects.get().event_id == f"{CHECKOUT_ID}:PAYMENT_SUCCESS"
-    assert succeeded_hook.calls == [maya_payment.pk]
+    assert settled.calls == [maya_payment.pk]
 
 
 def test_webhook_from_another_address_is_400_without_lookup(maya_payment, http, post_webhook):
@@ -89,7 +90,7 @@ def test_webhook_from_another_address_is_400_without_lookup(maya_payment, http, 
     assert not PaymentEvent.objects.exists()
 
 
-def test_forged_success_is_settled_by_what_maya_says(maya_payment, http, post_webhook, succeeded_hook):
+def test_forged_success_is_settled_by_what_maya_says(maya_payment, http, post_webhook, settled):
     http.add(
         responses.GET, f"{API}/payments/v1/payments/{CHECKOUT_ID}", json=maya_payment_json(status="PAYMENT_FAILED")
     )
@@ -98,7 +99,7 @@ def test_forged_success_is_settled_by_what_maya_says(maya_payment, http, post_we
     assert post_webhook("maya", body, REMOTE_ADDR=MAYA_IP).status_code == 200
     maya_payment.refresh_from_db()
     assert maya_payment.status == PaymentStatus.FAILED
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 def test_webhook_for_a_payment_maya_does_not_know_is_400(maya_payment, http, post_webhook):

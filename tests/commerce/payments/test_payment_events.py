@@ -7,7 +7,8 @@ from asgiref.sync import sync_to_async
 
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import PaymentMethod
-from commerce.payments.services import payment_confirm, payment_create, payment_refund
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import payment_confirm, payment_refund
 from partners import services as partners
 from partners.models import AppScope
 from tests.commerce.orders.test_subscriptions import Client, connect

@@ -11,7 +11,8 @@ from responses import matchers
 from commerce.models import Payment, PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.registry import method_availability
-from commerce.payments.services import payment_confirm, payment_create, payment_refund
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import payment_confirm, payment_refund
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("paypal_settings")]
 
@@ -88,7 +89,7 @@ def test_oauth_failure_is_a_provider_error(make_order, http):
     assert Payment.objects.get().provider_reference is None
 
 
-def test_confirm_captures_an_approved_order(paypal_payment, paypal_http, succeeded_hook):
+def test_confirm_captures_an_approved_order(paypal_payment, paypal_http, settled):
     order_id = paypal_payment.provider_reference
     paypal_http.add(responses.GET, f"{API}/v2/checkout/orders/{order_id}", json=order_json(status="APPROVED"))
     captured = order_json(
@@ -103,7 +104,7 @@ def test_confirm_captures_an_approved_order(paypal_payment, paypal_http, succeed
     assert capture_call.request.headers["PayPal-Request-Id"] == f"fmcore-capture-{payment.reference}"
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.provider_data["capture_id"] == "CAP-1"
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
 def test_confirm_before_approval_changes_nothing(paypal_payment, paypal_http):
@@ -130,7 +131,7 @@ def capture_event(event_id="WH-1", value="19.99", order_id="5O190127TN364715T"):
     )
 
 
-def test_webhook_verified_by_paypal_settles_once(paypal_payment, paypal_http, post_webhook, succeeded_hook):
+def test_webhook_verified_by_paypal_settles_once(paypal_payment, paypal_http, post_webhook, settled):
     paypal_http.add(
         responses.POST,
         f"{API}/v1/notifications/verify-webhook-signature",
@@ -154,7 +155,7 @@ def test_webhook_verified_by_paypal_settles_once(paypal_payment, paypal_http, po
     assert paypal_payment.status == PaymentStatus.SUCCEEDED
     assert paypal_payment.provider_data["capture_id"] == "CAP-1"
     assert PaymentEvent.objects.count() == 1
-    assert succeeded_hook.calls == [paypal_payment.pk]
+    assert settled.calls == [paypal_payment.pk]
 
 
 def test_webhook_paypal_does_not_verify_is_400(paypal_payment, paypal_http, post_webhook):
@@ -178,7 +179,7 @@ def test_webhook_without_transmission_headers_is_400_without_asking_paypal(paypa
     assert not PaymentEvent.objects.exists()
 
 
-def test_captured_amount_mismatch_fails_the_payment(paypal_payment, paypal_http, post_webhook, succeeded_hook):
+def test_captured_amount_mismatch_fails_the_payment(paypal_payment, paypal_http, post_webhook, settled):
     paypal_http.add(
         responses.POST,
         f"{API}/v1/notifications/verify-webhook-signature",
@@ -188,7 +189,7 @@ def test_captured_amount_mismatch_fails_the_payment(paypal_payment, paypal_http,
     assert post_webhook("paypal", capture_event(value="1.00"), **TRANSMISSION).status_code == 200
     paypal_payment.refresh_from_db()
     assert paypal_payment.status == PaymentStatus.FAILED
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 def test_refund_uses_the_capture(paypal_payment, paypal_http):

@@ -10,7 +10,8 @@ import responses
 from commerce.models import Payment, PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.registry import method_availability
-from commerce.payments.services import payment_confirm, payment_create, payment_refund
+from commerce.payments.sessions import payment_create
+from commerce.settlement.services import payment_confirm, payment_refund
 
 from .conftest import STRIPE_SECRET, stripe_signed
 
@@ -112,7 +113,7 @@ def test_stripe_error_leaves_the_payment_pending_and_a_retry_reuses_the_key(make
     assert keys == {f"fmcore-payment-{payment.reference}"}
 
 
-def test_confirm_fetches_the_session_status(card_payment, http, succeeded_hook):
+def test_confirm_fetches_the_session_status(card_payment, http, settled):
     http.add(
         responses.GET,
         f"{API}/checkout/sessions/cs_test_123",
@@ -124,7 +125,7 @@ def test_confirm_fetches_the_session_status(card_payment, http, succeeded_hook):
     assert http.calls[0].request.headers["Authorization"] == f"Bearer {STRIPE_SECRET}"
     assert payment.status == PaymentStatus.SUCCEEDED
     assert payment.provider_data["payment_intent"] == "pi_9"
-    assert succeeded_hook.calls == [payment.pk]
+    assert settled.calls == [payment.pk]
 
 
 def test_confirm_of_an_unpaid_session_changes_nothing(card_payment, http):
@@ -146,7 +147,7 @@ def completed_event(event_id="evt_1", **session):
     }
 
 
-def test_signed_webhook_settles_once(card_payment, post_webhook, succeeded_hook):
+def test_signed_webhook_settles_once(card_payment, post_webhook, settled):
     body, signature = stripe_signed(completed_event())
 
     first = post_webhook("stripe", body, HTTP_STRIPE_SIGNATURE=signature)
@@ -158,7 +159,7 @@ def test_signed_webhook_settles_once(card_payment, post_webhook, succeeded_hook)
     assert card_payment.status == PaymentStatus.SUCCEEDED
     assert card_payment.provider_data["payment_intent"] == "pi_9"
     assert PaymentEvent.objects.get().event_id == "evt_1"
-    assert succeeded_hook.calls == [card_payment.pk]
+    assert settled.calls == [card_payment.pk]
 
 
 @pytest.mark.parametrize(
@@ -171,7 +172,7 @@ def test_signed_webhook_settles_once(card_payment, post_webhook, succeeded_hook)
     ],
     ids=["wrong-secret", "other-body", "garbage", "empty"],
 )
-def test_bad_signature_is_400_and_changes_nothing(card_payment, post_webhook, signature, succeeded_hook):
+def test_bad_signature_is_400_and_changes_nothing(card_payment, post_webhook, signature, settled):
     body, _ = stripe_signed(completed_event())
 
     response = post_webhook("stripe", body, HTTP_STRIPE_SIGNATURE=signature(body))
@@ -180,7 +181,7 @@ def test_bad_signature_is_400_and_changes_nothing(card_payment, post_webhook, si
     card_payment.refresh_from_db()
     assert card_payment.status == PaymentStatus.PENDING
     assert not PaymentEvent.objects.exists()
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 def test_missing_signature_header_is_400(card_payment, post_webhook):
@@ -200,7 +201,7 @@ def test_stale_timestamp_is_400_even_with_a_valid_signature(card_payment, post_w
     assert not PaymentEvent.objects.exists()
 
 
-def test_session_paid_for_another_amount_fails_the_payment(card_payment, post_webhook, succeeded_hook):
+def test_session_paid_for_another_amount_fails_the_payment(card_payment, post_webhook, settled):
     body, signature = stripe_signed(completed_event(amount_total=1))
 
     response = post_webhook("stripe", body, HTTP_STRIPE_SIGNATURE=signature)
@@ -208,7 +209,7 @@ def test_session_paid_for_another_amount_fails_the_payment(card_payment, post_we
     assert response.status_code == 200
     card_payment.refresh_from_db()
     assert card_payment.status == PaymentStatus.FAILED
-    assert succeeded_hook.calls == []
+    assert settled.calls == []
 
 
 def test_async_payment_failure_and_expiry_events(card_payment, post_webhook):

@@ -36,7 +36,7 @@ def test_payment_types_make_a_schema_with_the_contract_fields():
 
 def test_next_action_of_a_payment(db, make_order, epayco_settings):
     from commerce.models import PaymentMethod
-    from commerce.payments.services import payment_create
+    from commerce.payments.sessions import payment_create
     from schema.payments.types import NextActionType
 
     payment = payment_create(order=make_order(), method=PaymentMethod.EPAYCO)
