@@ -26,6 +26,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from commerce.cart.guests import CartOwner
 from commerce.errors import (
     InvalidPaymentState,
     InvalidRefundAmount,
@@ -43,6 +44,7 @@ from commerce.models import (
     Refund,
     RefundStatus,
 )
+from commerce.orders.selectors import orders_owned_by
 from commerce.payments import events as payment_events
 from commerce.payments.base import ProviderError, ProviderStatus, ProviderUnavailable, WebhookEvent
 from commerce.payments.registry import provider_by_name, provider_for
@@ -384,11 +386,12 @@ def order_payments_refund(*, order_id: int, actor: User | None = None, reason: s
 
 
 def payment_initiate(
-    *, actor: User, order_id: int, method: str | None = None, idempotency_key: str | None = None
+    *, actor: CartOwner, order_id: int, method: str | None = None, idempotency_key: str | None = None
 ) -> Payment:
     """The buyer starts paying their order: open the payment, then confirm the order.
 
-    Only the order's owner may pay it (anyone else: NOT_FOUND). `method`
+    Only the order's owner (a user, or the guest whose cart placed it) may pay
+    it (anyone else: NOT_FOUND). `method`
     defaults to the one chosen at checkout. The payment row is committed
     before the provider is called, and no stock or order row is locked during
     that call. Once the provider has opened the payment, a PENDING order
@@ -400,7 +403,7 @@ def payment_initiate(
 
     if idempotency_key is not None and not 0 < len(idempotency_key) <= 100:
         raise InvalidInput("The idempotency key must be 1 to 100 characters long.", field="idempotencyKey")
-    order = Order.objects.filter(pk=order_id, user_id=actor.pk).first()
+    order = orders_owned_by(actor).filter(pk=order_id).first()
     if order is None:
         raise NotFound("No order with this id.", field="orderId")
     payment = payment_create(order=order, method=method or order.payment_method, idempotency_key=idempotency_key)
