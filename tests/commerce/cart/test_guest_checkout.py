@@ -10,7 +10,7 @@ import requests
 from django.core import mail
 from django.utils import timezone
 
-from accounts.email_tokens import VERIFY_EMAIL, email_token_make
+from accounts.email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_make
 from commerce.models import Cart, CartLine, Notification, Order, OrderStatus, Product, StockMovement
 from fmcore.housekeeping import housekeeping_run
 from tests.commerce.catalog.factories import gid, make_product
@@ -64,6 +64,9 @@ CONFIRM = """mutation ($id: ID!) {
     ... on PaymentPayload { payment { id status } }
     ... on OperationInfo { messages { code } }
   }
+}"""
+RESET = """mutation ($token: String!, $password: String!) {
+  resetPassword(token: $token, newPassword: $password) { __typename ... on OperationInfo { messages { code } } }
 }"""
 VERIFY = """mutation ($token: String!) {
   verifyEmail(token: $token) { __typename ... on OperationInfo { messages { code } } }
@@ -294,6 +297,17 @@ def test_guest_orders_become_the_account_of_that_email_when_it_verifies(gql, gue
     assert gql(ORDER, {"id": first["id"]}, user=dana)["order"]["user"] == {"email": "dana@example.com"}
     # The order is the account's now, no longer the token's.
     assert gql(ORDER, {"id": first["id"]}, **as_guest(token))["order"] is None
+
+
+def test_a_password_reset_proves_the_address_too_and_attaches(gql, guest_cart, make_user):
+    order = place(gql, guest_cart(), make_product(), email="erin@example.com")
+    erin = make_user("Erin@example.com", verified=False)
+
+    token = email_token_make(user=erin, purpose=RESET_PASSWORD)
+    reset = gql(RESET, {"token": token, "password": "another-Horse-battery-7"})["resetPassword"]
+    assert reset["__typename"] == "OkPayload", reset
+
+    assert Order.objects.get(number=order["number"]).user == erin
 
 
 def test_create_guest_cart_and_guest_checkout_are_throttled(gql, guest_cart, settings):
