@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from commerce.orders.guest_orders import guest_orders_attach
 from fmcore.errors import InvalidInput, NotFound, PermissionDenied
 from fmcore.outbox import enqueue
 
@@ -86,9 +87,12 @@ def user_verification_resend(*, email: str, client: ClientInfo) -> None:
 
 
 def user_email_verify(*, token: str) -> User:
+    """Mark the token's account verified; the guest orders placed with that email become its own, atomically."""
     user = email_token_user(purpose=VERIFY_EMAIL, token=token, max_age=settings.EMAIL_VERIFICATION_TTL)
-    user.email_verified = True
-    user.save(update_fields=["email_verified"])
+    with transaction.atomic():
+        user.email_verified = True
+        user.save(update_fields=["email_verified"])
+        guest_orders_attach(user=user)
     return user
 
 
@@ -139,6 +143,7 @@ def password_reset(*, token: str, new_password: str) -> None:
         # Following the link proved the address belongs to the user.
         user.email_verified = True
         user.save(update_fields=["password", "email_verified"])
+        guest_orders_attach(user=user)
         tokens.user_tokens_revoke_all(user)
 
 

@@ -6,6 +6,7 @@ from requests import RequestException
 from social_core.exceptions import AuthException, SocialAuthBaseException
 from social_django.utils import load_backend, load_strategy
 
+from commerce.orders.guest_orders import guest_orders_attach
 from fmcore.errors import InvalidInput
 
 from . import tokens
@@ -34,14 +35,18 @@ def link_or_create_user(strategy, details, backend, user=None, *args, **kwargs):
             email_verified=True,
         )
         new_user.set_unusable_password()
-        new_user.save()
+        with transaction.atomic():
+            new_user.save()
+            guest_orders_attach(user=new_user)
         return {"user": new_user, "is_new": True}
     if not existing.email_verified:
         # Whoever registered this address unverified may not be its owner: the
         # provider just proved who is, so the unproven password must go.
         existing.set_unusable_password()
         existing.email_verified = True
-        existing.save(update_fields=["password", "email_verified"])
+        with transaction.atomic():
+            existing.save(update_fields=["password", "email_verified"])
+            guest_orders_attach(user=existing)
     return {"user": existing, "is_new": False}
 
 

@@ -1,4 +1,4 @@
-"""Attempt throttling for login, registration, resends, resets and social login.
+"""Attempt throttling for login, registration, resends, resets, social login and guest checkout.
 
 An attempt is counted before any work is done, atomically, per email and per
 client IP in fixed windows (`AUTH_RATE_LIMIT`); the attempt that takes a
@@ -21,10 +21,6 @@ from fmcore.environment import rate_parse
 from fmcore.errors import RateLimited
 
 from .models import ThrottleCounter
-
-
-def _rate() -> tuple[int, int]:
-    return rate_parse(settings.AUTH_RATE_LIMIT)
 
 
 def _email_key(scope: str, email: str) -> str:
@@ -68,9 +64,10 @@ def _count(key: str, window: int) -> int:
     return _database_count(key, window) if count is None else count
 
 
-def throttle_hit(*, scope: str, ip: str, email: str | None = None) -> None:
-    """Count one attempt against the IP (and the email); raise `RateLimited` past the limit."""
-    limit, window = _rate()
+def throttle_hit(*, scope: str, ip: str, email: str | None = None, rate: str | None = None) -> None:
+    """Count one attempt against the IP (and the email); raise `RateLimited` past the limit
+    (`rate`, e.g. "20/m"; default `AUTH_RATE_LIMIT`)."""
+    limit, window = rate_parse(rate or settings.AUTH_RATE_LIMIT)
     keys = [_ip_key(scope, ip)] + ([_email_key(scope, email)] if email is not None else [])
     counts = [_count(key, window) for key in keys]
     if any(count > limit for count in counts):

@@ -28,6 +28,12 @@ class EmptyCart(CommerceError):
     default_message = "Your cart is empty."
 
 
+class InvalidCartToken(CommerceError):
+    code = "INVALID_CART_TOKEN"
+    kind = ErrorKind.PERMISSION
+    default_message = "This cart has expired or does not exist. Start a new cart."
+
+
 class InvalidTransition(CommerceError):
     code = "INVALID_TRANSITION"
     default_message = "The order cannot move to that status."

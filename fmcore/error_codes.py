@@ -90,6 +90,11 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
         _OP, "The product is no longer on sale.", "Remove it from the cart and refresh the catalog."
     ),
     "EMPTY_CART": ErrorCodeInfo(_OP, "Checkout of an empty cart.", "Send the user back to the catalog."),
+    "INVALID_CART_TOKEN": ErrorCodeInfo(
+        _OP,
+        "The `X-Cart-Token` opens no guest cart: unknown, expired (`GUEST_CART_TTL_DAYS` untouched) or malformed.",
+        "Drop the token and call `createGuestCart` for a new one.",
+    ),
     "INVALID_TRANSITION": ErrorCodeInfo(
         _OP, "The order cannot move to that status from its current one.", "Reload the order."
     ),

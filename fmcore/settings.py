@@ -393,6 +393,10 @@ TAX_RATE = env.decimal("TAX_RATE", Decimal("0"), validate=Range(min=0, max=1))
 MAX_LINE_QUANTITY = env.int("MAX_LINE_QUANTITY", 99, validate=POSITIVE)
 # Unpaid PENDING orders older than this are cancelled by the clean-up job (stock restored).
 PENDING_ORDER_TTL_MINUTES = env.int("PENDING_ORDER_TTL_MINUTES", 60, validate=POSITIVE)
+# Guest checkout: a guest cart untouched this long no longer opens and is deleted by the clean-up;
+# createGuestCart and guestCheckout are throttled per client IP (and guestCheckout per email).
+GUEST_CART_TTL_DAYS = env.int("GUEST_CART_TTL_DAYS", 30, validate=POSITIVE)
+GUEST_RATE_LIMIT = env.rate("GUEST_RATE_LIMIT", "20/m")
 CLEANUP_CRON = env.cron("CLEANUP_CRON", "*/15 * * * *")
 # Housekeeping (docs/operations.md): sent outbox rows, finished webhook deliveries and
 # sent-email records older than their retention are deleted in batches.

@@ -32,7 +32,7 @@ def order_data(order: Order) -> dict:
         "tax": str(order.tax),
         "total": str(order.total),
         "paymentMethod": order.payment_method,
-        "customerEmail": order.user.email,
+        "customerEmail": order.user.email if order.user is not None else order.email,
         "shippingAddress": order.shipping_address,
         "lines": [
             {

@@ -1,6 +1,7 @@
 """The typed context every resolver receives, over HTTP and websockets."""
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import strawberry
@@ -9,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts.errors import InvalidToken
 from accounts.models import User
+from commerce.cart.guests import CartOwner, Guest, guest_for_token
+from commerce.errors import InvalidCartToken
 from partners.models import App
 
 
@@ -23,6 +26,8 @@ class Context:
     token_error: InvalidToken | None = None
     # Websocket connections only: the `connection_init` payload.
     connection_params: dict | None = None
+    # HTTP: the `X-Cart-Token` header of a guest (ignored once someone is logged in).
+    cart_token: str | None = None
 
     @property
     def is_websocket(self) -> bool:
@@ -38,6 +43,29 @@ class Context:
     def viewer(self) -> User | AnonymousUser | App:
         """Whom reads are scoped to: the partner app calling, else the user."""
         return self.app or self.user
+
+    @cached_property
+    def guest(self) -> Guest | None:
+        """The guest whose cart `X-Cart-Token` opens, when nobody is logged in (looked up once)."""
+        if self.app is not None or self.user.is_authenticated or not self.cart_token:
+            return None
+        return guest_for_token(self.cart_token)
+
+    @property
+    def shopper(self) -> User | AnonymousUser | App | Guest:
+        """Whom cart, order and payment reads are scoped to: the viewer, or the guest of a cart token."""
+        return self.guest or self.viewer
+
+    def cart_owner(self) -> CartOwner:
+        """Whose cart a cart operation (behind `IsCustomerOrGuest`) is on: the
+        logged-in user, whose own cart it always is (a cart token sent along is
+        ignored), else the guest of `X-Cart-Token` (INVALID_CART_TOKEN when it
+        opens no cart)."""
+        if isinstance(self.user, User):
+            return self.user
+        if self.guest is None:
+            raise InvalidCartToken()
+        return self.guest
 
 
 Info = strawberry.Info[Context, None]

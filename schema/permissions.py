@@ -29,6 +29,11 @@ def _app(info: Any) -> App | None:
     return getattr(info.context, "app", None)
 
 
+def _is_guest(user, info: Any) -> bool:
+    """Nobody logged in, no partner app, and an `X-Cart-Token` sent."""
+    return _app(info) is None and not user.is_authenticated and bool(getattr(info.context, "cart_token", None))
+
+
 def _refuse_unless(user, *, info: Any = None, staff: bool = False, superuser: bool = False) -> None:
     if user is None or not user.is_authenticated or not user.is_active:
         if info is not None and _app(info) is not None:
@@ -112,12 +117,13 @@ class StaffOrAppScope(_Coded, sd.DjangoPermissionExtension):
 
 
 class IsAuthenticatedOrAppScope(_Coded, sd.DjangoPermissionExtension):
-    """Logged-in users (who then see what selectors scope to them), and
-    partner apps holding `scope`, may resolve the field."""
+    """Logged-in users and guests sending `X-Cart-Token` (who then see what
+    selectors scope to them), and partner apps holding `scope`, may resolve the field."""
 
     DEFAULT_ERROR_MESSAGE: ClassVar[str] = "You must be logged in to do this."
     SCHEMA_DIRECTIVE_DESCRIPTION: ClassVar[str | None] = (
-        "Can only be resolved by logged-in users and by partner apps holding the scope the field names."
+        "Can only be resolved by logged-in users, guests sending X-Cart-Token and by partner apps holding the "
+        "scope the field names."
     )
 
     def __init__(self, scope: str, **kwargs: Any):
@@ -130,5 +136,21 @@ class IsAuthenticatedOrAppScope(_Coded, sd.DjangoPermissionExtension):
             if not app.has_scope(self.scope):
                 raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
             return resolver()
-        _refuse_unless(user, info=info)
+        if not _is_guest(user, info):
+            _refuse_unless(user, info=info)
+        return resolver()
+
+
+class IsCustomerOrGuest(IsAuthenticated):
+    """`IsAuthenticated`, or a guest sending `X-Cart-Token` (whether the token
+    opens a cart is `Context.cart_owner`'s to say): the cart's operations."""
+
+    DEFAULT_ERROR_MESSAGE: ClassVar[str] = "Log in, or send the X-Cart-Token of your guest cart."
+    SCHEMA_DIRECTIVE_DESCRIPTION: ClassVar[str | None] = (
+        "Can only be resolved by logged-in users and by guests sending the X-Cart-Token header."
+    )
+
+    def resolve_for_user(self, resolver, user, *, info, source):
+        if not _is_guest(user, info):
+            _refuse_unless(user, info=info)
         return resolver()

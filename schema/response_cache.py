@@ -6,7 +6,7 @@ per document and variables until the catalog changes. The answer is cached
 under the catalog's version token (commerce/cache.py): any catalog write bumps
 it on commit, so a stale answer is never served, and entries expire after
 `CACHE_TTL` seconds. Logged-in callers (staff see inactive products), partner
-apps, mutations, and answers with errors are never cached.
+apps, guests sending `X-Cart-Token`, mutations, and answers with errors are never cached.
 
 The same answers are shareable by HTTP caches: over GET (a persisted query's
 hash makes the URL short) they carry `Cache-Control: public, max-age=
@@ -84,6 +84,8 @@ class AnonymousCatalogCache(SchemaExtension):
         request_context = context.context
         user = getattr(request_context, "user", None)
         if user is None or user.is_authenticated or getattr(request_context, "app", None) is not None:
+            return None
+        if getattr(request_context, "cart_token", None):  # a guest: not every anonymous visitor
             return None
         if context.result is not None:  # already answered (a refused token)
             return None

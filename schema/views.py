@@ -178,7 +178,12 @@ class FmGraphQLView(GraphQLView):
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(
-            request=request, response=response, user=request.user, app=request.app, token_error=request.token_error
+            request=request,
+            response=response,
+            user=request.user,
+            app=request.app,
+            token_error=request.token_error,
+            cart_token=request.headers.get("X-Cart-Token"),
         )
 
     def should_render_graphql_ide(self, request_adapter) -> bool:

@@ -47,6 +47,14 @@ def _apply(address: Address, data: AddressData) -> None:
     address.full_clean(exclude=["user", "is_default"])
 
 
+def address_snapshot_validate(*, data: AddressData) -> dict:
+    """The order's copy of an address given inline (guest checkout), validated
+    as a saved address is (INVALID_COUNTRY, required fields and lengths)."""
+    address = Address()
+    _apply(address, data)
+    return address.as_snapshot()
+
+
 def _user_addresses_locked(user) -> list[Address]:
     return list(Address.objects.select_for_update().filter(user_id=user.pk).order_by("id"))
 

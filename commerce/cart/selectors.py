@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 
 from commerce import pricing
+from commerce.cart.guests import CartOwner, owner_carts
 from commerce.catalog.selectors import product_is_available, visible_products
 from commerce.models import Cart, CartLine, ProductImage, WishlistItem
 
@@ -26,18 +27,14 @@ class CartSummary:
     item_count: int
 
 
-def _cart_with_lines():
+def cart_load(*, owner: CartOwner) -> Cart | None:
+    """The owner's cart (a user's or a guest's) with everything it shows, straight from the database."""
     lines = (
         CartLine.objects.select_related("product__category")
         .prefetch_related(Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")))
         .order_by("added_at", "id")
     )
-    return Cart.objects.prefetch_related(Prefetch("lines", queryset=lines))
-
-
-def cart_load(*, user_id: int) -> Cart | None:
-    """The user's cart with everything it shows, straight from the database."""
-    return _cart_with_lines().filter(user_id=user_id).first()
+    return owner_carts(owner).prefetch_related(Prefetch("lines", queryset=lines)).first()
 
 
 def cart_line_unit_price(line: CartLine) -> Decimal:

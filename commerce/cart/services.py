@@ -1,10 +1,12 @@
-"""Cart and wishlist writes of one user. Each write invalidates that user's
-cached cart on commit; `cart_cache_invalidate` is exported for checkout."""
+"""Cart writes of one owner (a user, or a guest holding a cart token) and
+wishlist writes of one user. Each cart write invalidates a user's cached
+cart on commit; `cart_cache_invalidate` is exported for checkout."""
 
 from django.conf import settings
 from django.db import transaction
 
 from commerce.cache import cart_cache_invalidate
+from commerce.cart.guests import CartOwner, Guest, owner_cart_cache_invalidate, owner_carts
 from commerce.catalog.selectors import visible_products
 from commerce.errors import InvalidQuantity, OutOfStock
 from commerce.models import Cart, CartLine, Product, WishlistItem
@@ -24,14 +26,16 @@ __all__ = [
 ]
 
 
-def cart_get_or_create(*, user) -> Cart:
-    """The user's cart, created on first use."""
-    cart, _ = Cart.objects.get_or_create(user=user)
+def cart_get_or_create(*, owner: CartOwner) -> Cart:
+    """The owner's cart: a user's is created on first use, a guest's exists since `createGuestCart`."""
+    if isinstance(owner, Guest):
+        return owner_carts(owner).get()
+    cart, _ = Cart.objects.get_or_create(user=owner)
     return cart
 
 
-def _locked_cart(user) -> Cart:
-    cart = cart_get_or_create(user=user)
+def _locked_cart(owner: CartOwner) -> Cart:
+    cart = cart_get_or_create(owner=owner)
     # Serialises concurrent edits of one cart (a no-op lock on SQLite, which serialises writers anyway).
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
@@ -57,7 +61,7 @@ def _own_line(cart: Cart, line_id: int) -> CartLine:
     return line
 
 
-def cart_line_add(*, user, product_id: int, quantity: int = 1) -> Cart:
+def cart_line_add(*, owner: CartOwner, product_id: int, quantity: int = 1) -> Cart:
     """Put `quantity` units of a product in the cart; a product already there gets its quantity raised.
 
     The resulting quantity must not exceed the stock (`OUT_OF_STOCK`) or
@@ -66,7 +70,7 @@ def cart_line_add(*, user, product_id: int, quantity: int = 1) -> Cart:
     if quantity < 1:
         raise InvalidQuantity("The quantity must be at least 1.", field="quantity")
     with transaction.atomic():
-        cart = _locked_cart(user)
+        cart = _locked_cart(owner)
         product = _buyable_product(product_id)
         line = CartLine.objects.filter(cart=cart, product=product).first()
         new_quantity = quantity + (line.quantity if line else 0)
@@ -77,16 +81,16 @@ def cart_line_add(*, user, product_id: int, quantity: int = 1) -> Cart:
         else:
             CartLine.objects.create(cart=cart, product=product, quantity=new_quantity)
         cart.save(update_fields=["updated_at"])
-        cart_cache_invalidate(user.pk)
-    return cart_load(user_id=user.pk)
+        owner_cart_cache_invalidate(owner)
+    return cart_load(owner=owner)
 
 
-def cart_line_update(*, user, line_id: int, quantity: int) -> Cart:
+def cart_line_update(*, owner: CartOwner, line_id: int, quantity: int) -> Cart:
     """Set a line's quantity; 0 removes it. Negative is `INVALID_QUANTITY`, more than the stock `OUT_OF_STOCK`."""
     if quantity < 0:
         raise InvalidQuantity("The quantity cannot be negative.", field="quantity")
     with transaction.atomic():
-        cart = _locked_cart(user)
+        cart = _locked_cart(owner)
         line = _own_line(cart, line_id)
         if quantity == 0:
             line.delete()
@@ -98,28 +102,28 @@ def cart_line_update(*, user, line_id: int, quantity: int) -> Cart:
             line.quantity = quantity
             line.save(update_fields=["quantity"])
         cart.save(update_fields=["updated_at"])
-        cart_cache_invalidate(user.pk)
-    return cart_load(user_id=user.pk)
+        owner_cart_cache_invalidate(owner)
+    return cart_load(owner=owner)
 
 
-def cart_line_remove(*, user, line_id: int) -> Cart:
-    """Remove one line of the user's cart (`NOT_FOUND` if it is not theirs)."""
+def cart_line_remove(*, owner: CartOwner, line_id: int) -> Cart:
+    """Remove one line of the owner's cart (`NOT_FOUND` if it is not theirs)."""
     with transaction.atomic():
-        cart = _locked_cart(user)
+        cart = _locked_cart(owner)
         _own_line(cart, line_id).delete()
         cart.save(update_fields=["updated_at"])
-        cart_cache_invalidate(user.pk)
-    return cart_load(user_id=user.pk)
+        owner_cart_cache_invalidate(owner)
+    return cart_load(owner=owner)
 
 
-def cart_clear(*, user) -> Cart:
-    """Remove every line of the user's cart."""
+def cart_clear(*, owner: CartOwner) -> Cart:
+    """Remove every line of the owner's cart."""
     with transaction.atomic():
-        cart = _locked_cart(user)
+        cart = _locked_cart(owner)
         cart.lines.all().delete()
         cart.save(update_fields=["updated_at"])
-        cart_cache_invalidate(user.pk)
-    return cart_load(user_id=user.pk)
+        owner_cart_cache_invalidate(owner)
+    return cart_load(owner=owner)
 
 
 def wishlist_add(*, user, product_id: int) -> WishlistItem:

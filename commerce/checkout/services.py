@@ -1,12 +1,27 @@
-"""Checkout: a cart becomes an order in one transaction, never overselling."""
+"""Checkout: a cart becomes an order in one transaction, never overselling.
 
+A signed-in user checks out with `order_checkout`, a guest holding a cart
+token with `order_guest_checkout`; both run the same core (`_checkout`):
+the same locks, stock rules, idempotency and events. Only who owns the
+order (a user, or a guest email and cart) and where the address comes from
+differ.
+"""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.throttle import throttle_hit
 from commerce import pricing
-from commerce.cache import cart_cache_invalidate, catalog_cache_invalidate, orders_cache_invalidate
+from commerce.addresses.services import AddressData, address_snapshot_validate
+from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
+from commerce.cart.guests import CartOwner, Guest, owner_actor, owner_cart_cache_invalidate, owner_carts
 from commerce.catalog.selectors import product_is_available
 from commerce.errors import EmptyCart, OutOfStock, ProductUnavailable
 from commerce.models import (
@@ -25,10 +40,13 @@ from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
 
 
-def _existing(user: User, idempotency_key: str | None) -> Order | None:
+def _existing(owner: CartOwner, idempotency_key: str | None) -> Order | None:
     if not idempotency_key:
         return None
-    return Order.objects.filter(user=user, idempotency_key=idempotency_key).first()
+    if isinstance(owner, Guest):
+        # Per guest cart, even once the order went to the email's account.
+        return Order.objects.filter(guest_cart_id=owner.cart_id, idempotency_key=idempotency_key).first()
+    return Order.objects.filter(user=owner, idempotency_key=idempotency_key).first()
 
 
 def _shipping_address(user: User, address_id: int | None) -> dict | None:
@@ -66,35 +84,92 @@ def order_checkout(
     into the order, records the PENDING step and empties the cart. The
     order-placed actors and the status event leave on commit.
     """
+    return _checkout(
+        owner=user,
+        payment_method=payment_method,
+        shipping_address=lambda: _shipping_address(user, shipping_address_id),
+        idempotency_key=idempotency_key,
+        note=note,
+    )
+
+
+def order_guest_checkout(
+    *,
+    guest: Guest,
+    email: str,
+    shipping_address: AddressData,
+    payment_method: str,
+    client_ip: str,
+    idempotency_key: str | None = None,
+    note: str = "",
+) -> Order:
+    """Turn a guest's cart into a PENDING order of `email`, shipping to the
+    address given (validated like a saved one), exactly as `order_checkout`
+    does for a user: same locks, stock rules, idempotency (per guest cart)
+    and events; the confirmation email goes to `email`. Throttled per client
+    IP and per email (`GUEST_RATE_LIMIT`, RATE_LIMITED beyond it)."""
+    email = (email or "").strip()
+    throttle_hit(scope="guest-checkout", ip=client_ip, email=email, rate=settings.GUEST_RATE_LIMIT)
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise InvalidInput("Enter a valid email address.", code="INVALID_EMAIL", field="email") from exc
+    snapshot = address_snapshot_validate(data=shipping_address)
+    return _checkout(
+        owner=guest,
+        payment_method=payment_method,
+        shipping_address=lambda: snapshot,
+        idempotency_key=idempotency_key,
+        note=note,
+        email=email,
+    )
+
+
+def _checkout(
+    *,
+    owner: CartOwner,
+    payment_method: str,
+    shipping_address: Callable[[], dict | None],
+    idempotency_key: str | None,
+    note: str,
+    email: str = "",
+) -> Order:
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > Order._meta.get_field("idempotency_key").max_length:
         raise InvalidInput("The idempotency key is too long.", field="idempotencyKey")
     if payment_method not in PaymentMethod.values:
         raise InvalidInput("Choose a payment method we offer.", field="paymentMethod")
-    if existing := _existing(user, idempotency_key):
+    if existing := _existing(owner, idempotency_key):
         return existing
     try:
         with transaction.atomic():
             return _checkout_locked(
-                user=user,
+                owner=owner,
                 payment_method=payment_method,
-                shipping_address_id=shipping_address_id,
+                shipping_address=shipping_address,
                 idempotency_key=idempotency_key,
                 note=note,
+                email=email,
             )
     except IntegrityError:
         # A concurrent submission with the same key won the unique constraint.
-        if existing := _existing(user, idempotency_key):
+        if existing := _existing(owner, idempotency_key):
             return existing
         raise
 
 
 def _checkout_locked(
-    *, user: User, payment_method: str, shipping_address_id: int | None, idempotency_key: str | None, note: str
+    *,
+    owner: CartOwner,
+    payment_method: str,
+    shipping_address: Callable[[], dict | None],
+    idempotency_key: str | None,
+    note: str,
+    email: str,
 ) -> Order:
-    cart = Cart.objects.select_for_update().filter(user=user).first()
+    cart = owner_carts(owner).select_for_update().first()
     # Under the cart lock a concurrent duplicate has either committed or not started.
-    if existing := _existing(user, idempotency_key):
+    if existing := _existing(owner, idempotency_key):
         return existing
     # The cart's lines with their products, locked in product order (as every
     # stock writer locks them), so concurrent checkouts never deadlock.
@@ -110,7 +185,7 @@ def _checkout_locked(
     )
     if not lines:
         raise EmptyCart()
-    shipping_address = _shipping_address(user, shipping_address_id)
+    address = shipping_address()
     for line in lines:
         _check_line(line, line.product)
 
@@ -131,14 +206,17 @@ def _checkout_locked(
     amounts = pricing.totals(order_line.line_total for order_line in order_lines)
 
     # The database numbers the order from its id (Order.number), returned by the insert.
+    user = owner_actor(owner)
     order = Order.objects.create(
         user=user,
+        email=email,
+        guest_cart_id=owner.cart_id if isinstance(owner, Guest) else None,
         status=OrderStatus.PENDING,
         subtotal=amounts.subtotal,
         tax=amounts.tax,
         total=amounts.total,
         payment_method=payment_method,
-        shipping_address=shipping_address,
+        shipping_address=address,
         note=note.strip(),
         idempotency_key=idempotency_key,
     )
@@ -158,8 +236,9 @@ def _checkout_locked(
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    cart_cache_invalidate(user.pk)
+    owner_cart_cache_invalidate(owner)
     catalog_cache_invalidate()  # stock figures changed
-    orders_cache_invalidate(user.pk)
+    if user is not None:
+        orders_cache_invalidate(user.pk)
     events.order_placed(change=change, order=order)
     return order

@@ -6,14 +6,30 @@ from .catalog import Product
 
 
 class Cart(models.Model):
-    """A user's one cart, created on first use."""
+    """A user's one cart, created on first use; or a guest's, opened by a cart token."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cart")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+    )
+    # A guest cart's token is shown once; only its SHA-256 is kept (commerce/cart/guests.py).
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, token_hash__isnull=True)
+                | Q(user__isnull=True, token_hash__isnull=False),
+                name="cart_of_a_user_or_a_guest",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["updated_at"], condition=Q(user__isnull=True), name="cart_guest_updated"),
+        ]
+
     def __str__(self) -> str:
-        return f"cart of {self.user_id}"
+        return f"cart of {self.user_id}" if self.user_id else f"guest cart {self.pk}"
 
 
 class CartLine(models.Model):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
-from django.db.models.functions import Cast, Concat, ExtractYear, Greatest, Length, LPad
+from django.db.models.functions import Cast, Concat, ExtractYear, Greatest, Length, LPad, Upper
 
 from .catalog import Product, default_currency
 
@@ -45,7 +45,20 @@ class Order(models.Model):
         db_persist=True,
         help_text="Human-readable invoice number.",
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    # Null for a guest's order (until that email registers and verifies: commerce/orders/guests.py).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    email = models.EmailField(blank=True, help_text="A guest order's email: its mails go there.")
+    guest_cart = models.ForeignKey(
+        "commerce.Cart",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guest_orders",
+        db_index=False,  # order_guest_cart_recent serves it
+        help_text="The guest cart the order was placed from: its token reads the order.",
+    )
     status = models.CharField(max_length=16, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     currency = models.CharField(max_length=3, default=default_currency)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
@@ -68,6 +81,14 @@ class Order(models.Model):
                 condition=Q(idempotency_key__isnull=False),
                 name="order_idempotency_key_per_user",
             ),
+            models.UniqueConstraint(
+                fields=["guest_cart", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False, guest_cart__isnull=False),
+                name="order_idempotency_key_per_guest_cart",
+            ),
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(email=""), name="order_of_a_user_or_a_guest_email"
+            ),
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
         ]
         indexes = [
@@ -75,6 +96,8 @@ class Order(models.Model):
             models.Index(fields=["-created_at", "-id"], name="order_newest"),
             models.Index(fields=["total"], name="order_total"),
             models.Index(fields=["status"], name="order_status"),
+            models.Index(fields=["guest_cart", "-created_at"], name="order_guest_cart_recent"),
+            models.Index(Upper("email"), condition=Q(user__isnull=True), name="order_guest_email"),
         ]
 
     def __str__(self) -> str:

@@ -53,17 +53,22 @@ def notifications_mark_read(*, user: User, ids: list[int] | None = None) -> int:
     return unread.update(read=True)
 
 
-def email_send_once(*, dedupe_key: str, user: User, subject: str, body: str) -> bool:
-    """Send an email unless one with `dedupe_key` went out already. If sending
-    fails, the record is rolled back so that a retry sends it."""
+def email_send_once(*, dedupe_key: str, recipient: str, subject: str, body: str) -> bool:
+    """Send an email to `recipient` unless one with `dedupe_key` went out already.
+    If sending fails, the record is rolled back so that a retry sends it."""
     with transaction.atomic():
         _, created = SentEmail.objects.get_or_create(
-            dedupe_key=dedupe_key, defaults={"recipient": user.email, "subject": subject[:200]}
+            dedupe_key=dedupe_key, defaults={"recipient": recipient, "subject": subject[:200]}
         )
         if not created:
             return False
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
     return True
+
+
+def order_recipient(order: Order) -> str:
+    """Where an order's mails go: its customer's address, or the guest's email."""
+    return order.user.email if order.user is not None else order.email
 
 
 def sent_emails_purge(*, older_than: timedelta, batch_size: int) -> int:
@@ -84,7 +89,9 @@ def _order_summary(order: Order) -> str:
 
 
 def order_placed_notify(*, order: Order) -> Notification | None:
-    """Tell the customer in the app that their order was placed (once per order)."""
+    """Tell the customer in the app that their order was placed (once per order); guests have no app inbox."""
+    if order.user is None:
+        return None
     return notification_create(
         user=order.user,
         kind=ORDER_PLACED,
@@ -98,7 +105,7 @@ def order_placed_email_send(*, order: Order) -> bool:
     """Email the customer their order confirmation (once per order)."""
     return email_send_once(
         dedupe_key=f"email:order-placed:{order.pk}",
-        user=order.user,
+        recipient=order_recipient(order),
         subject=f"Your order {order.number}",
         body=f"Thank you for your order {order.number}.\n\n{_order_summary(order)}\n\n"
         f"Follow it at {settings.FRONTEND_URL}/orders/{order.number}",
@@ -106,8 +113,10 @@ def order_placed_email_send(*, order: Order) -> bool:
 
 
 def order_status_changed_notify(*, change: OrderStatusChange) -> Notification | None:
-    """Tell the owner in the app that their order moved (once per status change)."""
+    """Tell the owner in the app that their order moved (once per status change); guests have no app inbox."""
     order = change.order
+    if order.user is None:
+        return None
     return notification_create(
         user=order.user,
         kind=ORDER_STATUS_CHANGED,
@@ -123,7 +132,7 @@ def order_cancelled_email_send(*, order: Order) -> bool:
     was_paid = order.history.filter(to_status=OrderStatus.PAID).exists()
     return email_send_once(
         dedupe_key=f"email:order-cancelled:{order.pk}",
-        user=order.user,
+        recipient=order_recipient(order),
         subject=f"Your order {order.number} was cancelled",
         body=f"Your order {order.number} was cancelled." + (f"\nReason: {reason}" if reason else "") + "\n\n"
         f"{_order_summary(order)}" + ("\n\nYour payment will be refunded." if was_paid else ""),
@@ -134,7 +143,7 @@ def order_paid_email_send(*, order: Order) -> bool:
     """Email the customer that their order is paid and confirmed (once per order)."""
     return email_send_once(
         dedupe_key=f"email:order-paid:{order.pk}",
-        user=order.user,
+        recipient=order_recipient(order),
         subject=f"Order {order.number} confirmed: payment received",
         body=f"We received your payment for order {order.number}. Thank you!\n\n{_order_summary(order)}\n\n"
         f"Follow it at {settings.FRONTEND_URL}/orders/{order.number}",

@@ -49,7 +49,8 @@ def status_message(change: OrderStatusChange, order: Order) -> dict:
 
 async def _send_to_groups(layer: BaseChannelLayer, message: dict) -> None:
     await layer.group_send(GROUP_ALL, message)
-    await layer.group_send(user_group(message["user_id"]), message)
+    if message["user_id"] is not None:  # a guest's order has no owner's group
+        await layer.group_send(user_group(message["user_id"]), message)
 
 
 def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None) -> None:

@@ -122,5 +122,6 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
             order=locked, from_status=from_status, to_status=to, note=note.strip(), **actor_fields(actor)
         )
         events.order_status_changed(change=change, order=locked)
-        orders_cache_invalidate(locked.user_id)
+        if locked.user_id is not None:
+            orders_cache_invalidate(locked.user_id)
     return locked

@@ -2,7 +2,7 @@
 
 A provider module turns our `Payment` into provider calls and provider answers
 into the small normalised values below; it never touches the database. The
-services in `commerce.payments.services` own every state change.
+services in `commerce.payments` (and `commerce.settlement` where orders are involved) own every state change.
 """
 
 from __future__ import annotations

@@ -4,14 +4,19 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import User
+from commerce.cart.guests import Guest
 from commerce.models import Payment, PaymentStatusChange
 from partners.models import App, AppScope
 
 
-def payments_visible_filter(queryset: QuerySet[Payment], viewer: User | AnonymousUser | App) -> QuerySet[Payment]:
+def payments_visible_filter(
+    queryset: QuerySet[Payment], viewer: User | AnonymousUser | App | Guest
+) -> QuerySet[Payment]:
     """`queryset` narrowed to the payments of orders the viewer may see: all for
     staff and apps holding `orders:read`, the payments of one's own orders for a
-    customer, none for anonymous callers."""
+    customer or a guest, none for anonymous callers."""
+    if isinstance(viewer, Guest):
+        return queryset.filter(order__guest_cart_id=viewer.cart_id, order__user__isnull=True)
     if isinstance(viewer, App):
         return queryset if viewer.has_scope(AppScope.ORDERS_READ) else queryset.none()
     if not viewer.is_authenticated or not viewer.is_active:
@@ -21,7 +26,7 @@ def payments_visible_filter(queryset: QuerySet[Payment], viewer: User | Anonymou
     return queryset.filter(order__user=viewer)
 
 
-def payment_visible(*, viewer: User | AnonymousUser | App, payment_id: int) -> Payment | None:
+def payment_visible(*, viewer: User | AnonymousUser | App | Guest, payment_id: int) -> Payment | None:
     """The payment if the viewer may see it, else None (no existence oracle)."""
     return payments_visible_filter(Payment.objects.select_related("order"), viewer).filter(pk=payment_id).first()
 

@@ -46,6 +46,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from commerce.cart.guests import CartOwner
 from commerce.errors import InvalidPaymentState, InvalidRefundAmount, PaymentNotRefundable
 from commerce.models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, Refund
 from commerce.orders import selectors as order_selectors
@@ -246,11 +247,12 @@ def payment_cod_collect(*, payment: Payment, actor: User | None = None) -> Payme
 
 
 def payment_initiate(
-    *, actor: User, order_id: int, method: str | None = None, idempotency_key: str | None = None
+    *, actor: CartOwner, order_id: int, method: str | None = None, idempotency_key: str | None = None
 ) -> Payment:
     """The buyer starts paying their order: open the payment, then confirm the order.
 
-    Only the order's owner may pay it (anyone else: NOT_FOUND). `method`
+    Only the order's owner (a user, or the guest whose cart placed it) may pay
+    it (anyone else: NOT_FOUND). `method`
     defaults to the one chosen at checkout. The payment row is committed
     before the provider is called, and no stock or order row is locked during
     that call. Once the provider has opened the payment, a PENDING order
@@ -260,7 +262,7 @@ def payment_initiate(
     """
     if idempotency_key is not None and not 0 < len(idempotency_key) <= 100:
         raise InvalidInput("The idempotency key must be 1 to 100 characters long.", field="idempotencyKey")
-    order = Order.objects.filter(pk=order_id, user_id=actor.pk).first()
+    order = order_selectors.orders_owned_by(actor).filter(pk=order_id).first()
     if order is None:
         raise NotFound("No order with this id.", field="orderId")
     payment = payment_create(order=order, method=method or order.payment_method, idempotency_key=idempotency_key)

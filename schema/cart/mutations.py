@@ -1,13 +1,20 @@
+"""The cart and wishlist operations take plain arguments (ids and quantities).
+
+The cart operations serve logged-in users and guests alike: whose cart it is
+comes from `Context.cart_owner()` (the user, else the guest of `X-Cart-Token`).
+"""
+
 import strawberry
 from strawberry import relay
 
-from commerce.cart import selectors, services
+from accounts.authentication import client_ip
+from commerce.cart import guests, selectors, services
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated, IsCustomerOrGuest
 
-from .types import CartPayload, CartResult, WishlistPayload, WishlistResult
+from .types import CartPayload, CartResult, GuestCartPayload, GuestCartResult, WishlistPayload, WishlistResult
 
 
 def _wishlist(user) -> list:
@@ -21,28 +28,38 @@ class CartMutations:
     @mutation(
         description="Put a product in your cart; if it is there already its quantity goes up. "
         "More than the stock is OUT_OF_STOCK.",
-        permissions=(IsAuthenticated(),),
+        permissions=(IsCustomerOrGuest(),),
     )
     def add_to_cart(self, info: Info, product_id: relay.GlobalID, quantity: int = 1) -> CartResult:
         cart = services.cart_line_add(
-            user=info.context.user, product_id=node_pk(product_id, "Product"), quantity=quantity
+            owner=info.context.cart_owner(), product_id=node_pk(product_id, "Product"), quantity=quantity
         )
         return CartPayload(cart=cart)
 
-    @mutation(description="Set a line's quantity; 0 removes the line.", permissions=(IsAuthenticated(),))
+    @mutation(description="Set a line's quantity; 0 removes the line.", permissions=(IsCustomerOrGuest(),))
     def update_cart_line(self, info: Info, line_id: relay.GlobalID, quantity: int) -> CartResult:
         cart = services.cart_line_update(
-            user=info.context.user, line_id=node_pk(line_id, "CartLine"), quantity=quantity
+            owner=info.context.cart_owner(), line_id=node_pk(line_id, "CartLine"), quantity=quantity
         )
         return CartPayload(cart=cart)
 
-    @mutation(description="Remove a line from your cart.", permissions=(IsAuthenticated(),))
+    @mutation(description="Remove a line from your cart.", permissions=(IsCustomerOrGuest(),))
     def remove_cart_line(self, info: Info, line_id: relay.GlobalID) -> CartResult:
-        return CartPayload(cart=services.cart_line_remove(user=info.context.user, line_id=node_pk(line_id, "CartLine")))
+        cart = services.cart_line_remove(owner=info.context.cart_owner(), line_id=node_pk(line_id, "CartLine"))
+        return CartPayload(cart=cart)
 
-    @mutation(description="Empty your cart.", permissions=(IsAuthenticated(),))
+    @mutation(description="Empty your cart.", permissions=(IsCustomerOrGuest(),))
     def clear_cart(self, info: Info) -> CartResult:
-        return CartPayload(cart=services.cart_clear(user=info.context.user))
+        return CartPayload(cart=services.cart_clear(owner=info.context.cart_owner()))
+
+    @mutation(
+        description="Open a cart without an account. Send the `token` as the `X-Cart-Token` header with the cart "
+        "operations, `guestCheckout` and the payment of its orders; it is shown only now. A cart untouched for "
+        "`GUEST_CART_TTL_DAYS` expires. Throttled per client (RATE_LIMITED)."
+    )
+    def create_guest_cart(self, info: Info) -> GuestCartResult:
+        token, cart = guests.guest_cart_create(client_ip=client_ip(info.context.request))
+        return GuestCartPayload(token=token, cart=cart)
 
     @mutation(
         description="Remember a product in your wishlist; adding it twice is harmless.",

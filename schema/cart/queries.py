@@ -1,9 +1,10 @@
 import strawberry
 import strawberry_django
 
+from accounts.models import User
 from commerce.cart import selectors, services
 from schema.context import Info
-from schema.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated, IsCustomerOrGuest
 
 from .types import CartType, WishlistItemType
 
@@ -11,14 +12,19 @@ from .types import CartType, WishlistItemType
 @strawberry.type
 class CartQueries:
     @strawberry_django.field(
-        description="Your cart (created on first use); null when not logged in.", extensions=[IsAuthenticated()]
+        description="Your cart (created on first use), or a guest's with `X-Cart-Token`; null when not logged in "
+        "and for a token that opens no cart.",
+        extensions=[IsCustomerOrGuest()],
     )
     def cart(self, info: Info) -> CartType | None:
-        user = info.context.user
-        cart = selectors.cart_load(user_id=user.pk)
+        context = info.context
+        owner = context.user if isinstance(context.user, User) else context.guest
+        if owner is None:
+            return None
+        cart = selectors.cart_load(owner=owner)
         if cart is None:
-            services.cart_get_or_create(user=user)
-            cart = selectors.cart_load(user_id=user.pk)
+            services.cart_get_or_create(owner=owner)
+            cart = selectors.cart_load(owner=owner)
         return cart
 
     @strawberry_django.field(

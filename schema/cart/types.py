@@ -99,6 +99,17 @@ class CartPayload:
 CartResult = Annotated[CartPayload | OperationInfo, strawberry.union("CartResult")]
 
 
+@strawberry.type(description="A new guest cart and the token that opens it.")
+class GuestCartPayload:
+    token: str = strawberry.field(
+        description="Send it as the `X-Cart-Token` header; only its hash is stored, so keep it: it is not shown again."
+    )
+    cart: Cart = strawberry.field(graphql_type=CartType)
+
+
+GuestCartResult = Annotated[GuestCartPayload | OperationInfo, strawberry.union("GuestCartResult")]
+
+
 @strawberry.type(description="Your wishlist after the change.")
 class WishlistPayload:
     wishlist: list[WishlistItemType]

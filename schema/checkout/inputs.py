@@ -1,6 +1,7 @@
 import strawberry
 from strawberry import relay
 
+from schema.addresses.inputs import AddressInput
 from schema.enums import PaymentMethod
 
 
@@ -10,6 +11,19 @@ class CheckoutInput:
     shipping_address_id: relay.GlobalID | None = strawberry.field(
         default=None, description="One of your addresses; your default address when omitted."
     )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Repeat it when retrying: the same key returns the same order."
+    )
+    note: str | None = None
+
+
+@strawberry.input(description="What a guest's checkout needs besides the cart of their `X-Cart-Token`.")
+class GuestCheckoutInput:
+    email: str = strawberry.field(description="Where the order's mails go; its account gets the order on verifying.")
+    shipping_address: AddressInput = strawberry.field(
+        description="Validated like a saved address (`isDefault` unused)."
+    )
+    payment_method: PaymentMethod
     idempotency_key: str | None = strawberry.field(
         default=None, description="Repeat it when retrying: the same key returns the same order."
     )

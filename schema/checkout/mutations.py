@@ -1,12 +1,15 @@
 import strawberry
 
-from commerce.checkout.services import order_checkout
+from accounts.authentication import client_ip
+from commerce.checkout.services import order_checkout, order_guest_checkout
+from commerce.errors import InvalidCartToken
+from fmcore.errors import PermissionDenied
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsAuthenticated
+from schema.permissions import IsAuthenticated, IsCustomerOrGuest
 
-from .inputs import CheckoutInput
+from .inputs import CheckoutInput, GuestCheckoutInput
 from .types import CheckoutPayload, CheckoutResult
 
 
@@ -23,6 +26,29 @@ class CheckoutMutations:
             user=info.context.signed_in_user,
             payment_method=input.payment_method.value,
             shipping_address_id=address_id,
+            idempotency_key=input.idempotency_key,
+            note=input.note or "",
+        )
+        return CheckoutPayload(order=order)
+
+    @mutation(
+        description="Check out a guest's cart (the `X-Cart-Token` header) without an account: the same stock, "
+        "price and idempotency rules as `checkout`, the address given inline, the confirmation mailed to `email`. "
+        "Logged-in users use `checkout` (PERMISSION_DENIED here). Throttled per client and email (RATE_LIMITED).",
+        permissions=(IsCustomerOrGuest(),),
+    )
+    def guest_checkout(self, info: Info, input: GuestCheckoutInput) -> CheckoutResult:
+        context = info.context
+        if context.user.is_authenticated:
+            raise PermissionDenied("You are logged in: check out with `checkout`.")
+        if context.guest is None:
+            raise InvalidCartToken()
+        order = order_guest_checkout(
+            guest=context.guest,
+            email=input.email,
+            shipping_address=input.shipping_address.as_data(),
+            payment_method=input.payment_method.value,
+            client_ip=client_ip(context.request),
             idempotency_key=input.idempotency_key,
             note=input.note or "",
         )

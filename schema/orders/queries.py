@@ -21,7 +21,7 @@ ORDER_EVENTS_PAGE_MAX = 100
 def _one(info: Info, order_id: int | None) -> Order | None:
     if order_id is None:
         return None
-    queryset = selectors.orders_visible_to(info.context.viewer).filter(pk=order_id)
+    queryset = selectors.orders_visible_to(info.context.shopper).filter(pk=order_id)
     return optimize(queryset, info).first()
 
 
@@ -29,15 +29,17 @@ def _one(info: Info, order_id: int | None) -> Order | None:
 class OrderQueries:
     @strawberry_django.connection(
         Connection[OrderType],
-        description="Your orders, newest first (staff and apps with `orders:read`: every order). "
+        description="Your orders, newest first (a guest's with `X-Cart-Token`; staff and apps with `orders:read`: "
+        "every order). "
         "Filters `status`, `userEmail`, `createdAfter`, `createdBefore`.",
         extensions=[IsAuthenticatedOrAppScope(AppScope.ORDERS_READ)],
     )
     def orders(self, info: Info) -> list[OrderType]:
-        return selectors.orders_visible_to(info.context.viewer).order_by("-created_at", "-id")
+        return selectors.orders_visible_to(info.context.shopper).order_by("-created_at", "-id")
 
     @strawberry_django.field(
-        description="One order: yours, or any for staff and apps with `orders:read`; null otherwise."
+        description="One order: yours (a guest's with `X-Cart-Token`), or any for staff and apps with "
+        "`orders:read`; null otherwise."
     )
     def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
         try:
@@ -48,7 +50,7 @@ class OrderQueries:
 
     @strawberry_django.field(description="Your most recent order; null if you have none.")
     def latest_order(self, info: Info) -> OrderType | None:
-        return _one(info, selectors.order_latest_id(user=info.context.user))
+        return _one(info, selectors.order_latest_id(user=info.context.guest or info.context.user))
 
     @strawberry_django.field(
         description="The order events you may see (your orders; staff and apps with `orders:read`: every "
@@ -61,7 +63,7 @@ class OrderQueries:
     ) -> OrderEventConnection:
         if first is None or not 0 <= first <= ORDER_EVENTS_PAGE_MAX:
             raise InvalidInput(f"`first` must be between 0 and {ORDER_EVENTS_PAGE_MAX}.", code="INVALID_PAGINATION")
-        viewer = info.context.viewer
+        viewer = info.context.shopper
         if isinstance(viewer, App):
             order_events_access_check(viewer=viewer)
         # Anonymous callers get an empty page, as from `orders`.

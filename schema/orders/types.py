@@ -11,6 +11,7 @@ from strawberry_django.fields.types import OperationInfo
 
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderLine, OrderStatusChange
+from commerce.notifications.services import order_recipient
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
 from schema.catalog.types import ProductType
@@ -116,7 +117,9 @@ class OrderType(relay.Node):
 
     number: auto
     status: OrderStatus
-    user: UserType
+    user: UserType | None = strawberry_django.field(
+        description="The customer; null for a guest's order (until that email's account is verified)."
+    )
     lines: list[OrderLineType]
     subtotal: Decimal
     tax: Decimal
@@ -130,6 +133,14 @@ class OrderType(relay.Node):
     )
     created_at: auto
     updated_at: auto
+
+    @strawberry_django.field(
+        description="Where the order's mails go: the customer's email, or the email a guest checked out with.",
+        select_related=["user"],
+        only=["email", "user__email"],
+    )
+    def email(self, root: Order) -> str:
+        return order_recipient(root)
 
     @strawberry_django.field(
         description="The address the order ships to, frozen at checkout.", only=["shipping_address"]

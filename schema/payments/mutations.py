@@ -10,13 +10,13 @@ from schema.context import Info
 from schema.enums import PaymentMethod
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsAuthenticated, IsStaff
+from schema.permissions import IsCustomerOrGuest, IsStaff
 
 from .types import NextActionType, PaymentPayload, PaymentResult
 
 
 def _visible_payment(info: Info, payment_id: relay.GlobalID):
-    payment = selectors.payment_visible(viewer=info.context.user, payment_id=node_pk(payment_id, "Payment"))
+    payment = selectors.payment_visible(viewer=info.context.shopper, payment_id=node_pk(payment_id, "Payment"))
     if payment is None:
         raise NotFound("No payment with this id.", field="paymentId")
     return payment
@@ -32,8 +32,9 @@ class PaymentMutations:
         description="Start paying your order (PENDING, or CONFIRMED after a failed attempt) with `method` "
         "(default: the one chosen at checkout). The order becomes CONFIRMED; `nextAction` says what the buyer "
         "does next. The same `idempotencyKey` returns the same payment without asking the provider again. "
-        "PAYMENT_IN_PROGRESS while another attempt is open, ORDER_NOT_PAYABLE once paid or cancelled.",
-        permissions=(IsAuthenticated(),),
+        "PAYMENT_IN_PROGRESS while another attempt is open, ORDER_NOT_PAYABLE once paid or cancelled. "
+        "A guest pays the orders of their cart with its `X-Cart-Token`.",
+        permissions=(IsCustomerOrGuest(),),
     )
     def initiate_payment(
         self,
@@ -43,7 +44,7 @@ class PaymentMutations:
         idempotency_key: str | None = None,
     ) -> PaymentResult:
         payment = services.payment_initiate(
-            actor=info.context.signed_in_user,
+            actor=info.context.cart_owner(),
             order_id=node_pk(order_id, "Order"),
             method=method.value if method else None,
             idempotency_key=idempotency_key,
@@ -52,8 +53,9 @@ class PaymentMutations:
 
     @mutation(
         description="Ask the provider where a payment stands and settle it: the fallback when its webhook is "
-        "late (PayPal: captures the approved order; DUMMY: settles here). The order becomes PAID once.",
-        permissions=(IsAuthenticated(),),
+        "late (PayPal: captures the approved order; DUMMY: settles here). The order becomes PAID once. "
+        "A guest confirms with their `X-Cart-Token`.",
+        permissions=(IsCustomerOrGuest(),),
     )
     def confirm_payment(self, info: Info, payment_id: relay.GlobalID) -> PaymentResult:
         return _payload(services.payment_confirm(payment=_visible_payment(info, payment_id)))

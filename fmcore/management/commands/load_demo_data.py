@@ -81,9 +81,9 @@ class Command(BaseCommand):
             )
             address = address_create(user=customer, data=DEMO_ADDRESS)
             if in_stock:
-                cart_line_add(user=customer, product_id=in_stock[0].pk, quantity=1)
+                cart_line_add(owner=customer, product_id=in_stock[0].pk, quantity=1)
                 order = order_checkout(user=customer, payment_method=PaymentMethod.COD, shipping_address_id=address.pk)
-                cart_line_add(user=customer, product_id=in_stock[-1].pk, quantity=1)
+                cart_line_add(owner=customer, product_id=in_stock[-1].pk, quantity=1)
                 self.stdout.write(f"created the demo customer, with order {order.number} and a cart")
             else:
                 self.stdout.write("created the demo customer (no product in stock: no order, empty cart)")

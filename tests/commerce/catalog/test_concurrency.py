@@ -55,7 +55,7 @@ def test_concurrent_stock_removals_never_go_below_zero():
 
 def test_concurrent_adds_never_exceed_the_stock(customer):
     product = make_product(stock=4)
-    race(6, lambda: cart_line_add(user=customer, product_id=product.pk, quantity=1))
+    race(6, lambda: cart_line_add(owner=customer, product_id=product.pk, quantity=1))
     assert CartLine.objects.get(product=product).quantity == 4
 
 
