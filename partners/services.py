@@ -120,20 +120,35 @@ def app_delete(*, app_id: int) -> None:
     _close_on_commit(app_id)
 
 
+def _query_clean(query: str, events: list[str]) -> str:
+    """The webhook's payload document, checked against the one schema ("" for none)."""
+    if not query.strip():
+        return ""
+    # The document is checked against the API's schema, which sits above this module.
+    from schema.partners.webhook_documents import webhook_document_check
+
+    return webhook_document_check(query=query, events=events)
+
+
 def webhook_create(
-    *, app_id: int, target_url: str, events: Iterable[str], is_active: bool = True
+    *, app_id: int, target_url: str, events: Iterable[str], is_active: bool = True, query: str = ""
 ) -> tuple[Webhook, str]:
     """Add a webhook to an app; returns it with its signing secret, shown once.
 
-    The URL must be a public http(s) address (`INVALID_WEBHOOK_URL`).
+    The URL must be a public http(s) address (`INVALID_WEBHOOK_URL`). A `query`
+    (a subscription document over the events) shapes the payloads
+    (`INVALID_WEBHOOK_QUERY`, `WEBHOOK_QUERY_EVENT_MISMATCH`).
     """
     app = App.objects.filter(pk=app_id).first()
     if app is None:
         raise NotFound("No App with this id.")
     events = _events_clean(events)
     target = webhook_target_check(target_url)
+    query = _query_clean(query, events)
     secret = webhook_secret_generate()
-    webhook = Webhook.objects.create(app=app, target_url=target.url, events=events, secret=secret, is_active=is_active)
+    webhook = Webhook.objects.create(
+        app=app, target_url=target.url, events=events, secret=secret, is_active=is_active, query=query
+    )
     return webhook, secret
 
 
@@ -144,8 +159,10 @@ def webhook_update(
     target_url: str | None = None,
     events: Iterable[str] | None = None,
     is_active: bool | None = None,
+    query: str | None = None,
 ) -> Webhook:
-    """Change a webhook's URL (checked like at creation), events or active flag."""
+    """Change a webhook's URL (checked like at creation), events, query ("" removes
+    it) or active flag. The query is checked against the events it will have."""
     webhook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
     if webhook is None:
         raise NotFound("No Webhook with this id.")
@@ -153,6 +170,8 @@ def webhook_update(
         webhook.target_url = webhook_target_check(target_url).url
     if events is not None:
         webhook.events = _events_clean(events)
+    if query is not None or events is not None:
+        webhook.query = _query_clean(webhook.query if query is None else query, webhook.events)
     if is_active is not None:
         webhook.is_active = is_active
     webhook.save()

@@ -55,7 +55,9 @@ def order_payment_succeeded(payment: Payment) -> None:
         enqueue(tasks.refund_payment, payment.pk, reason)
         return
     payment.order = order
-    webhook_event_emit(event=WebhookEvent.PAYMENT_SUCCEEDED, payload=lambda: payment_succeeded_payload(payment))
+    webhook_event_emit(
+        event=WebhookEvent.PAYMENT_SUCCEEDED, payload=lambda: payment_succeeded_payload(payment), subject=payment
+    )
 
 
 def order_payment_refunded(payment: Payment, actor: User | None) -> None:

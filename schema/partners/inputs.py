@@ -23,6 +23,12 @@ class CreateWebhookInput:
     target_url: str = strawberry.field(description="A public http(s) URL.")
     events: list[WebhookEventEnum]
     is_active: bool = True
+    query: str | None = strawberry.field(
+        default=None,
+        description="A subscription document over the field carrying the events (e.g. `subscription { "
+        "orderStatusChanged { toStatus order { number } } }`): each payload's `data` is its answer, "
+        "executed as the app. Without it, the documented payloads are sent.",
+    )
 
 
 @strawberry.input(description="Changes to a webhook; omitted fields stay as they are.")
@@ -30,3 +36,6 @@ class UpdateWebhookInput:
     target_url: str | None = None
     events: list[WebhookEventEnum] | None = None
     is_active: bool | None = None
+    query: str | None = strawberry.field(
+        default=None, description="A new payload document; an empty string removes it (documented payloads)."
+    )

@@ -73,16 +73,18 @@ class PartnerMutations:
             target_url=input.target_url,
             events=_values(input.events),
             is_active=input.is_active,
+            query=input.query or "",
         )
         return WebhookPayload(webhook=webhook, secret=secret)
 
-    @mutation(description="Change a webhook's URL, events or active flag (staff).", permissions=STAFF)
+    @mutation(description="Change a webhook's URL, events, query or active flag (staff).", permissions=STAFF)
     def update_webhook(self, id: relay.GlobalID, input: UpdateWebhookInput) -> WebhookResult:
         webhook = services.webhook_update(
             webhook_id=node_pk(id, "Webhook"),
             target_url=input.target_url,
             events=_values(input.events),
             is_active=input.is_active,
+            query=input.query,
         )
         return WebhookPayload(webhook=webhook)
 
