@@ -2,7 +2,7 @@
 and queues its side effects (closing websockets, deliveries) on commit."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,8 @@ from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, Webho
 from .targets import webhook_target_check
 from .tokens import DISPLAY_PREFIX_LENGTH, app_token_generate, webhook_secret_generate
 from .webhooks import delivery_enqueue_on_commit
+
+RETRY_UPDATE_BATCH = 500
 
 
 def _name_clean(name: str) -> str:
@@ -221,6 +223,40 @@ def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
     delivery.save(update_fields=["status"])
     delivery_enqueue_on_commit([delivery.pk])
     return delivery
+
+
+@transaction.atomic
+def webhook_deliveries_retry(
+    *,
+    app_id: int | None = None,
+    webhook_id: int | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> int:
+    """Send every FAILED delivery matching the filter again, each with a fresh
+    series of retries, in one transaction (through the outbox); returns how many.
+
+    Deliveries of webhooks that are off, or whose app is off or lacks the
+    event's scope, stay FAILED: they would fail again at once.
+    """
+    failed = WebhookDelivery.objects.filter(
+        status=WebhookDeliveryStatus.FAILED, webhook__is_active=True, webhook__app__is_active=True
+    )
+    if app_id is not None:
+        failed = failed.filter(webhook__app_id=app_id)
+    if webhook_id is not None:
+        failed = failed.filter(webhook_id=webhook_id)
+    if created_after is not None:
+        failed = failed.filter(created_at__gt=created_after)
+    if created_before is not None:
+        failed = failed.filter(created_at__lt=created_before)
+    rows = failed.select_for_update(of=("self",)).values_list("pk", "event", "webhook__app__scopes")
+    ids = [pk for pk, event, scopes in rows if EVENT_SCOPES[event] in (scopes or [])]
+    for start in range(0, len(ids), RETRY_UPDATE_BATCH):  # bounded IN lists (SQLite's parameter limit)
+        chunk = ids[start : start + RETRY_UPDATE_BATCH]
+        WebhookDelivery.objects.filter(pk__in=chunk).update(status=WebhookDeliveryStatus.PENDING)
+    delivery_enqueue_on_commit(ids)
+    return len(ids)
 
 
 def webhook_deliveries_purge(*, older_than: timedelta, batch_size: int) -> int:

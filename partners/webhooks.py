@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, models, transaction
 
-from fmcore.outbox import enqueue_with_options
+from fmcore.outbox import enqueue_batch
 
 from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
 
@@ -36,8 +36,8 @@ def webhooks_for_event(event: str) -> list[Webhook]:
 
 
 def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
-    """Queue the delivery actor for each delivery through the outbox: sent when
-    the transaction commits, relayed later if the broker is down then."""
+    """Queue the delivery actor for each delivery through the outbox (one insert):
+    sent when the transaction commits, relayed later if the broker is down then."""
     from .tasks import deliver_webhook
 
     options = {
@@ -45,8 +45,7 @@ def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
         "min_backoff": settings.WEBHOOK_MIN_BACKOFF_MS,
         "max_backoff": settings.WEBHOOK_MAX_BACKOFF_MS,
     }
-    for delivery_id in delivery_ids:
-        enqueue_with_options(deliver_webhook, args=(delivery_id,), options=options)
+    enqueue_batch(deliver_webhook, args_list=[(delivery_id,) for delivery_id in delivery_ids], options=options)
 
 
 def webhook_event_emit(

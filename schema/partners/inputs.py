@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import strawberry
 from strawberry import relay
 
@@ -39,3 +41,11 @@ class UpdateWebhookInput:
     query: str | None = strawberry.field(
         default=None, description="A new payload document; an empty string removes it (documented payloads)."
     )
+
+
+@strawberry.input(description="Which FAILED deliveries to send again; omitted fields do not filter.")
+class RetryWebhookDeliveriesFilter:
+    app_id: relay.GlobalID | None = strawberry.field(default=None, description="Only this app's webhooks.")
+    webhook_id: relay.GlobalID | None = strawberry.field(default=None, description="Only this webhook.")
+    created_after: datetime | None = strawberry.field(default=None, description="Only events after this time.")
+    created_before: datetime | None = strawberry.field(default=None, description="Only events before this time.")

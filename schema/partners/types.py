@@ -170,3 +170,13 @@ class WebhookDeliveryPayload:
 
 
 WebhookDeliveryResult = Annotated[WebhookDeliveryPayload | OperationInfo, strawberry.union("WebhookDeliveryResult")]
+
+
+@strawberry.type(description="FAILED deliveries sent again.")
+class WebhookDeliveriesRetriedPayload:
+    count: int = strawberry.field(description="How many deliveries were queued again.")
+
+
+WebhookDeliveriesRetriedResult = Annotated[
+    WebhookDeliveriesRetriedPayload | OperationInfo, strawberry.union("WebhookDeliveriesRetriedResult")
+]
