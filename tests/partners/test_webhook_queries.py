@@ -39,6 +39,9 @@ mutation($id: ID!, $status: OrderStatus!) {
     ... on OperationInfo { messages { code } }
   }
 }"""
+HISTORY = """
+query($id: ID!) { order(id: $id) { history { toStatus actor { email } } } }
+"""
 DELIVERIES = """
 { webhookDeliveries { edges { node { payload errors status } } } }
 """
@@ -56,7 +59,7 @@ subscription Fulfilment {
   orderStatusChanged {
     fromStatus
     toStatus
-    order { number total lines { productName quantity } availableTransitions }
+    order { number total lines { productName quantity } availableTransitions history { toStatus actor { email } } }
   }
 }"""
 
@@ -121,11 +124,15 @@ def test_the_payload_is_exactly_the_selected_fields_signed_as_always(gql, staff,
                 "number": order.number,
                 "total": "23.80",
                 "lines": [{"productName": "Mug", "quantity": 2}],
-                # As the app sees it: orders:read alone may move no order.
+                # As the app sees it: orders:read alone may move no order, and
+                # who on the staff moved it is for staff to see.
                 "availableTransitions": [],
+                "history": [{"toStatus": "COMPLETED", "actor": None}],
             },
         }
     }
+    as_staff = gql(HISTORY, {"id": _order_id(order)}, user=staff)["order"]["history"]
+    assert as_staff == [{"toStatus": "COMPLETED", "actor": {"email": staff.email}}]
     [delivery] = gql(DELIVERIES, user=staff)["webhookDeliveries"]["edges"]
     assert delivery["node"] == {"payload": body["data"], "errors": None, "status": "SUCCEEDED"}
 
