@@ -135,6 +135,17 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
     "WEBHOOK_INACTIVE": ErrorCodeInfo(
         _OP, "The webhook or its app is inactive, or lacks the scope for the event.", "Activate it or grant the scope."
     ),
+    "INVALID_WEBHOOK_QUERY": ErrorCodeInfo(
+        _OP,
+        "The webhook's `query` is not one subscription document valid against the schema (syntax, unknown "
+        "field, several operations, variables, the depth and alias limits).",
+        "Fix the document; the message says what is wrong. Try it in GraphiQL first.",
+    ),
+    "WEBHOOK_QUERY_EVENT_MISMATCH": ErrorCodeInfo(
+        _OP,
+        "The `query` selects a subscription field that does not carry every event of the webhook.",
+        "Select the field of those events (docs/partners.md), or split the events over two webhooks.",
+    ),
     # --- the GraphQL document ----------------------------------------------------
     "GRAPHQL_PARSE_FAILED": ErrorCodeInfo(_GQL, "The document is not valid GraphQL syntax.", "Fix the document."),
     "GRAPHQL_VALIDATION_FAILED": ErrorCodeInfo(

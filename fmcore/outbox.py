@@ -48,6 +48,24 @@ def enqueue_with_options(
     return row
 
 
+def enqueue_batch(actor: dramatiq.Actor, *, args_list: list[tuple], options: dict | None = None) -> int:
+    """`enqueue_with_options` for many messages of one actor: one insert, sent after commit."""
+    options = with_request_id(options or {})
+    rows = OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(actor_name=actor.actor_name, queue_name=actor.queue_name, args=list(args), options=options)
+            for args in args_list
+        ]
+    )
+
+    def send_all() -> None:
+        for row in rows:
+            _send_committed(row)
+
+    transaction.on_commit(send_all)
+    return len(rows)
+
+
 def _broker_send(row: OutboxMessage) -> None:
     message = dramatiq.Message(
         queue_name=row.queue_name,

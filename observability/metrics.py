@@ -26,6 +26,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.registry import Collector
 
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # The metrics below open their files in it as they are defined.
@@ -95,6 +96,20 @@ def metrics_setup() -> None:
         atexit.register(multiprocess.mark_process_dead, os.getpid())
 
 
+# Collectors that read their samples (from the database) when /metrics is scraped,
+# registered by the apps that own the data (e.g. partners' webhook backlog).
+_scrape_collectors: list[Collector] = []
+
+
+def scrape_collector_register(collector: Collector) -> None:
+    """Have `collector` report at every scrape: in this process's registry, or,
+    in multiprocess mode, in the registry each scrape builds (its samples come
+    from the database, not from the processes' files)."""
+    _scrape_collectors.append(collector)
+    if not _multiprocess():
+        REGISTRY.register(collector)
+
+
 def _scrape_time_gauges() -> None:
     from fmcore.outbox import outbox_backlog_status
 
@@ -124,6 +139,8 @@ def exposition() -> bytes:
     if _multiprocess():
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for collector in _scrape_collectors:
+            registry.register(collector)
     return generate_latest(registry)
 
 

@@ -3,9 +3,16 @@ services, so tokens are shown once and access changes close connections."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+
+from fmcore.errors import DomainError
 
 from . import services
-from .models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookEvent
+from .models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from .selectors import AppWithBacklog, apps_with_backlog
 
 
 class AppForm(forms.ModelForm):
@@ -19,11 +26,50 @@ class AppForm(forms.ModelForm):
 @admin.register(App)
 class AppAdmin(admin.ModelAdmin):
     form = AppForm
-    list_display = ["name", "is_active", "scopes", "token_prefix", "created_at", "token_rotated_at"]
+    list_display = [
+        "name",
+        "is_active",
+        "scopes",
+        "token_prefix",
+        "pending_deliveries",
+        "unsent_deliveries",
+        "failed_deliveries",
+        "oldest_pending_at",
+        "created_at",
+    ]
     list_filter = ["is_active"]
     search_fields = ["name"]
     readonly_fields = ["token_prefix", "created_by", "created_at", "token_rotated_at"]
-    actions = ["rotate_token"]
+    actions = ["rotate_token", "retry_failed_deliveries"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AppWithBacklog]:
+        return apps_with_backlog(super().get_queryset(request))
+
+    def _deliveries_link(self, app: AppWithBacklog, count: int, status: str) -> str:
+        changelist = reverse("admin:partners_webhookdelivery_changelist")
+        url = f"{changelist}?webhook__app__id__exact={app.pk}&status__exact={status}"
+        return format_html('<a href="{}">{}</a>', url, count)
+
+    @admin.display(description="pending deliveries", ordering="pending_deliveries")
+    def pending_deliveries(self, app: AppWithBacklog) -> str:
+        return self._deliveries_link(app, app.pending_deliveries, WebhookDeliveryStatus.PENDING)
+
+    @admin.display(description="of those, in the outbox", ordering="unsent_deliveries")
+    def unsent_deliveries(self, app: AppWithBacklog) -> int:
+        return app.unsent_deliveries
+
+    @admin.display(description="failed deliveries", ordering="failed_deliveries")
+    def failed_deliveries(self, app: AppWithBacklog) -> str:
+        return self._deliveries_link(app, app.failed_deliveries, WebhookDeliveryStatus.FAILED)
+
+    @admin.display(description="oldest pending since", ordering="oldest_pending_at")
+    def oldest_pending_at(self, app: AppWithBacklog):
+        return app.oldest_pending_at
+
+    @admin.action(description="Send the failed deliveries again")
+    def retry_failed_deliveries(self, request, queryset):
+        count = sum(services.webhook_deliveries_retry(app_id=app.pk) for app in queryset)
+        messages.success(request, f"{count} failed deliveries queued again.")
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -56,7 +102,18 @@ class WebhookForm(forms.ModelForm):
 
     class Meta:
         model = Webhook
-        fields = ["app", "target_url", "events", "is_active"]
+        fields = ["app", "target_url", "events", "query", "is_active"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("query") and data.get("events"):
+            from schema.partners.webhook_documents import webhook_document_check
+
+            try:
+                data["query"] = webhook_document_check(query=data["query"], events=data["events"])
+            except DomainError as error:
+                self.add_error("query", error.message)
+        return data
 
 
 @admin.register(Webhook)
@@ -70,11 +127,19 @@ class WebhookAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.webhook_update(
-                webhook_id=obj.pk, target_url=data["target_url"], events=data["events"], is_active=data["is_active"]
+                webhook_id=obj.pk,
+                target_url=data["target_url"],
+                events=data["events"],
+                is_active=data["is_active"],
+                query=data["query"],
             )
             return
         webhook, secret = services.webhook_create(
-            app_id=data["app"].pk, target_url=data["target_url"], events=data["events"], is_active=data["is_active"]
+            app_id=data["app"].pk,
+            target_url=data["target_url"],
+            events=data["events"],
+            is_active=data["is_active"],
+            query=data["query"],
         )
         obj.pk = webhook.pk
         messages.warning(request, f"Signing secret of this webhook (shown once, store it now): {secret}")
@@ -93,13 +158,14 @@ class WebhookAttemptInline(admin.TabularInline):
 @admin.register(WebhookDelivery)
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ["uuid", "event", "webhook", "status", "attempt_count", "created_at", "delivered_at"]
-    list_filter = ["status", "event"]
+    list_filter = ["status", "event", "webhook__app"]
     list_select_related = ["webhook__app"]
     readonly_fields = [
         "uuid",
         "webhook",
         "event",
         "payload",
+        "errors",
         "status",
         "attempt_count",
         "created_at",

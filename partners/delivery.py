@@ -68,6 +68,8 @@ def delivery_body(delivery: WebhookDelivery) -> bytes:
         "createdAt": delivery.created_at.isoformat(),
         "data": delivery.payload,
     }
+    if delivery.errors:
+        document["errors"] = delivery.errors
     return json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
 
 
@@ -126,6 +128,24 @@ def _deliverable(delivery: WebhookDelivery) -> bool:
     return webhook.is_active and webhook.app.has_scope(EVENT_SCOPES[delivery.event])
 
 
+def _shape(delivery: WebhookDelivery) -> None:
+    """Give a delivery of a webhook with a query that query's answer, once: every
+    retry sends the same body. Run outside any transaction (it reads like the API)."""
+    webhook = delivery.webhook
+    if delivery.payload is not None or delivery.errors is not None or not webhook.query:
+        return
+    # The payload is an answer of the API's schema, which sits above this module.
+    from schema.partners.webhook_documents import webhook_document_execute
+
+    result = webhook_document_execute(
+        query=webhook.query, app=webhook.app, subject_type=delivery.subject_type, subject_id=delivery.subject_id or 0
+    )
+    WebhookDelivery.objects.filter(pk=delivery.pk, payload__isnull=True, errors__isnull=True).update(
+        payload=result.data, errors=result.errors
+    )
+    delivery.refresh_from_db(fields=["payload", "errors"])
+
+
 def webhook_delivery_attempt(*, delivery_id: int, final: bool) -> Outcome:
     """Try to deliver once and record the attempt.
 
@@ -137,6 +157,7 @@ def webhook_delivery_attempt(*, delivery_id: int, final: bool) -> Outcome:
     if delivery is None or delivery.status == WebhookDeliveryStatus.SUCCEEDED:
         return Outcome.SKIPPED
     if _deliverable(delivery):
+        _shape(delivery)
         response = _post(delivery)
     else:
         response = _Response(status_code=None, error="The webhook or its app is inactive.", duration_ms=0)

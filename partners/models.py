@@ -72,6 +72,9 @@ class Webhook(models.Model):
     # settings.WEBHOOK_SECRET_OVERLAP after `secret_rotated_at`.
     previous_secret = EncryptedTextField(null=True, blank=True, editable=False)
     secret_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A GraphQL subscription document over the subscribed events; when set, it
+    # defines the payload (executed as the app), else the documented one is sent.
+    query = models.TextField(blank=True, default="")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -94,7 +97,17 @@ class WebhookDelivery(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40, choices=WebhookEvent.choices)
-    payload = models.JSONField(help_text="The event's data, frozen when the event happened.")
+    payload = models.JSONField(
+        null=True,
+        help_text="The event's data, frozen when the event happened; for a webhook with a query, "
+        "its result, frozen at the first attempt (null until then).",
+    )
+    # The GraphQL errors of the webhook's query, sent next to `data` (null when none).
+    errors = models.JSONField(null=True, blank=True)
+    # What the event is about (e.g. "commerce.orderstatuschange" and its id): the
+    # root value a webhook's query is executed over.
+    subject_type = models.CharField(max_length=60, blank=True, default="")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
     status = models.CharField(
         max_length=16, choices=WebhookDeliveryStatus.choices, default=WebhookDeliveryStatus.PENDING, db_index=True
     )

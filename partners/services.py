@@ -2,7 +2,7 @@
 and queues its side effects (closing websockets, deliveries) on commit."""
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,8 @@ from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, Webho
 from .targets import webhook_target_check
 from .tokens import DISPLAY_PREFIX_LENGTH, app_token_generate, webhook_secret_generate
 from .webhooks import delivery_enqueue_on_commit
+
+RETRY_UPDATE_BATCH = 500
 
 
 def _name_clean(name: str) -> str:
@@ -120,20 +122,35 @@ def app_delete(*, app_id: int) -> None:
     _close_on_commit(app_id)
 
 
+def _query_clean(query: str, events: list[str]) -> str:
+    """The webhook's payload document, checked against the one schema ("" for none)."""
+    if not query.strip():
+        return ""
+    # The document is checked against the API's schema, which sits above this module.
+    from schema.partners.webhook_documents import webhook_document_check
+
+    return webhook_document_check(query=query, events=events)
+
+
 def webhook_create(
-    *, app_id: int, target_url: str, events: Iterable[str], is_active: bool = True
+    *, app_id: int, target_url: str, events: Iterable[str], is_active: bool = True, query: str = ""
 ) -> tuple[Webhook, str]:
     """Add a webhook to an app; returns it with its signing secret, shown once.
 
-    The URL must be a public http(s) address (`INVALID_WEBHOOK_URL`).
+    The URL must be a public http(s) address (`INVALID_WEBHOOK_URL`). A `query`
+    (a subscription document over the events) shapes the payloads
+    (`INVALID_WEBHOOK_QUERY`, `WEBHOOK_QUERY_EVENT_MISMATCH`).
     """
     app = App.objects.filter(pk=app_id).first()
     if app is None:
         raise NotFound("No App with this id.")
     events = _events_clean(events)
     target = webhook_target_check(target_url)
+    query = _query_clean(query, events)
     secret = webhook_secret_generate()
-    webhook = Webhook.objects.create(app=app, target_url=target.url, events=events, secret=secret, is_active=is_active)
+    webhook = Webhook.objects.create(
+        app=app, target_url=target.url, events=events, secret=secret, is_active=is_active, query=query
+    )
     return webhook, secret
 
 
@@ -144,8 +161,10 @@ def webhook_update(
     target_url: str | None = None,
     events: Iterable[str] | None = None,
     is_active: bool | None = None,
+    query: str | None = None,
 ) -> Webhook:
-    """Change a webhook's URL (checked like at creation), events or active flag."""
+    """Change a webhook's URL (checked like at creation), events, query ("" removes
+    it) or active flag. The query is checked against the events it will have."""
     webhook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
     if webhook is None:
         raise NotFound("No Webhook with this id.")
@@ -153,6 +172,8 @@ def webhook_update(
         webhook.target_url = webhook_target_check(target_url).url
     if events is not None:
         webhook.events = _events_clean(events)
+    if query is not None or events is not None:
+        webhook.query = _query_clean(webhook.query if query is None else query, webhook.events)
     if is_active is not None:
         webhook.is_active = is_active
     webhook.save()
@@ -202,6 +223,40 @@ def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
     delivery.save(update_fields=["status"])
     delivery_enqueue_on_commit([delivery.pk])
     return delivery
+
+
+@transaction.atomic
+def webhook_deliveries_retry(
+    *,
+    app_id: int | None = None,
+    webhook_id: int | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> int:
+    """Send every FAILED delivery matching the filter again, each with a fresh
+    series of retries, in one transaction (through the outbox); returns how many.
+
+    Deliveries of webhooks that are off, or whose app is off or lacks the
+    event's scope, stay FAILED: they would fail again at once.
+    """
+    failed = WebhookDelivery.objects.filter(
+        status=WebhookDeliveryStatus.FAILED, webhook__is_active=True, webhook__app__is_active=True
+    )
+    if app_id is not None:
+        failed = failed.filter(webhook__app_id=app_id)
+    if webhook_id is not None:
+        failed = failed.filter(webhook_id=webhook_id)
+    if created_after is not None:
+        failed = failed.filter(created_at__gt=created_after)
+    if created_before is not None:
+        failed = failed.filter(created_at__lt=created_before)
+    rows = failed.select_for_update(of=("self",)).values_list("pk", "event", "webhook__app__scopes")
+    ids = [pk for pk, event, scopes in rows if EVENT_SCOPES[event] in (scopes or [])]
+    for start in range(0, len(ids), RETRY_UPDATE_BATCH):  # bounded IN lists (SQLite's parameter limit)
+        chunk = ids[start : start + RETRY_UPDATE_BATCH]
+        WebhookDelivery.objects.filter(pk__in=chunk).update(status=WebhookDeliveryStatus.PENDING)
+    delivery_enqueue_on_commit(ids)
+    return len(ids)
 
 
 def webhook_deliveries_purge(*, older_than: timedelta, batch_size: int) -> int:

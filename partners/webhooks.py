@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 
-from fmcore.outbox import enqueue_with_options
+from fmcore.outbox import enqueue_batch
 
 from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
 
@@ -36,8 +36,8 @@ def webhooks_for_event(event: str) -> list[Webhook]:
 
 
 def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
-    """Queue the delivery actor for each delivery through the outbox: sent when
-    the transaction commits, relayed later if the broker is down then."""
+    """Queue the delivery actor for each delivery through the outbox (one insert):
+    sent when the transaction commits, relayed later if the broker is down then."""
     from .tasks import deliver_webhook
 
     options = {
@@ -45,30 +45,40 @@ def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
         "min_backoff": settings.WEBHOOK_MIN_BACKOFF_MS,
         "max_backoff": settings.WEBHOOK_MAX_BACKOFF_MS,
     }
-    for delivery_id in delivery_ids:
-        enqueue_with_options(deliver_webhook, args=(delivery_id,), options=options)
+    enqueue_batch(deliver_webhook, args_list=[(delivery_id,) for delivery_id in delivery_ids], options=options)
 
 
-def webhook_event_emit(*, event: str, payload: dict | Callable[[], dict]) -> list[WebhookDelivery]:
+def webhook_event_emit(
+    *, event: str, payload: dict | Callable[[], dict], subject: models.Model | None = None
+) -> list[WebhookDelivery]:
     """Record `event` for every webhook that wants it and deliver it after commit.
 
     `event` is a `WebhookEvent` value (ORDER_CREATED, ORDER_STATUS_CHANGED,
     PAYMENT_SUCCEEDED); `payload` is the event's data (see `partners.payloads`),
     frozen now, or a function building it, called only when some webhook wants
     the event (building it reads rows that most checkouts need not read).
+    `subject` is the row the event is about (an order status change, a
+    payment): a webhook with a `query` gets that query's answer over it instead,
+    computed at the first delivery attempt.
     Call it inside the business transaction. A failure here is logged and
     never breaks the caller's transaction.
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
+    about = {"subject_type": subject._meta.label_lower, "subject_id": subject.pk} if subject is not None else {}
     try:
         with transaction.atomic():
             hooks = webhooks_for_event(event)
             if not hooks:
                 return []
-            data = _json_ready(payload() if callable(payload) else payload)
+            data = None
+            if any(not hook.query for hook in hooks):
+                data = _json_ready(payload() if callable(payload) else payload)
             deliveries = WebhookDelivery.objects.bulk_create(
-                [WebhookDelivery(webhook=hook, event=event, payload=data) for hook in hooks]
+                [
+                    WebhookDelivery(webhook=hook, event=event, payload=None if hook.query else data, **about)
+                    for hook in hooks
+                ]
             )
     except DatabaseError:
         logger.exception("Could not record the %s webhook deliveries.", event)

@@ -87,7 +87,7 @@ def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     notifications and its partner webhooks; all leave only if it commits."""
     enqueue(tasks.notify_order_placed, order.pk)
     enqueue(tasks.email_order_placed, order.pk)
-    webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order))
+    webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order), subject=change)
     _stock_taken(order)
     _stream_append(change, order)
 
@@ -109,5 +109,6 @@ def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
             changed_at=change.created_at,
             note=change.note,
         ),
+        subject=change,
     )
     _stream_append(change, order)

@@ -159,7 +159,9 @@ def _order_payment_succeeded(order: Order, payment: Payment) -> None:
         enqueue(tasks.refund_payment, payment.pk, reason)
         return
     payment.order = order
-    webhook_event_emit(event=PartnerEvent.PAYMENT_SUCCEEDED, payload=lambda: payment_succeeded_payload(payment))
+    webhook_event_emit(
+        event=PartnerEvent.PAYMENT_SUCCEEDED, payload=lambda: payment_succeeded_payload(payment), subject=payment
+    )
 
 
 def _order_payment_refunded(order: Order, actor: User | None) -> None:

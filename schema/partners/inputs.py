@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import strawberry
 from strawberry import relay
 
@@ -23,6 +25,12 @@ class CreateWebhookInput:
     target_url: str = strawberry.field(description="A public http(s) URL.")
     events: list[WebhookEventEnum]
     is_active: bool = True
+    query: str | None = strawberry.field(
+        default=None,
+        description="A subscription document over the field carrying the events (e.g. `subscription { "
+        "orderStatusChanged { toStatus order { number } } }`): each payload's `data` is its answer, "
+        "executed as the app. Without it, the documented payloads are sent.",
+    )
 
 
 @strawberry.input(description="Changes to a webhook; omitted fields stay as they are.")
@@ -30,3 +38,14 @@ class UpdateWebhookInput:
     target_url: str | None = None
     events: list[WebhookEventEnum] | None = None
     is_active: bool | None = None
+    query: str | None = strawberry.field(
+        default=None, description="A new payload document; an empty string removes it (documented payloads)."
+    )
+
+
+@strawberry.input(description="Which FAILED deliveries to send again; omitted fields do not filter.")
+class RetryWebhookDeliveriesFilter:
+    app_id: relay.GlobalID | None = strawberry.field(default=None, description="Only this app's webhooks.")
+    webhook_id: relay.GlobalID | None = strawberry.field(default=None, description="Only this webhook.")
+    created_after: datetime | None = strawberry.field(default=None, description="Only events after this time.")
+    created_before: datetime | None = strawberry.field(default=None, description="Only events before this time.")

@@ -8,12 +8,20 @@ from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import IsStaff
 
-from .inputs import CreateAppInput, CreateWebhookInput, UpdateAppInput, UpdateWebhookInput
+from .inputs import (
+    CreateAppInput,
+    CreateWebhookInput,
+    RetryWebhookDeliveriesFilter,
+    UpdateAppInput,
+    UpdateWebhookInput,
+)
 from .types import (
     AppPayload,
     AppResult,
     AppTokenPayload,
     AppTokenResult,
+    WebhookDeliveriesRetriedPayload,
+    WebhookDeliveriesRetriedResult,
     WebhookDeliveryPayload,
     WebhookDeliveryResult,
     WebhookPayload,
@@ -73,16 +81,18 @@ class PartnerMutations:
             target_url=input.target_url,
             events=_values(input.events),
             is_active=input.is_active,
+            query=input.query or "",
         )
         return WebhookPayload(webhook=webhook, secret=secret)
 
-    @mutation(description="Change a webhook's URL, events or active flag (staff).", permissions=STAFF)
+    @mutation(description="Change a webhook's URL, events, query or active flag (staff).", permissions=STAFF)
     def update_webhook(self, id: relay.GlobalID, input: UpdateWebhookInput) -> WebhookResult:
         webhook = services.webhook_update(
             webhook_id=node_pk(id, "Webhook"),
             target_url=input.target_url,
             events=_values(input.events),
             is_active=input.is_active,
+            query=input.query,
         )
         return WebhookPayload(webhook=webhook)
 
@@ -107,3 +117,18 @@ class PartnerMutations:
     def retry_webhook_delivery(self, id: relay.GlobalID) -> WebhookDeliveryResult:
         delivery = services.webhook_delivery_retry(delivery_id=node_pk(id, "WebhookDelivery"))
         return WebhookDeliveryPayload(delivery=delivery)
+
+    @mutation(
+        description="Send every FAILED delivery matching `filter` again, each with a fresh series of retries "
+        "(staff), in one transaction; answers how many. Deliveries of webhooks that are off, or whose app "
+        "is off or lacks the event's scope, stay FAILED.",
+        permissions=STAFF,
+    )
+    def retry_webhook_deliveries(self, filter: RetryWebhookDeliveriesFilter) -> WebhookDeliveriesRetriedResult:
+        count = services.webhook_deliveries_retry(
+            app_id=None if filter.app_id is None else node_pk(filter.app_id, "App"),
+            webhook_id=None if filter.webhook_id is None else node_pk(filter.webhook_id, "Webhook"),
+            created_after=filter.created_after,
+            created_before=filter.created_before,
+        )
+        return WebhookDeliveriesRetriedPayload(count=count)

@@ -72,6 +72,12 @@ class WebhookType(relay.Node):
     def events(self, root: Webhook) -> list[WebhookEventEnum]:
         return [WebhookEventEnum(event) for event in root.events if event in WebhookEvent.values]
 
+    @strawberry_django.field(
+        only=["query"], description="The subscription document that shapes the payloads; null: the documented ones."
+    )
+    def query(self, root: Webhook) -> str | None:
+        return root.query or None
+
 
 @strawberry_django.type(WebhookAttempt, name="WebhookAttempt")
 class WebhookAttemptType:
@@ -108,7 +114,13 @@ class WebhookDeliveryType(relay.Node):
         field_name="uuid", description="Sent as X-FMCore-Delivery; receivers dedupe on it."
     )
     webhook: WebhookType
-    payload: JSON = strawberry_django.field(description="The event's data, as sent under `data`.")
+    payload: JSON | None = strawberry_django.field(
+        description="The event's data, as sent under `data`; for a webhook with a query, its answer "
+        "(null until the first attempt computed it)."
+    )
+    errors: JSON | None = strawberry_django.field(
+        description="The errors of the webhook's query, sent under `errors`; null when none."
+    )
     attempt_count: auto
     created_at: auto
     last_attempt_at: auto
@@ -158,3 +170,13 @@ class WebhookDeliveryPayload:
 
 
 WebhookDeliveryResult = Annotated[WebhookDeliveryPayload | OperationInfo, strawberry.union("WebhookDeliveryResult")]
+
+
+@strawberry.type(description="FAILED deliveries sent again.")
+class WebhookDeliveriesRetriedPayload:
+    count: int = strawberry.field(description="How many deliveries were queued again.")
+
+
+WebhookDeliveriesRetriedResult = Annotated[
+    WebhookDeliveriesRetriedPayload | OperationInfo, strawberry.union("WebhookDeliveriesRetriedResult")
+]

@@ -89,22 +89,26 @@ def receiver(settings) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def worker(settings) -> Iterator[Callable[[], None]]:
-    """A real Dramatiq worker on the stub broker, with tiny backoffs; call the
-    fixture's value to wait until the webhook queue is drained."""
+def worker(settings) -> Callable[[], None]:
+    """A real Dramatiq worker on the stub broker, with tiny backoffs, on the
+    webhook queue only; call the fixture's value to run it until that queue is
+    drained. It starts when called, once the test's requests are done: on
+    SQLite, a worker writing while a request still reads would lock a table."""
     settings.WEBHOOK_MIN_BACKOFF_MS = 10
     settings.WEBHOOK_MAX_BACKOFF_MS = 50
     broker = dramatiq.get_broker()
     broker.declare_queue("webhooks")
-    running = Worker(broker, worker_threads=1, worker_timeout=20)
-    running.start()
 
     def drain() -> None:
-        broker.join("webhooks", timeout=20_000)
-        running.join()
+        running = Worker(broker, queues={"webhooks"}, worker_threads=1, worker_timeout=20)
+        running.start()
+        try:
+            broker.join("webhooks", timeout=20_000)
+            running.join()
+        finally:
+            running.stop()
 
-    yield drain
-    running.stop()
+    return drain
 
 
 @pytest.fixture
