@@ -24,6 +24,8 @@ from commerce.models import (
 from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
 
+from .charges import order_charges
+
 
 def _existing(user: User, idempotency_key: str | None) -> Order | None:
     if not idempotency_key:
@@ -54,6 +56,7 @@ def order_checkout(
     user: User,
     payment_method: str,
     shipping_address_id: int | None = None,
+    shipping_method_id: int | None = None,
     idempotency_key: str | None = None,
     note: str = "",
 ) -> Order:
@@ -62,8 +65,10 @@ def order_checkout(
 
     One transaction locks the cart and its products (in primary-key order),
     re-reads prices, checks every line (PRODUCT_UNAVAILABLE, OUT_OF_STOCK
-    naming the product), decrements stock, freezes prices and the address
-    into the order, records the PENDING step and empties the cart. The
+    naming the product), decrements stock, settles the shipping method
+    (`shipping_method_id`, else the cart's) and the cart's voucher (see
+    `charges.order_charges`), freezes prices, discount, shipping and the
+    address into the order, counts the voucher's use, records the PENDING step and empties the cart. The
     order-placed actors and the status event leave on commit.
     """
     idempotency_key = (idempotency_key or "").strip() or None
@@ -79,6 +84,7 @@ def order_checkout(
                 user=user,
                 payment_method=payment_method,
                 shipping_address_id=shipping_address_id,
+                shipping_method_id=shipping_method_id,
                 idempotency_key=idempotency_key,
                 note=note,
             )
@@ -90,7 +96,13 @@ def order_checkout(
 
 
 def _checkout_locked(
-    *, user: User, payment_method: str, shipping_address_id: int | None, idempotency_key: str | None, note: str
+    *,
+    user: User,
+    payment_method: str,
+    shipping_address_id: int | None,
+    shipping_method_id: int | None,
+    idempotency_key: str | None,
+    note: str,
 ) -> Order:
     cart = Cart.objects.select_for_update().filter(user=user).first()
     # Under the cart lock a concurrent duplicate has either committed or not started.
@@ -128,20 +140,25 @@ def _checkout_locked(
         )
         for line in lines
     ]
-    amounts = pricing.totals(order_line.line_total for order_line in order_lines)
+    charges = order_charges(
+        cart=cart,
+        user=user,
+        lines=[pricing.PricedLine(ol.line_total, ol.product.category_id) for ol in order_lines],
+        country=shipping_address["country"] if shipping_address else None,
+        shipping_method_id=shipping_method_id,
+    )
 
     # The database numbers the order from its id (Order.number), returned by the insert.
     order = Order.objects.create(
         user=user,
         status=OrderStatus.PENDING,
-        subtotal=amounts.subtotal,
-        tax=amounts.tax,
-        total=amounts.total,
         payment_method=payment_method,
         shipping_address=shipping_address,
         note=note.strip(),
         idempotency_key=idempotency_key,
+        **charges.order_fields(),
     )
+    charges.record(order)
     for order_line in order_lines:
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)

@@ -29,7 +29,8 @@ PUBLIC_MUTATIONS = {
     "requestPasswordReset",
     "resetPassword",
 }
-PUBLIC_QUERIES = {"categories", "category", "products", "product"}
+# shippingMethods: storefront data (names and prices), as the catalog is.
+PUBLIC_QUERIES = {"categories", "category", "products", "product", "shippingMethods"}
 # Unprotected, but answer only about the caller: null for anonymous callers.
 # orderEvents: scoped by the order selectors; an app without orders:read is refused
 # (tests/commerce/orders/test_event_stream.py).
