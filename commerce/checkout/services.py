@@ -174,7 +174,8 @@ def _checkout_locked(
     )
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    # The voucher and shipping method were for this order; the next starts afresh.
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now(), voucher=None, shipping_method=None)
     cart_cache_invalidate(user.pk)
     catalog_cache_invalidate()  # stock figures changed
     orders_cache_invalidate(user.pk)

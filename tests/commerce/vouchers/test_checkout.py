@@ -11,7 +11,7 @@ from commerce.models import Cart, CartLine, Order, Product, VoucherUse
 from tests.conftest import codes, messages
 
 from ..catalog.factories import gid
-from .conftest import APPLY, CANCEL, CHECKOUT, SET_SHIPPING
+from .conftest import APPLY, CANCEL, CART, CHECKOUT, SET_SHIPPING
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,9 @@ def test_the_order_freezes_discount_shipping_and_code_by_the_formula(
         for name in ("subtotal", "discount", "shipping", "tax", "total", "voucherCode", "shippingMethodName")
     }
     assert VoucherUse.objects.get().order_id == Order.objects.get().pk
+    # The emptied cart starts afresh: no voucher, no method.
+    after = gql(CART, user=customer)["cart"]
+    assert (after["voucherCode"], after["shippingMethod"], after["total"]) == (None, None, "0.00")
 
 
 def _nothing_written(customer, product: Product, stock: int) -> None:
