@@ -68,8 +68,9 @@ def order_checkout(
     naming the product), decrements stock, settles the shipping method
     (`shipping_method_id`, else the cart's) and the cart's voucher (see
     `charges.order_charges`), freezes prices, discount, shipping and the
-    address into the order, counts the voucher's use, records the PENDING step and empties the cart. The
-    order-placed actors and the status event leave on commit.
+    address into the order, counts the voucher's use, records the PENDING
+    step and empties the cart. The order-placed actors and the status event
+    leave on commit.
     """
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > Order._meta.get_field("idempotency_key").max_length:

@@ -116,8 +116,9 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
 
     Locks the order row and checks the current status under the lock, so of
     two concurrent moves only one can win. Cancelling puts the stock back
-    exactly once, and an unpaid order its voucher use. Events and notifications leave on commit. Returns the
-    updated order; raises `InvalidTransition` (INVALID_TRANSITION) otherwise.
+    exactly once, and an unpaid order its voucher use. Events and
+    notifications leave on commit. Returns the updated order; raises
+    `InvalidTransition` (INVALID_TRANSITION) otherwise.
     """
     from . import events
 
