@@ -103,3 +103,12 @@ def cart_cache_invalidate(user_id: int) -> None:
 def orders_cache_invalidate(user_id: int) -> None:
     """Forget everything cached about one user's orders, on commit."""
     transaction.on_commit(lambda: _bump(orders_scope(user_id)))
+
+
+def pricing_scope() -> str:
+    return "pricing"
+
+
+def pricing_cache_invalidate() -> None:
+    """Forget every cached cart (their discounts and shipping), on commit: vouchers or shipping methods changed."""
+    transaction.on_commit(lambda: _bump(pricing_scope()))

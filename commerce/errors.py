@@ -75,3 +75,35 @@ class InvalidPaymentState(CommerceError):
 class PaymentInProgress(CommerceError):
     code = "PAYMENT_IN_PROGRESS"
     default_message = "A payment of this order is already in progress; complete it or wait until it fails."
+
+
+class VoucherInvalid(CommerceError):
+    code = "VOUCHER_INVALID"
+    default_message = "There is no voucher with this code."
+
+
+class VoucherExpired(CommerceError):
+    code = "VOUCHER_EXPIRED"
+    default_message = "This voucher has expired."
+
+
+class VoucherUsedUp(CommerceError):
+    code = "VOUCHER_USED_UP"
+    default_message = "This voucher has been used up."
+
+
+class VoucherMinSubtotal(CommerceError):
+    code = "VOUCHER_MIN_SUBTOTAL"
+    default_message = "Your cart does not reach this voucher's minimum subtotal."
+
+
+class ShippingMethodRequired(CommerceError):
+    code = "SHIPPING_METHOD_REQUIRED"
+    kind = ErrorKind.VALIDATION
+    default_message = "Choose a shipping method."
+
+
+class ShippingMethodUnavailable(CommerceError):
+    code = "SHIPPING_METHOD_UNAVAILABLE"
+    kind = ErrorKind.VALIDATION
+    default_message = "This shipping method does not ship to your address's country."

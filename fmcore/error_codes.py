@@ -110,6 +110,22 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
     "PAYMENT_IN_PROGRESS": ErrorCodeInfo(
         _OP, "Another payment of the order is in progress.", "Complete that payment or wait until it fails."
     ),
+    "VOUCHER_INVALID": ErrorCodeInfo(
+        _OP, "No voucher has this code, or it is not valid yet.", "Check the code; the message says which."
+    ),
+    "VOUCHER_EXPIRED": ErrorCodeInfo(_OP, "The voucher's validity window has ended.", "Remove the voucher."),
+    "VOUCHER_USED_UP": ErrorCodeInfo(
+        _OP, "The voucher reached its overall or per-customer usage limit.", "Remove the voucher."
+    ),
+    "VOUCHER_MIN_SUBTOTAL": ErrorCodeInfo(
+        _OP, "The cart's subtotal is below the voucher's minimum.", "Add to the cart or remove the voucher."
+    ),
+    "SHIPPING_METHOD_REQUIRED": ErrorCodeInfo(
+        _OP, "Shipping methods serve the address's country and none was chosen.", "Offer `availableShippingMethods`."
+    ),
+    "SHIPPING_METHOD_UNAVAILABLE": ErrorCodeInfo(
+        _OP, "The chosen shipping method does not ship to the address's country.", "Choose another method."
+    ),
     "PAYMENT_METHOD_UNAVAILABLE": ErrorCodeInfo(
         _OP, "The payment method is not configured on this server.", "Offer another method."
     ),

@@ -390,6 +390,8 @@ CURRENCY = env.str(
     "CURRENCY", "USD", validate=Regexp(r"^[A-Z]{3}$", error="expected a 3-letter ISO 4217 code such as USD")
 )
 TAX_RATE = env.decimal("TAX_RATE", Decimal("0"), validate=Range(min=0, max=1))
+# Whether TAX_RATE applies to the shipping price too (it always applies to subtotal - discount).
+TAX_SHIPPING = env.bool("TAX_SHIPPING", True)
 MAX_LINE_QUANTITY = env.int("MAX_LINE_QUANTITY", 99, validate=POSITIVE)
 # Unpaid PENDING orders older than this are cancelled by the clean-up job (stock restored).
 PENDING_ORDER_TTL_MINUTES = env.int("PENDING_ORDER_TTL_MINUTES", 60, validate=POSITIVE)

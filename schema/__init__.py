@@ -37,6 +37,10 @@ from .payments.subscriptions import PaymentSubscriptions
 from .response_cache import AnonymousCatalogCache
 from .scalars import SCALAR_OVERRIDES
 from .security import errors_log, security_extensions
+from .shipping.mutations import ShippingMutations
+from .shipping.queries import ShippingQueries
+from .vouchers.mutations import VoucherMutations
+from .vouchers.queries import VoucherQueries
 
 
 class OptimizerExtension(DjangoOptimizerExtension):
@@ -53,7 +57,17 @@ class OptimizerExtension(DjangoOptimizerExtension):
 
 Query = merge_types(
     "Query",
-    (AccountQueries, CatalogQueries, CartQueries, AddressQueries, OrderQueries, NotificationQueries, PartnerQueries),
+    (
+        AccountQueries,
+        CatalogQueries,
+        CartQueries,
+        AddressQueries,
+        OrderQueries,
+        NotificationQueries,
+        PartnerQueries,
+        VoucherQueries,
+        ShippingQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -67,6 +81,8 @@ Mutation = merge_types(
         PaymentMutations,
         NotificationMutations,
         PartnerMutations,
+        VoucherMutations,
+        ShippingMutations,
     ),
 )
 Subscription = merge_types("Subscription", (OrderSubscriptions, PaymentSubscriptions, CatalogSubscriptions))

@@ -2,7 +2,11 @@
 
 A customer's `cart`, `orders`, `order` and `latestOrder` answers depend on
 that customer's cart or orders, on the catalog (current product prices and
-stock) and on their own account fields. The answer (the `data` dict, never
+stock) and on their own account fields; a cart also on the vouchers and
+shipping methods (the `pricing` version) and the customer's addresses
+(address writes bump the cart version). A voucher that expires while an
+answer is cached shows its discount until `CACHE_TTL` at most; checkout
+checks it again. The answer (the `data` dict, never
 model instances) is cached under the user's `cart`/`orders` version tokens,
 the catalog's (commerce/cache.py) and a digest of the account fields, so
 every cart edit, checkout, status change and catalog write is seen by the
@@ -22,7 +26,7 @@ from graphql import ExecutionResult, OperationType
 from graphql.language import FieldNode, SelectionSetNode
 from strawberry.extensions import SchemaExtension
 
-from commerce.cache import CACHE_TTL, _safe, _version, cart_scope, catalog_scope, orders_scope
+from commerce.cache import CACHE_TTL, _safe, _version, cart_scope, catalog_scope, orders_scope, pricing_scope
 
 from .response_cache import MAX_CACHED_BYTES, _operation
 
@@ -88,7 +92,7 @@ class CustomerAnswerCache(SchemaExtension):
         ).hexdigest()
         scopes = [catalog_scope()]
         if roots & CART_ROOT_FIELDS:
-            scopes.append(cart_scope(user.pk))
+            scopes += [cart_scope(user.pk), pricing_scope()]
         if roots & ORDER_ROOT_FIELDS:
             scopes.append(orders_scope(user.pk))
         # Versions are read before executing: an answer computed while a write

@@ -4,7 +4,7 @@ import guarantees the registration has run."""
 
 import strawberry
 
-from commerce.models import OrderStatus, PaymentMethod, PaymentStatus
+from commerce.models import OrderStatus, PaymentMethod, PaymentStatus, VoucherKind
 from commerce.payments.base import NextActionType
 
 strawberry.enum(OrderStatus, name="OrderStatus", description="Where an order is in its lifecycle.")
@@ -25,4 +25,10 @@ strawberry.enum(
     "JS (Stripe) and `clientSecret`. CLIENT_CHECKOUT: open the provider's JS checkout with `data` (ePayco).",
 )
 
-__all__ = ["NextActionType", "OrderStatus", "PaymentMethod", "PaymentStatus"]
+strawberry.enum(
+    VoucherKind,
+    name="VoucherKind",
+    description="PERCENTAGE: `value` percent off the eligible lines. FIXED: `value` off them, at most their subtotal.",
+)
+
+__all__ = ["NextActionType", "OrderStatus", "PaymentMethod", "PaymentStatus", "VoucherKind"]

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from commerce.models import Address, CartLine, Order, Product
+from commerce.models import Address, CartLine, Order, Product, ShippingMethod, Voucher
 from fmcore.management.commands.load_demo_data import DEMO_CUSTOMER_EMAIL
 
 pytestmark = pytest.mark.django_db
@@ -47,11 +47,29 @@ def test_the_printed_customer_login_sees_its_address_order_and_cart(gql):
 
 def test_a_second_run_changes_nothing():
     load()
-    before = [m.objects.count() for m in (User, Address, Order, CartLine, Product)]
+    models = (User, Address, Order, CartLine, Product, Voucher, ShippingMethod)
+    before = [m.objects.count() for m in models]
     out = load()
-    assert [m.objects.count() for m in (User, Address, Order, CartLine, Product)] == before
+    assert [m.objects.count() for m in models] == before
     assert "created" not in out
     assert "loaded" not in out
+
+
+APPLY = """mutation { applyVoucher(code: "welcome10") { ... on CartPayload { cart {
+  voucherCode discount availableShippingMethods { name price } } } } }"""
+
+
+def test_the_demo_has_a_voucher_and_two_shipping_methods(gql):
+    load()
+    customer = User.objects.get(email=DEMO_CUSTOMER_EMAIL)
+    order = Order.objects.get(user=customer)
+    assert (order.shipping_method_name, order.voucher_code) == ("Standard", "")
+
+    # The demo cart holds one product, whatever its price: a cart that reaches the minimum gets 10% off.
+    CartLine.objects.filter(cart__user=customer).update(quantity=5)
+    cart = gql(APPLY, user=customer)["applyVoucher"]["cart"]
+    assert cart["voucherCode"] == "WELCOME10" and cart["discount"] != "0.00"
+    assert [m["name"] for m in cart["availableShippingMethods"]] == ["Standard", "Express"]
 
 
 def test_products_sizes_the_catalog_beyond_the_demo_file():

@@ -13,7 +13,9 @@ FLOWS = 15
 LOGIN = "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { ... on TokenPayload { token } } }"
 PRODUCTS = "{ products(first: 20, filters: {inStock: true}) { edges { node { id } } } }"
 ADD = "mutation($p: ID!) { addToCart(productId: $p, quantity: 1) { __typename } }"
-CHECKOUT = """mutation($key: String!) { checkout(input: {paymentMethod: DUMMY, idempotencyKey: $key}) {
+SHIPPING = "{ cart { availableShippingMethods { id } } }"
+CHECKOUT = """mutation($key: String!, $ship: ID) {
+  checkout(input: {paymentMethod: DUMMY, idempotencyKey: $key, shippingMethodId: $ship}) {
   __typename ... on CheckoutPayload { order { id } } } }"""
 INITIATE = """mutation($o: ID!) { initiatePayment(orderId: $o, method: DUMMY) {
   __typename ... on PaymentPayload { payment { id } } } }"""
@@ -53,9 +55,10 @@ def test_sequential_customer_flows_lose_no_write_while_the_worker_sends_emails(t
         customer = Customer(server, DEMO_CUSTOMER_EMAIL, "fmcore-demo-customer")
         products = [edge["node"]["id"] for edge in customer.call(PRODUCTS)["products"]["edges"]]
         placed_before = customer.call(ORDERS)["orders"]["totalCount"]
+        ship = customer.call(SHIPPING)["cart"]["availableShippingMethods"][0]["id"]
         for flow in range(FLOWS):
             customer.mutate(ADD, {"p": products[flow % len(products)]}, "CartPayload")
-            order = customer.mutate(CHECKOUT, {"key": f"flow-{flow}"}, "CheckoutPayload")["order"]
+            order = customer.mutate(CHECKOUT, {"key": f"flow-{flow}", "ship": ship}, "CheckoutPayload")["order"]
             payment = customer.mutate(INITIATE, {"o": order["id"]}, "PaymentPayload")["payment"]
             confirmed = customer.mutate(CONFIRM, {"p": payment["id"]}, "PaymentPayload")["payment"]
             assert confirmed["status"] == "SUCCEEDED"

@@ -24,7 +24,8 @@ SUBSCRIPTION = "subscription { orderStatusChanged { toStatus order { number } } 
 LOGIN = "mutation($e: String!, $p: String!) { tokenAuth(email: $e, password: $p) { ... on TokenPayload { token } } }"
 PRODUCTS = "{ products(first: 20, filters: {inStock: true}) { edges { node { id stockQuantity } } } }"
 ADD = "mutation($p: ID!) { addToCart(productId: $p) { __typename } }"
-CHECKOUT = "mutation { checkout(input: {paymentMethod: COD}) { __typename } }"
+SHIPPING = "{ cart { availableShippingMethods { id } } }"
+CHECKOUT = "mutation($s: ID) { checkout(input: {paymentMethod: COD, shippingMethodId: $s}) { __typename } }"
 
 
 def graphiql_page(client) -> str:
@@ -117,10 +118,12 @@ def test_graphiql_runs_queries_and_subscriptions_in_a_browser_that_reaches_no_ot
             ]["token"]
             products = [edge["node"] for edge in _gql(server.url, PRODUCTS)["products"]["edges"]]
             product = max(products, key=lambda node: node["stockQuantity"])["id"]
+            ship = _gql(server.url, SHIPPING, token=customer_token)["cart"]["availableShippingMethods"][0]["id"]
             deadline = time.monotonic() + 60
             while "PENDING" not in page.inner_text(".result-window") and time.monotonic() < deadline:
                 _gql(server.url, ADD, {"p": product}, customer_token)
-                assert _gql(server.url, CHECKOUT, token=customer_token)["checkout"]["__typename"] == "CheckoutPayload"
+                checkout = _gql(server.url, CHECKOUT, {"s": ship}, customer_token)["checkout"]
+                assert checkout["__typename"] == "CheckoutPayload"
                 page.wait_for_timeout(2000)
             assert '"toStatus": "PENDING"' in page.inner_text(".result-window")
             assert elsewhere == []

@@ -6,22 +6,26 @@ Counts include authenticating the token and the two order-placed outbox
 messages, which are marked sent after commit.
 """
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 
 from bench import operations
-from commerce.models import Cart, CartLine, Order, Product
+from commerce.models import Cart, CartLine, Order, Product, ShippingMethod, Voucher, VoucherUse
 from tests.commerce.catalog.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 
 # token (2); savepoint; cart locked; lines with products locked; default address;
-# stock update; order, lines, stock movements, PENDING step; cart emptied, touched;
+# stock update; the shipping methods; order, lines, stock movements, PENDING step; cart emptied, touched;
 # 2 outbox messages; webhooks wanting ORDER_CREATED (savepoint, select, release);
 # the event's sequence (latest, update; on PostgreSQL first its advisory lock); the
 # products' stock for the availability announcement; release; the answer's lines;
 # 2 outbox messages marked sent.
-CHECKOUT_STATEMENTS = 26
+CHECKOUT_STATEMENTS = 27
+# With a voucher limited in uses: it locked, its uses counted, its categories, its use recorded.
+VOUCHER_STATEMENTS = 4
 
 
 @pytest.mark.parametrize("lines", [1, 10])
@@ -39,3 +43,22 @@ def test_checkout_statements_do_not_grow_with_the_cart(gql, customer, django_ass
     assert order["number"] == f"FM-{db_order.created_at.year}-{db_order.pk:06d}"
     assert [line["quantity"] for line in order["lines"]] == [2] * lines
     assert set(Product.objects.values_list("stock_quantity", flat=True)) == {3}
+
+
+@pytest.mark.parametrize("lines", [1, 10])
+def test_a_voucher_and_a_shipping_method_add_a_fixed_number(gql, customer, django_assert_num_queries, lines):
+    category = make_category()
+    products = [make_product(category=category, stock=5) for _ in range(lines)]
+    voucher = Voucher.objects.create(code="TEN", kind="PERCENTAGE", value=10, usage_limit=5)
+    voucher.categories.set([category])
+    method = ShippingMethod.objects.create(name="Standard", price="4.90")
+    cart = Cart.objects.create(user=customer, voucher=voucher, shipping_method=method)
+    CartLine.objects.bulk_create(CartLine(cart=cart, product=product, quantity=2) for product in products)
+
+    with django_assert_num_queries(CHECKOUT_STATEMENTS + VOUCHER_STATEMENTS + (connection.vendor == "postgresql")):
+        gql(operations.CHECKOUT, {"input": {"paymentMethod": "COD"}}, user=customer)
+
+    order = Order.objects.get()
+    assert (order.voucher_code, order.shipping_method_name) == ("TEN", "Standard")
+    assert order.discount == Decimal("2.00") * lines
+    assert VoucherUse.objects.get().order == order

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 
 from django.db import transaction
 
+from commerce.cache import cart_cache_invalidate
 from commerce.errors import CommerceError, InvalidCountry
 from commerce.models import Address
 from fmcore.errors import NotFound
@@ -56,6 +57,8 @@ def address_snapshot_validate(*, data: AddressData) -> dict:
 
 
 def _user_addresses_locked(user) -> list[Address]:
+    # Every address write starts here: the cart shows shipping methods for the default address.
+    cart_cache_invalidate(user.pk)
     return list(Address.objects.select_for_update().filter(user_id=user.pk).order_by("id"))
 
 

@@ -1,7 +1,8 @@
 """Read-only cart and wishlist queries.
 
-A cart is read with its lines, their products, categories and images in
-three queries. Repeated reads are served by the customer answer cache
+A cart is read with its voucher and shipping method, its lines, their
+products, categories and images in three queries (four with a voucher: its
+categories). Repeated reads are served by the customer answer cache
 (schema/customer_cache.py), as plain data under the user's cart version and
 the catalog version.
 """
@@ -11,16 +12,21 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 
 from commerce import pricing
 from commerce.cart.guests import CartOwner, owner_carts
 from commerce.catalog.selectors import product_is_available, visible_products
 from commerce.models import Cart, CartLine, ProductImage, WishlistItem
+from commerce.shipping.selectors import shipping_terms
+from commerce.vouchers.selectors import voucher_applicable_terms
 
 
 @dataclass(frozen=True)
 class CartSummary:
     subtotal: Decimal
+    discount: Decimal
+    shipping: Decimal
     tax: Decimal
     total: Decimal
     currency: str
@@ -34,7 +40,12 @@ def cart_load(*, owner: CartOwner) -> Cart | None:
         .prefetch_related(Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")))
         .order_by("added_at", "id")
     )
-    return owner_carts(owner).prefetch_related(Prefetch("lines", queryset=lines)).first()
+    return (
+        owner_carts(owner)
+        .select_related("voucher", "shipping_method")
+        .prefetch_related(Prefetch("lines", queryset=lines), "voucher__categories")
+        .first()
+    )
 
 
 def cart_line_unit_price(line: CartLine) -> Decimal:
@@ -46,12 +57,25 @@ def cart_line_total(line: CartLine) -> Decimal:
     return pricing.line_total(cart_line_unit_price(line), line.quantity)
 
 
+def cart_priced_lines(cart: Cart) -> list[pricing.PricedLine]:
+    return [pricing.PricedLine(cart_line_total(line), line.product.category_id) for line in cart.lines.all()]
+
+
 def cart_summary(cart: Cart) -> CartSummary:
-    """Subtotal, tax (`TAX_RATE`, rounded once per cart), total and item count of a loaded cart."""
+    """The amounts of a loaded cart by `pricing.quote`, and its item count.
+
+    The voucher counts while it applies (validity window, minimum subtotal;
+    the usage limits are checked when applying it and at checkout); the
+    chosen shipping method counts whatever the address (checkout checks it).
+    """
+    priced = cart_priced_lines(cart)
+    discount = voucher_applicable_terms(cart.voucher, subtotal=pricing.subtotal(priced), now=timezone.now())
+    totals = pricing.quote(priced, discount=discount, shipping=shipping_terms(cart.shipping_method))
     lines = list(cart.lines.all())
-    totals = pricing.totals(cart_line_total(line) for line in lines)
     return CartSummary(
         subtotal=totals.subtotal,
+        discount=totals.discount,
+        shipping=totals.shipping,
         tax=totals.tax,
         total=totals.total,
         currency=settings.CURRENCY,

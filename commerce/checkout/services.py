@@ -39,6 +39,8 @@ from commerce.models import (
 from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
 
+from .charges import order_charges
+
 
 def _existing(owner: CartOwner, idempotency_key: str | None) -> Order | None:
     if not idempotency_key:
@@ -72,6 +74,7 @@ def order_checkout(
     user: User,
     payment_method: str,
     shipping_address_id: int | None = None,
+    shipping_method_id: int | None = None,
     idempotency_key: str | None = None,
     note: str = "",
 ) -> Order:
@@ -80,14 +83,18 @@ def order_checkout(
 
     One transaction locks the cart and its products (in primary-key order),
     re-reads prices, checks every line (PRODUCT_UNAVAILABLE, OUT_OF_STOCK
-    naming the product), decrements stock, freezes prices and the address
-    into the order, records the PENDING step and empties the cart. The
-    order-placed actors and the status event leave on commit.
+    naming the product), decrements stock, settles the shipping method
+    (`shipping_method_id`, else the cart's) and the cart's voucher (see
+    `charges.order_charges`), freezes prices, discount, shipping and the
+    address into the order, counts the voucher's use, records the PENDING
+    step and empties the cart. The order-placed actors and the status event
+    leave on commit.
     """
     return _checkout(
         owner=user,
         payment_method=payment_method,
         shipping_address=lambda: _shipping_address(user, shipping_address_id),
+        shipping_method_id=shipping_method_id,
         idempotency_key=idempotency_key,
         note=note,
     )
@@ -100,6 +107,7 @@ def order_guest_checkout(
     shipping_address: AddressData,
     payment_method: str,
     client_ip: str,
+    shipping_method_id: int | None = None,
     idempotency_key: str | None = None,
     note: str = "",
 ) -> Order:
@@ -119,6 +127,7 @@ def order_guest_checkout(
         owner=guest,
         payment_method=payment_method,
         shipping_address=lambda: snapshot,
+        shipping_method_id=shipping_method_id,
         idempotency_key=idempotency_key,
         note=note,
         email=email,
@@ -130,6 +139,7 @@ def _checkout(
     owner: CartOwner,
     payment_method: str,
     shipping_address: Callable[[], dict | None],
+    shipping_method_id: int | None,
     idempotency_key: str | None,
     note: str,
     email: str = "",
@@ -147,6 +157,7 @@ def _checkout(
                 owner=owner,
                 payment_method=payment_method,
                 shipping_address=shipping_address,
+                shipping_method_id=shipping_method_id,
                 idempotency_key=idempotency_key,
                 note=note,
                 email=email,
@@ -163,6 +174,7 @@ def _checkout_locked(
     owner: CartOwner,
     payment_method: str,
     shipping_address: Callable[[], dict | None],
+    shipping_method_id: int | None,
     idempotency_key: str | None,
     note: str,
     email: str,
@@ -203,23 +215,29 @@ def _checkout_locked(
         )
         for line in lines
     ]
-    amounts = pricing.totals(order_line.line_total for order_line in order_lines)
+    user = owner_actor(owner)
+    charges = order_charges(
+        cart=cart,
+        user=user,
+        email=email,
+        lines=[pricing.PricedLine(ol.line_total, ol.product.category_id) for ol in order_lines],
+        country=address["country"] if address else None,
+        shipping_method_id=shipping_method_id,
+    )
 
     # The database numbers the order from its id (Order.number), returned by the insert.
-    user = owner_actor(owner)
     order = Order.objects.create(
         user=user,
         email=email,
         guest_cart_id=owner.cart_id if isinstance(owner, Guest) else None,
         status=OrderStatus.PENDING,
-        subtotal=amounts.subtotal,
-        tax=amounts.tax,
-        total=amounts.total,
         payment_method=payment_method,
         shipping_address=address,
         note=note.strip(),
         idempotency_key=idempotency_key,
+        **charges.order_fields(),
     )
+    charges.record(order)
     for order_line in order_lines:
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)
@@ -235,7 +253,8 @@ def _checkout_locked(
     )
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    # The voucher and shipping method were for this order; the next starts afresh.
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now(), voucher=None, shipping_method=None)
     owner_cart_cache_invalidate(owner)
     catalog_cache_invalidate()  # stock figures changed
     if user is not None:

@@ -4,6 +4,8 @@ from .catalog import Category, Product, ProductImage, StockMovement
 from .notifications import Notification, SentEmail
 from .orders import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from .payments import Payment, PaymentEvent, PaymentStatus, PaymentStatusChange, Refund, RefundStatus
+from .shipping import ShippingMethod
+from .vouchers import Voucher, VoucherKind, VoucherUse
 
 __all__ = [
     "Address",
@@ -25,6 +27,10 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "SentEmail",
+    "ShippingMethod",
     "StockMovement",
+    "Voucher",
+    "VoucherKind",
+    "VoucherUse",
     "WishlistItem",
 ]

@@ -13,6 +13,10 @@ class Cart(models.Model):
     )
     # A guest cart's token is shown once; only its SHA-256 is kept (commerce/cart/guests.py).
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    voucher = models.ForeignKey("Voucher", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shipping_method = models.ForeignKey(
+        "ShippingMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -23,6 +23,7 @@ from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
 from commerce.catalog.availability import stock_changed
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
+from commerce.vouchers.services import voucher_use_release
 from partners.actors import Actor, actor_fields
 from partners.models import App, AppScope
 
@@ -97,8 +98,9 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
 
     Locks the order row and checks the current status under the lock, so of
     two concurrent moves only one can win. Cancelling puts the stock back
-    exactly once. Events and notifications leave on commit. Returns the
-    updated order; raises `InvalidTransition` (INVALID_TRANSITION) otherwise.
+    exactly once, and an unpaid order its voucher use. Events and
+    notifications leave on commit. Returns the updated order; raises
+    `InvalidTransition` (INVALID_TRANSITION) otherwise.
     """
     from . import events
 
@@ -117,6 +119,8 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
             _stock_restore(locked, actor if isinstance(actor, User) else None)
             locked.stock_restored_at = timezone.now()
             update_fields.append("stock_restored_at")
+        if to == OrderStatus.CANCELLED and from_status != OrderStatus.PAID and locked.voucher_code:
+            voucher_use_release(order=locked)  # an unpaid order gives its voucher use back
         locked.save(update_fields=update_fields)
         change = OrderStatusChange.objects.create(
             order=locked, from_status=from_status, to_status=to, note=note.strip(), **actor_fields(actor)

@@ -9,7 +9,10 @@ from strawberry_django.fields.types import OperationInfo
 
 from commerce.cart import selectors
 from commerce.models import Cart, CartLine, WishlistItem
+from commerce.shipping.selectors import shipping_country, shipping_methods_for
 from schema.catalog.types import ProductType
+from schema.ids import node_pk
+from schema.shipping.types import ShippingMethodType
 
 
 @strawberry_django.type(
@@ -45,11 +48,15 @@ def _summary(cart: Cart) -> selectors.CartSummary:
     return summary
 
 
-@strawberry_django.type(
-    Cart, name="Cart", description="Your cart. The server prices it: tax is `TAX_RATE` of the subtotal, rounded once."
+CART_DESCRIPTION = (
+    "Your cart. The server prices it: total = subtotal - discount + shipping + tax; tax is `TAX_RATE` of "
+    "subtotal - discount (and of shipping when `TAX_SHIPPING` is on), rounded once."
 )
+
+
+@strawberry_django.type(Cart, name="Cart", description=CART_DESCRIPTION)
 class CartType(relay.Node):
-    """Your cart. The server prices it: tax is `TAX_RATE` of the subtotal, rounded once."""
+    """Your cart, priced by the server (total = subtotal - discount + shipping + tax)."""
 
     updated_at: auto
 
@@ -66,11 +73,48 @@ class CartType(relay.Node):
     def subtotal(self) -> Decimal:
         return _summary(self).subtotal
 
-    @strawberry_django.field(description="Tax on the subtotal, rounded half-up to cents.")
+    @strawberry_django.field(description="The applied voucher's code; null when none is applied.")
+    def voucher_code(self, root: Cart) -> str | None:
+        return root.voucher.code if root.voucher else None
+
+    @strawberry_django.field(
+        description="What the voucher takes off the eligible lines; 0 while it does not apply (not yet or no "
+        "longer valid, subtotal below its minimum). Its usage limits are checked when applied and at checkout."
+    )
+    def discount(self) -> Decimal:
+        return _summary(self).discount
+
+    @strawberry_django.field(description="The chosen shipping method; null until one is chosen.")
+    def shipping_method(self, root: Cart) -> ShippingMethodType | None:
+        return root.shipping_method  # type: ignore[return-value]
+
+    @strawberry_django.field(
+        description="The chosen method's price: 0 once the discounted subtotal reaches its `freeAbove`, "
+        "and 0 with no method chosen."
+    )
+    def shipping(self) -> Decimal:
+        return _summary(self).shipping
+
+    @strawberry_django.field(
+        description="The shipping methods for an address: `country` (an ISO code, e.g. for a guest), else "
+        "`addressId` (one of yours), else your default address; with none, the methods that ship to every "
+        "country. Checkout needs one of them when there are any."
+    )
+    def available_shipping_methods(
+        self, root: Cart, address_id: relay.GlobalID | None = None, country: str | None = None
+    ) -> list[ShippingMethodType]:
+        if country is None and root.user_id is not None:
+            address_pk = node_pk(address_id, "Address") if address_id is not None else None
+            country = shipping_country(user_id=root.user_id, address_id=address_pk)
+        return shipping_methods_for(country.strip().upper() if country else None)  # type: ignore[return-value]
+
+    @strawberry_django.field(
+        description="Tax on subtotal - discount, and on shipping when `TAX_SHIPPING` is on; rounded half-up once."
+    )
     def tax(self) -> Decimal:
         return _summary(self).tax
 
-    @strawberry_django.field(description="subtotal + tax.")
+    @strawberry_django.field(description="subtotal - discount + shipping + tax; never negative.")
     def total(self) -> Decimal:
         return _summary(self).total
 

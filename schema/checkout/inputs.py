@@ -11,6 +11,11 @@ class CheckoutInput:
     shipping_address_id: relay.GlobalID | None = strawberry.field(
         default=None, description="One of your addresses; your default address when omitted."
     )
+    shipping_method_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="How the order ships; the cart's chosen method when omitted. Required when any method ships "
+        "to the address's country (SHIPPING_METHOD_REQUIRED); one that does not is SHIPPING_METHOD_UNAVAILABLE.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Repeat it when retrying: the same key returns the same order."
     )
@@ -24,6 +29,11 @@ class GuestCheckoutInput:
         description="Validated like a saved address (`isDefault` unused)."
     )
     payment_method: PaymentMethod
+    shipping_method_id: relay.GlobalID | None = strawberry.field(
+        default=None,
+        description="How the order ships; the cart's chosen method when omitted. Required when any method ships "
+        "to the address's country (SHIPPING_METHOD_REQUIRED); one that does not is SHIPPING_METHOD_UNAVAILABLE.",
+    )
     idempotency_key: str | None = strawberry.field(
         default=None, description="Repeat it when retrying: the same key returns the same order."
     )

@@ -16,16 +16,19 @@ from .types import CheckoutPayload, CheckoutResult
 @strawberry.type
 class CheckoutMutations:
     @mutation(
-        description="Turn your cart into an order in one step: stock is reserved, prices are frozen and the "
-        "cart is emptied. The same `idempotencyKey` returns the same order.",
+        description="Turn your cart into an order in one step: stock is reserved, prices, the voucher's discount "
+        "and shipping are frozen (the voucher re-checked: its error codes) and the cart is emptied. The same "
+        "`idempotencyKey` returns the same order.",
         permissions=(IsAuthenticated(),),
     )
     def checkout(self, info: Info, input: CheckoutInput) -> CheckoutResult:
         address_id = node_pk(input.shipping_address_id, "Address") if input.shipping_address_id else None
+        method_id = node_pk(input.shipping_method_id, "ShippingMethod") if input.shipping_method_id else None
         order = order_checkout(
             user=info.context.signed_in_user,
             payment_method=input.payment_method.value,
             shipping_address_id=address_id,
+            shipping_method_id=method_id,
             idempotency_key=input.idempotency_key,
             note=input.note or "",
         )
@@ -49,6 +52,9 @@ class CheckoutMutations:
             shipping_address=input.shipping_address.as_data(),
             payment_method=input.payment_method.value,
             client_ip=client_ip(context.request),
+            shipping_method_id=node_pk(input.shipping_method_id, "ShippingMethod")
+            if input.shipping_method_id
+            else None,
             idempotency_key=input.idempotency_key,
             note=input.note or "",
         )

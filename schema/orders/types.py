@@ -122,8 +122,10 @@ class OrderType(relay.Node):
     )
     lines: list[OrderLineType]
     subtotal: Decimal
-    tax: Decimal
-    total: Decimal
+    discount: Decimal = strawberry_django.field(description="The voucher's discount, frozen at checkout.")
+    shipping: Decimal = strawberry_django.field(description="The shipping price, frozen at checkout.")
+    tax: Decimal = strawberry_django.field(description="Tax on subtotal - discount (and shipping, per TAX_SHIPPING).")
+    total: Decimal = strawberry_django.field(description="subtotal - discount + shipping + tax.")
     currency: auto
     payment_method: PaymentMethod
     note: auto
@@ -150,6 +152,16 @@ class OrderType(relay.Node):
         if not data:
             return None
         return OrderAddress(**{name: data.get(name, "") for name in OrderAddress.__annotations__})
+
+    @strawberry_django.field(description="The code of the voucher used; null when none.", only=["voucher_code"])
+    def voucher_code(self, root: Order) -> str | None:
+        return root.voucher_code or None
+
+    @strawberry_django.field(
+        description="The name of the shipping method chosen; null when none.", only=["shipping_method_name"]
+    )
+    def shipping_method_name(self, root: Order) -> str | None:
+        return root.shipping_method_name or None
 
     @strawberry_django.field(
         description="The statuses the caller may move this order to now.", only=["status", "user_id"]

@@ -31,7 +31,8 @@ PUBLIC_MUTATIONS = {
     # Throttled; it only opens an empty guest cart (tests/commerce/cart/test_guest_checkout.py).
     "createGuestCart",
 }
-PUBLIC_QUERIES = {"categories", "category", "products", "product"}
+# shippingMethods: storefront data (names and prices), as the catalog is.
+PUBLIC_QUERIES = {"categories", "category", "products", "product", "shippingMethods"}
 # Unprotected, but answer only about the caller: null for anonymous callers.
 # orderEvents: scoped by the order selectors; an app without orders:read is refused
 # (tests/commerce/orders/test_event_stream.py).

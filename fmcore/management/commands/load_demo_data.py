@@ -11,11 +11,20 @@ from commerce.addresses.services import AddressData, address_create
 from commerce.cart.services import cart_line_add
 from commerce.catalog.importing import catalog_import
 from commerce.checkout.services import order_checkout
-from commerce.models import PaymentMethod, Product
+from commerce.models import PaymentMethod, Product, ShippingMethod, Voucher
+from commerce.shipping.selectors import shipping_methods_for
+from commerce.shipping.services import shipping_method_create
+from commerce.vouchers.services import voucher_create
 
 DEMO_STAFF_EMAIL = "staff@fmcore.local"
 DEMO_CUSTOMER_EMAIL = "customer@fmcore.local"
 DEMO_CATALOG = Path(__file__).resolve().parents[3] / "commerce" / "catalog" / "demo_catalog.json"
+DEMO_VOUCHER_CODE = "WELCOME10"
+DEMO_VOUCHER = {"code": DEMO_VOUCHER_CODE, "kind": "PERCENTAGE", "value": "10", "min_subtotal": "20.00"}
+DEMO_SHIPPING_METHODS = [
+    {"name": "Standard", "price": "4.90", "free_above": "50.00"},
+    {"name": "Express", "price": "12.90"},
+]
 DEMO_ADDRESS = AddressData(
     full_name="Demo Customer",
     line1="1 Market Street",
@@ -41,8 +50,8 @@ def demo_catalog(products: int) -> dict[str, Any]:
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data once: a staff login, a verified customer (an address, a past order, a cart) "
-        "and the demo catalog (only into an empty catalog)."
+        "Load the demo data once: a staff login, a verified customer (an address, a past order, a cart), "
+        "the demo catalog (only into an empty catalog), a voucher and two shipping methods (only when there are none)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -67,10 +76,21 @@ class Command(BaseCommand):
             )
         elif products is not None:
             self.stdout.write("the catalog is not empty: --products left it as it is")
+        self._create_pricing()
         if not User.objects.filter(email__iexact=DEMO_CUSTOMER_EMAIL).exists():
             self._create_customer(customer_password)
         self.stdout.write(f"staff login: {DEMO_STAFF_EMAIL} / {staff_password} (unless you changed it)")
         self.stdout.write(f"customer login: {DEMO_CUSTOMER_EMAIL} / {customer_password} (unless you changed it)")
+
+    def _create_pricing(self) -> None:
+        """The WELCOME10 voucher and the Standard and Express shipping methods, unless staff made their own."""
+        if not Voucher.objects.exists():
+            voucher_create(changes=DEMO_VOUCHER)
+            self.stdout.write(f"created the demo voucher {DEMO_VOUCHER_CODE} (10% off from 20.00)")
+        if not ShippingMethod.objects.exists():
+            for method in DEMO_SHIPPING_METHODS:
+                shipping_method_create(changes=method)
+            self.stdout.write("created the demo shipping methods Standard and Express")
 
     def _create_customer(self, password: str) -> None:
         """A verified customer with a default address, one placed order and one line in the cart."""
@@ -82,7 +102,13 @@ class Command(BaseCommand):
             address = address_create(user=customer, data=DEMO_ADDRESS)
             if in_stock:
                 cart_line_add(owner=customer, product_id=in_stock[0].pk, quantity=1)
-                order = order_checkout(user=customer, payment_method=PaymentMethod.COD, shipping_address_id=address.pk)
+                shipping = shipping_methods_for(address.country)
+                order = order_checkout(
+                    user=customer,
+                    payment_method=PaymentMethod.COD,
+                    shipping_address_id=address.pk,
+                    shipping_method_id=shipping[0].pk if shipping else None,
+                )
                 cart_line_add(owner=customer, product_id=in_stock[-1].pk, quantity=1)
                 self.stdout.write(f"created the demo customer, with order {order.number} and a cart")
             else:

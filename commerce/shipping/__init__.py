@@ -1,0 +1,1 @@
+"""Shipping methods: flat prices, free above a subtotal, per-country availability."""

@@ -1,0 +1,1 @@
+"""Vouchers: discount codes staff create and customers apply to their cart."""

@@ -1,0 +1,17 @@
+import strawberry
+import strawberry_django
+
+from commerce.vouchers import selectors
+from schema.connection import Connection
+from schema.permissions import IsStaff
+
+from .types import VoucherType
+
+
+@strawberry.type
+class VoucherQueries:
+    @strawberry_django.connection(
+        Connection[VoucherType], description="Every voucher, newest first (staff only).", extensions=[IsStaff()]
+    )
+    def vouchers(self) -> list[VoucherType]:
+        return selectors.voucher_list()  # type: ignore[return-value]
