@@ -37,6 +37,7 @@ READ_TARGETS = {
 }
 CHECKOUT_TARGET_RPS = 22  # 2x the 11 checkouts/s at 20 clients that issue 14 started from
 CHECKOUT_ONE_CLIENT_P95_MS = 50
+WS_IDLE_TARGET_KB = 50
 
 
 def _target(name: str, ratios: dict) -> str:
@@ -128,6 +129,7 @@ def render(results: dict, before: dict | None = None) -> str:
         f"{config.get('db_pool', 'off')}. Data: {config.get('products', 5000)} products, "
         f"{config.get('users', 1000)} customers. Client and server share the same cores.",
         "",
+        *_carried_over(results.get("carried_over") or {}),
         "## Reads against the limits",
         "",
         "fm-core's requests/s as a fraction of each target's, measured in the same alternating rounds. "
@@ -200,6 +202,7 @@ def render(results: dict, before: dict | None = None) -> str:
         f"an event: p95 {fan['last_subscriber_p95_ms']} ms; after the mutation's response: p95 "
         f"{fan['after_response_p95_ms']} ms; the mutation itself: p50 {fan['mutation_p50_ms']} ms.",
         "",
+        *_websockets(fan),
     ]
     servers = results.get("servers") or {}
     if servers:
@@ -238,13 +241,61 @@ def render(results: dict, before: dict | None = None) -> str:
         lines += [
             f"| checkout (GraphQL) | {old_c['rps']:.0f} | {g['rps']:.0f} | - | - | {old_c['p95_ms']:.1f} "
             f"| {g['p95_ms']:.1f} |",
-            f"| fan-out to {fan['subscribers']} subscribers | - | - | - | - | {old_f['p95_ms']} | {fan['p95_ms']} |",
+            f"| fan-out to {_subscribers(old_f, fan)} subscribers | - | - | - | - | {old_f['p95_ms']} "
+            f"| {fan['p95_ms']} |",
             "",
         ]
     lines += ["![GraphQL throughput as a fraction of the baseline](results.png)", ""]
     if NOTES.exists():  # the hand-written reading of the figures: targets missed and why
         lines += [NOTES.read_text().strip(), ""]
     return "\n".join(lines)
+
+
+def _subscribers(before: dict, now: dict) -> str:
+    """How many subscribers each fan-out had (runs with different counts are not alike)."""
+    old, new = before.get("subscribers"), now["subscribers"]
+    return f"{new}" if old in (None, new) else f"{old} before, {new} after"
+
+
+def _carried_over(parts: dict) -> list[str]:
+    """Which parts were not measured in this run (BENCH_SCENARIOS), and which run they come from."""
+    if not parts:
+        return []
+    names = {"reads": "reads", "checkout": "checkout", "fanout": "fan-out and websockets"}
+    listed = "; ".join(f"{names[part]} from the run of {date}" for part, date in parts.items())
+    return [f"**Not measured in this run**, kept from an earlier one: {listed}.", ""]
+
+
+def _websockets(fan: dict) -> list[str]:
+    """The websocket figures: server CPU per delivery, memory per idle subscriber and after close."""
+    memory = fan.get("memory")
+    if not memory:
+        return []  # a run from before the bench measured them
+    rss = memory["rss_mb"]
+    idle_ok = memory["idle_kb_per_subscriber"] <= WS_IDLE_TARGET_KB
+    return [
+        f"### Websockets: {fan['subscribers']} subscribers on {fan['workers']} workers",
+        "",
+        "| figure | value | target |",
+        "|---|---|---|",
+        f"| fan-out p95, from commit to receipt | {fan['p95_ms']} ms | < 250 ms: "
+        f"{_met(fan['p95_ms'] < 250 and fan['deliveries'] == fan['expected'])} |",
+        f"| server CPU per delivery (workers' utime + stime over the events) | {fan['server_cpu_ms_per_delivery']} ms "
+        "| - |",
+        f"| memory per idle subscriber (workers' RSS, connected - before) | {memory['idle_kb_per_subscriber']} KB "
+        f"| <= {WS_IDLE_TARGET_KB} KB: {_met(idle_ok)} |",
+        f"| kept after all closed (RSS closed - before) | {memory['kept_after_close_kb']} KB | returned |",
+        f"| growth per further wave of {fan['subscribers']} connect/close | {memory['growth_per_wave_kb']} KB "
+        f"({memory['waves']} waves) | - |",
+        f"| group members left in Redis after close / after the waves | {fan['stale_group_members_after_close']} / "
+        f"{fan['stale_group_members_after_waves']} | 0 |",
+        f"| failed subscribers (connect, ack or receive) | {fan.get('failure_count', len(fan['failures']))} | 0 |",
+        "",
+        f"Workers' RSS: {rss['before']} MB after a warm-up wave, {rss['connected']} MB with every subscriber "
+        f"connected, {rss['closed']} MB once all closed, then {' / '.join(str(v) for v in rss['after_waves'])} MB "
+        "after each further wave.",
+        "",
+    ]
 
 
 def plot(results: dict, before: dict | None, path: Path) -> None:

@@ -41,6 +41,10 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 CHECKOUT_CLIENTS = int(os.environ.get("BENCH_CHECKOUT_CLIENTS", "20"))
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20"))
+# Connect/close waves of SUBSCRIBERS after the fan-out, to tell memory kept per connection from the allocator's.
+WS_WAVES = int(os.environ.get("BENCH_WS_WAVES", "3"))
+# How long a websocket may take to open, be acknowledged, or leave its groups once closed.
+WS_TIMEOUT = 60
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
 SERVER = os.environ.get("BENCH_SERVER", "uvicorn")
 COMPARE_SERVERS = [s for s in os.environ.get("BENCH_COMPARE_SERVERS", "uvicorn,granian,daphne").split(",") if s]
@@ -498,8 +502,75 @@ def _fanout_orders() -> list[int]:
     return ids
 
 
-async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
+def _workers_rss_bytes(server: "Server") -> int:
+    """The resident memory (VmRSS) of the server's worker processes (uvicorn's master's children)."""
+    total = 0
+    for process in server.processes:
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+        for pid in children or [str(process.pid)]:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            total += next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+    return total
+
+
+class _Groups:
+    """The channel-layer groups in Redis (channels-redis keeps each in `<prefix>:group:<name>`)."""
+
+    def __init__(self) -> None:
+        import redis
+        from django.conf import settings
+
+        self.redis = redis.Redis.from_url(SERVER_ENV["REDIS_URL"])
+        self.prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+
+    def members(self) -> int:
+        return sum(self.redis.zcard(key) for key in self.redis.keys(f"{self.prefix}:group:*"))
+
+    def member_count(self, group: str) -> int:
+        return self.redis.zcard(f"{self.prefix}:group:{group}")
+
+    async def until(self, condition, seconds: float = WS_TIMEOUT) -> bool:
+        deadline = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.2)
+        return True
+
+
+def _connect(uri: str):
     import websockets
+
+    return websockets.connect(uri, subprotocols=["graphql-transport-ws"], open_timeout=WS_TIMEOUT)
+
+
+async def _subscribe(socket_, staff_token: str) -> None:
+    init = {"type": "connection_init", "payload": {"authorization": f"JWT {staff_token}"}}
+    await socket_.send(json.dumps(init))
+    ack = json.loads(await asyncio.wait_for(socket_.recv(), WS_TIMEOUT))
+    assert ack["type"] == "connection_ack", ack
+    query = {"query": operations.ORDER_STATUS_CHANGED}
+    await socket_.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+
+
+async def _wave(staff_token: str, failures: list) -> None:
+    """SUBSCRIBERS websockets connect, subscribe and close, all at once."""
+
+    async def one() -> None:
+        try:
+            uri = f"ws://127.0.0.1:{PORT}/graphql/"
+            async with _connect(uri) as socket_:
+                await _subscribe(socket_, staff_token)
+                await asyncio.sleep(0.5)  # let the subscription start (and join its group) before closing
+        except Exception as error:
+            failures.append(repr(error))
+
+    await asyncio.gather(*(one() for _ in range(SUBSCRIBERS)))
+
+
+async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> dict:
+
+    from commerce.orders.events import GROUP_ALL
 
     uri = f"ws://127.0.0.1:{PORT}/graphql/"
     wanted = {gid("Order", pk): pk for pk in order_ids}
@@ -508,16 +579,17 @@ async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
     ready = asyncio.Semaphore(0)
     stop = asyncio.Event()
     failures = []
+    groups = _Groups()
+
+    # A first wave warms the workers up (imports, pools, caches) before memory is measured.
+    await _wave(staff_token, failures)
+    await groups.until(lambda: groups.members() == 0)
+    rss = {"before": _workers_rss_bytes(server)}
 
     async def subscriber(index: int) -> None:
         try:
-            async with websockets.connect(uri, subprotocols=["graphql-transport-ws"], open_timeout=20) as socket_:
-                init = {"type": "connection_init", "payload": {"authorization": f"JWT {staff_token}"}}
-                await socket_.send(json.dumps(init))
-                ack = json.loads(await asyncio.wait_for(socket_.recv(), 20))
-                assert ack["type"] == "connection_ack", ack
-                query = {"query": operations.ORDER_STATUS_CHANGED}
-                await socket_.send(json.dumps({"id": "1", "type": "subscribe", "payload": query}))
+            async with _connect(uri) as socket_:
+                await _subscribe(socket_, staff_token)
                 ready.release()
                 while not stop.is_set():
                     try:
@@ -543,11 +615,15 @@ async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
     tasks = [asyncio.create_task(subscriber(n)) for n in range(SUBSCRIBERS)]
     for _ in range(SUBSCRIBERS):
         await asyncio.wait_for(ready.acquire(), 60)
-    await asyncio.sleep(1.5)  # graphql-transport-ws does not acknowledge `subscribe`
+    # graphql-transport-ws does not acknowledge `subscribe`: wait until every subscription joined the group.
+    await groups.until(lambda: groups.member_count(GROUP_ALL) >= SUBSCRIBERS)
+    await asyncio.sleep(1.0)
+    rss["connected"] = _workers_rss_bytes(server)
 
     connection = loadgen.Connection(PORT)
     returned: dict[str, float] = {}
     mutation_ms = []
+    cpu_before = server.cpu_seconds()
     for key, _pk in wanted.items():
         body = graphql_body(operations.UPDATE_ORDER_STATUS, {"orderId": key, "status": "CONFIRMED"})
         started = time.time()
@@ -565,9 +641,20 @@ async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(complete[key].wait(), 5)
         await asyncio.sleep(0.05)
+    cpu_seconds = server.cpu_seconds() - cpu_before
     connection.close()
     stop.set()
     await asyncio.gather(*tasks)
+    await groups.until(lambda: groups.members() == 0)
+    rss["closed"] = _workers_rss_bytes(server)
+    stale_after_close = groups.members()
+
+    # Further waves: memory a closed connection keeps grows with every wave; memory the allocator keeps does not.
+    wave_rss = []
+    for _ in range(WS_WAVES):
+        await _wave(staff_token, failures)
+        await groups.until(lambda: groups.members() == 0)
+        wave_rss.append(_workers_rss_bytes(server))
 
     from_commit = sorted((received - changed) * 1000 for rows in deliveries.values() for received, changed in rows)
     from_return = sorted((received - returned[key]) * 1000 for key, rows in deliveries.items() for received, _ in rows)
@@ -575,6 +662,7 @@ async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
         max((received - changed) * 1000 for received, changed in rows) for rows in deliveries.values() if rows
     )
     pct = loadgen.percentile
+    kib = 1024
     return {
         "subscribers": SUBSCRIBERS,
         "events": len(wanted),
@@ -587,15 +675,37 @@ async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
         "last_subscriber_p95_ms": round(pct(last, 95), 1),
         "after_response_p95_ms": round(pct(from_return, 95), 1),
         "mutation_p50_ms": round(pct(sorted(mutation_ms), 50), 1),
+        "server_cpu_ms_per_delivery": round(cpu_seconds * 1000 / len(from_commit), 3) if from_commit else None,
+        "workers": WORKERS,
+        "memory": {
+            "idle_kb_per_subscriber": round((rss["connected"] - rss["before"]) / SUBSCRIBERS / kib, 1),
+            "kept_after_close_kb": round((rss["closed"] - rss["before"]) / kib),
+            "waves": WS_WAVES,
+            "growth_per_wave_kb": round((wave_rss[-1] - rss["closed"]) / WS_WAVES / kib) if wave_rss else None,
+            "rss_mb": {
+                "before": round(rss["before"] / kib / kib, 1),
+                "connected": round(rss["connected"] / kib / kib, 1),
+                "closed": round(rss["closed"] / kib / kib, 1),
+                "after_waves": [round(value / kib / kib, 1) for value in wave_rss],
+            },
+        },
+        "stale_group_members_after_close": stale_after_close,
+        "stale_group_members_after_waves": groups.members(),
         "failures": failures[:5],
+        "failure_count": len(failures),
     }
 
 
-def run_fanout(fixtures: Fixtures) -> dict:
-    result = asyncio.run(_fanout(fixtures.staff_token, _fanout_orders()))
+def run_fanout(fixtures: Fixtures, server: "Server") -> dict:
+    result = asyncio.run(_fanout(fixtures.staff_token, _fanout_orders(), server))
+    memory = result["memory"]
     log(
         f"fan-out {result['subscribers']} subscribers x {result['events']} events: "
-        f"{result['deliveries']}/{result['expected']} delivered, p95 {result['p95_ms']} ms"
+        f"{result['deliveries']}/{result['expected']} delivered, p95 {result['p95_ms']} ms, "
+        f"{result['server_cpu_ms_per_delivery']} ms server CPU per delivery; "
+        f"{memory['idle_kb_per_subscriber']} KB per idle subscriber, {memory['kept_after_close_kb']} KB kept "
+        f"after close, {memory['growth_per_wave_kb']} KB growth per wave; "
+        f"{result['stale_group_members_after_waves']} stale group members, {result['failure_count']} failures"
     )
     return result
 
@@ -688,7 +798,7 @@ def main() -> None:
         if "checkout" in SCENARIOS:
             results["checkout"] = run_checkout(fixtures)
         if "fanout" in SCENARIOS:
-            results["fanout"] = run_fanout(fixtures)
+            results["fanout"] = run_fanout(fixtures, fm)
     results["servers"] = {}
     for kind in COMPARE_SERVERS if "servers" in SCENARIOS else []:
         log(f"server comparison: {kind}")
@@ -700,12 +810,21 @@ def main() -> None:
             results["servers"][kind] = {"error": str(error)}
     cache.clear()
     results["cpu_regression"] = cpu_regression(results, previous)
+    # A run of some parts only keeps the previous run's figures of the others, marked as such.
+    results["carried_over"] = {}
+    for part in ("reads", "checkout", "fanout"):
+        if part not in SCENARIOS and previous and part in previous:
+            results[part] = previous[part]
+            earlier = (previous.get("carried_over") or {}).get(part)
+            results["carried_over"][part] = earlier or previous["machine"]["date"]
+    if "reads" in results["carried_over"]:
+        results["cpu_regression"] = previous.get("cpu_regression") or results["cpu_regression"]
     for name, row in results["cpu_regression"]["rows"].items():
         if row["regressed"]:
             log(f"CPU regression: {name} {row['previous_ms']} -> {row['now_ms']} ms per request")
     results["elapsed_seconds"] = round(time.monotonic() - started)
     OUTPUT.write_text(json.dumps(results, indent=2) + "\n")
-    if {"reads", "checkout", "fanout"} <= SCENARIOS:
+    if {"reads", "checkout", "fanout"} <= results.keys():
         report.write(OUTPUT)
     log(f"done in {results['elapsed_seconds']}s: {OUTPUT.with_suffix('.md')}")
 

@@ -37,6 +37,7 @@ from .payments.subscriptions import PaymentSubscriptions
 from .response_cache import AnonymousCatalogCache
 from .scalars import SCALAR_OVERRIDES
 from .security import errors_log, security_extensions
+from .shared_results import SharedResultExecutor
 from .shipping.mutations import ShippingMutations
 from .shipping.queries import ShippingQueries
 from .vouchers.mutations import VoucherMutations
@@ -114,6 +115,7 @@ schema = Schema(
         OptimizerExtension,
     ],
     scalar_overrides=SCALAR_OVERRIDES,
+    execution_context_class=SharedResultExecutor,
 )
 
 

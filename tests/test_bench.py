@@ -119,3 +119,22 @@ def test_pgbench_replays_the_sql_fm_core_issued_for_a_read(is_postgres, customer
 
     assert result["requests"] > 0
     assert result["errors"] == 0
+
+
+def test_the_report_shows_the_websocket_figures_and_what_a_partial_run_kept():
+    import json
+
+    from bench import report
+
+    results = json.loads((settings.BASE_DIR / "bench" / "results.json").read_text())
+    fan = results["fanout"]
+    fan.update(subscribers=1000, p95_ms=120.0, deliveries=fan["expected"], failure_count=0)
+    fan["memory"].update(idle_kb_per_subscriber=60.0)
+    results["carried_over"] = {"reads": "2026-12-01 11:10 UTC"}
+
+    text = report.render(results)
+
+    assert "kept from an earlier one: reads from the run of 2026-12-01 11:10 UTC." in text
+    assert "| fan-out p95, from commit to receipt | 120.0 ms | < 250 ms: met |" in text
+    assert "| memory per idle subscriber (workers' RSS, connected - before) | 60.0 KB | <= 50 KB: **missed** |" in text
+    assert f"{fan['stale_group_members_after_close']} / {fan['stale_group_members_after_waves']} | 0 |" in text

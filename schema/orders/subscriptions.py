@@ -1,6 +1,3 @@
-import asyncio
-import time
-from collections import OrderedDict
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from datetime import datetime
@@ -15,6 +12,7 @@ from commerce.orders import events, selectors
 from schema.context import Info
 from schema.enums import OrderStatus
 from schema.event_streams import order_stream_scope, replay_then_live
+from schema.shared_results import ShortLived
 
 from .types import OrderStatusEvent
 
@@ -24,26 +22,16 @@ def _order_for_event(order_id: int) -> Order | None:
 
 
 # One load per event and process, shared by every subscriber it reaches (a
-# hundred staff dashboards cost one set of queries, not a hundred). Entries
-# live a few seconds; the key carries the change's time, so a reused id
-# (tests, a restored database) never matches an old entry.
-_EVENT_LOAD_TTL = 5.0
-_EVENT_LOADS_MAX = 256
-_event_loads: OrderedDict[tuple, tuple[float, asyncio.Task]] = OrderedDict()
+# hundred staff dashboards cost one set of queries, not a hundred). The key
+# carries the change's time, so a reused id (tests, a restored database)
+# never matches an old entry.
+_event_loads = ShortLived()
 
 
 async def _order_for_message(message: dict) -> Order | None:
     """The order an event is about, loaded once for all the subscribers of this process."""
-    loop = asyncio.get_running_loop()
     key = (message["change_id"], message["order_id"], message["changed_at"])
-    now = time.monotonic()
-    entry = _event_loads.get(key)
-    if entry is None or now - entry[0] > _EVENT_LOAD_TTL or entry[1].get_loop() is not loop:
-        task = loop.create_task(sync_to_async(_order_for_event)(message["order_id"]))
-        _event_loads[key] = entry = (now, task)
-        while len(_event_loads) > _EVENT_LOADS_MAX:
-            _event_loads.popitem(last=False)
-    return await asyncio.shield(entry[1])
+    return await _event_loads.get(key, lambda: sync_to_async(_order_for_event)(message["order_id"]))
 
 
 def _event_from_message(message: dict, order: Order) -> OrderStatusEvent:
@@ -53,6 +41,7 @@ def _event_from_message(message: dict, order: Order) -> OrderStatusEvent:
         to_status=OrderStatus(message["to_status"]),
         changed_at=datetime.fromisoformat(message["changed_at"]),
         cursor=ORDER_EVENTS.cursor_encode(message["sequence"]),
+        shared_as=("orderStatusChanged", message["change_id"], message["changed_at"]),
     )
 
 

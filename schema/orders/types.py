@@ -1,4 +1,4 @@
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
@@ -190,6 +190,8 @@ class OrderStatusEvent:
     cursor: str = strawberry.field(
         description="This event's place in the stream: pass it as `after` to resume right after it."
     )
+    # Names a live event for every subscriber of this process (schema/shared_results.py).
+    shared_as: strawberry.Private[Hashable | None] = None
 
     @classmethod
     def from_change(cls, change: OrderStatusChange) -> "OrderStatusEvent":

@@ -189,3 +189,134 @@ async def test_events_cross_processes_through_redis(customer, place_order, monke
     await sync_to_async(events.status_event_publish)(events.status_message(change, change.order))
     assert await client.nothing_arrives()
     await client.ws.disconnect()
+
+
+# A selection whose answer depends on who asks: the moves the caller may make
+# next, and who made the change (staff and the person themself see it).
+VIEWER_DEPENDENT = """
+subscription {
+  orderStatusChanged {
+    toStatus
+    order { number status availableTransitions history { toStatus actor { email } } }
+  }
+}
+"""
+
+
+class ExecutionCount:
+    """How often the subscription's selection ran for an event (a spy on graphql-core's executor)."""
+
+    def __init__(self, monkeypatch):
+        from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+        self.count = 0
+        run = StrawberryGraphQLCoreExecutionContext.execute_operation
+
+        def counted(executor, *args, **kwargs):
+            if executor.operation.operation.value == "subscription":
+                self.count += 1
+            return run(executor, *args, **kwargs)
+
+        monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "execute_operation", counted)
+
+
+async def subscribed(user=None, *, app_token: str | None = None, query: str = VIEWER_DEPENDENT) -> Client:
+    client = await connect(user, app_token=app_token)
+    await client.ws.send_json_to({"id": "1", "type": "subscribe", "payload": {"query": query}})
+    return client
+
+
+async def test_subscribers_who_see_the_same_share_one_execution_and_its_answer(
+    staff, make_user, customer, place_order, monkeypatch
+):
+    other_staff = await sync_to_async(make_user)(staff=True)
+    order = await sync_to_async(place_order)(customer)
+    clients = [await subscribed(user) for user in (staff, other_staff, staff)]
+    await asyncio.sleep(SETTLE)
+    executions = ExecutionCount(monkeypatch)
+
+    await move(order=order, to="CONFIRMED", actor=staff, note="checked")
+
+    answers = [(await client.receive())["payload"] for client in clients]
+    assert executions.count == 1
+    event = answers[0]["data"]["orderStatusChanged"]
+    assert event["order"]["availableTransitions"] == ["PAID", "CANCELLED"]
+    assert [step["actor"] for step in event["order"]["history"]] == [{"email": customer.email}, {"email": staff.email}]
+    assert answers[1] == answers[0] and answers[2] == answers[0]
+    for client in clients:
+        await client.ws.disconnect()
+
+
+async def test_a_shared_answer_is_the_one_each_subscriber_gets_alone(staff, customer, place_order):
+    order = await sync_to_async(place_order)(customer)
+    shared = [await subscribed(staff) for _ in range(2)]
+    await asyncio.sleep(SETTLE)
+    await move(order=order, to="CONFIRMED", actor=staff)
+    live = [(await client.receive())["payload"] for client in shared]
+    cursor_query = VIEWER_DEPENDENT.replace("toStatus\n", "toStatus cursor\n", 1)
+    for client in shared:
+        await client.ws.disconnect()
+
+    # Replayed events are executed for each subscriber on its own.
+    change = await OrderStatusChange.objects.filter(order=order).order_by("sequence").afirst()
+    alone = await connect(staff)
+    replay = cursor_query.replace("orderStatusChanged {", "orderStatusChanged(after: $after) {").replace(
+        "subscription {", "subscription($after: String) {"
+    )
+    from commerce.event_stream import ORDER_EVENTS
+
+    variables = {"after": ORDER_EVENTS.cursor_encode(change.sequence)}
+    await alone.ws.send_json_to({"id": "1", "type": "subscribe", "payload": {"query": replay, "variables": variables}})
+    replayed = (await alone.receive())["payload"]
+    replayed["data"]["orderStatusChanged"].pop("cursor")
+    assert live[0] == live[1] == replayed
+    await alone.ws.disconnect()
+
+
+async def test_a_shared_answer_never_crosses_a_visibility_boundary(
+    staff, customer, make_user, place_order, monkeypatch
+):
+    _, reader_token = await sync_to_async(partners.app_create)(name="Reader", scopes=[AppScope.ORDERS_READ])
+    _, writer_token = await sync_to_async(partners.app_create)(
+        name="Writer", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE]
+    )
+    order = await sync_to_async(place_order)(customer)
+    # Each kind of caller subscribes twice, interleaved: whoever runs first, nobody gets another's answer.
+    callers = {
+        "owner": {"user": customer},
+        "staff": {"user": staff},
+        "reader app": {"app_token": reader_token},
+        "writer app": {"app_token": writer_token},
+    }
+    clients = {name: [] for name in callers}
+    for _ in range(2):
+        for name, caller in callers.items():
+            clients[name].append(await subscribed(**caller))
+    stranger = await subscribed(await sync_to_async(make_user)())
+    await asyncio.sleep(SETTLE)
+    executions = ExecutionCount(monkeypatch)
+
+    await move(order=order, to="CONFIRMED", actor=staff)
+
+    answers = {
+        name: [(await client.receive())["payload"]["data"]["orderStatusChanged"]["order"] for client in pair]
+        for name, pair in clients.items()
+    }
+    assert executions.count == len(callers)
+    for pair in answers.values():
+        assert pair[0] == pair[1]
+    seen = {
+        name: (pair[0]["availableTransitions"], [step["actor"] for step in pair[0]["history"]])
+        for name, pair in answers.items()
+    }
+    assert seen == {
+        "owner": (["CANCELLED"], [{"email": customer.email}, None]),
+        "staff": (["PAID", "CANCELLED"], [{"email": customer.email}, {"email": staff.email}]),
+        "reader app": ([], [None, None]),
+        "writer app": (["PAID", "CANCELLED"], [None, None]),
+    }
+    assert await stranger.nothing_arrives()
+    for pair in clients.values():
+        for client in pair:
+            await client.ws.disconnect()
+    await stranger.ws.disconnect()

@@ -1,0 +1,127 @@
+"""One execution of a subscription's selection per live event, document and
+visibility, shared by every subscriber of this process that gets the same answer.
+
+A thousand staff dashboards following `orderStatusChanged` each ran the same
+selection over the same event: a thousand executions per event and worker, most
+of a fan-out's CPU. An event built from a channel-layer message names itself
+(`shared_as`, e.g. the status change's id and time); the executor then keys the
+result on that name, the subscription document with its variables, and
+`visibility_of(context)`: what decides, in this schema's resolvers, what a
+caller may see. Two subscribers share a result only if all three match, so a
+customer never receives an answer executed for someone else.
+
+Events replayed from the log carry no name and are executed per subscriber.
+"""
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
+
+import orjson
+from django.contrib.auth.models import AnonymousUser
+from graphql import OperationType, print_ast
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from accounts.models import User
+from partners.models import App
+
+from .context import Context
+
+
+class ShortLived:
+    """Values computed once per key and process, kept for `ttl` seconds (at most `size` of them).
+
+    A key names one event, so entries are only useful while its subscribers
+    receive it; the time limit keeps a reused key (a restored database, tests)
+    from ever matching an old entry.
+    """
+
+    def __init__(self, *, ttl: float = 5.0, size: int = 256):
+        self.ttl = ttl
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[float, asyncio.AbstractEventLoop | None, Any]] = OrderedDict()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value for `key`, computing it on the first call (or after `ttl`).
+
+        An awaitable from `compute` runs once as a task of the running loop;
+        every caller gets an awaitable of that task, shielded so that one
+        subscriber leaving does not cancel the others' result."""
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and now - entry[0] <= self.ttl:
+            _, loop, value = entry
+            if loop is None:
+                return value
+            if loop is asyncio.get_running_loop():
+                # Awaiting a finished task costs nothing; a shield per subscriber was 10% of a fan-out.
+                return value if value.done() else asyncio.shield(value)
+        value = compute()
+        loop = None
+        if isinstance(value, Awaitable):
+            loop = asyncio.get_running_loop()
+            value = asyncio.ensure_future(value)
+        self._entries[key] = (now, loop, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return asyncio.shield(value) if loop is not None else value
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+def visibility_of(context: Context) -> Hashable:
+    """Who the caller is, as far as any resolver of this schema can tell.
+
+    Resolvers decide what to show from the caller's staff flags (`IsStaff`,
+    `IsSuperuser`, `caller_may`: staff see every order, payment and actor), a
+    partner app's scopes, and for everyone else their own id (their orders,
+    their payments, themself as an actor). So every active staff user with the
+    same flags gets the same answer, an app its own, anyone else their own. A
+    resolver that starts telling apart two staff users must add what it reads here.
+    """
+    viewer: User | AnonymousUser | App = context.viewer
+    if isinstance(viewer, App):
+        return ("app", viewer.pk, viewer.is_active, tuple(sorted(viewer.scopes or [])))
+    if viewer.is_authenticated and viewer.is_active and viewer.is_staff:
+        return ("staff", viewer.is_superuser)
+    return ("user", viewer.pk, viewer.is_authenticated and viewer.is_active)
+
+
+_results = ShortLived()
+
+
+class SharedResultExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, sharing the result of a subscription event that names itself.
+
+    `shared_as` is read from the event (the per-event root value); events
+    without it are executed as usual, and so are queries and mutations."""
+
+    document_key: Hashable | None = None
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        if self.document_key is None:
+            # Once per subscription: the document as sent (its fragments too), the
+            # operation's name and the variables as sent.
+            variables = {name: source.value for name, source in self.variable_values.sources.items()}
+            location = self.operation.loc
+            self.document_key = (
+                location.source.body if location is not None else self._printed_document(),
+                self.operation.name.value if self.operation.name else None,
+                orjson.dumps(variables, default=repr, option=orjson.OPT_SORT_KEYS),
+            )
+        return super().build_per_event_executor(payload)
+
+    def _printed_document(self) -> str:
+        fragments = (print_ast(fragment) for _, fragment in sorted(self.fragment_definitions.items()))
+        return "\n".join((print_ast(self.operation), *fragments))
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        event_key = getattr(self.root_value, "shared_as", None)
+        if event_key is None or self.operation.operation is not OperationType.SUBSCRIPTION:
+            return super().execute_operation(serially)
+        key = (event_key, self.document_key, visibility_of(self.context_value))
+        return _results.get(key, lambda: super(SharedResultExecutor, self).execute_operation(serially))
