@@ -60,7 +60,8 @@ def test_bench_product_list(gql, django_assert_num_queries, size):
 def test_bench_cart(gql, customer, django_assert_num_queries, size):
     cart = Cart.objects.create(user=customer)
     for _ in range(size):
-        CartLine.objects.create(cart=cart, product=make_product(images=2), quantity=1)
+        product = make_product(images=2)
+        CartLine.objects.create(cart=cart, product=product, variant=product.variants.get(), quantity=1)
     # token (2) + cart + lines with products and categories + images (then cached)
     with django_assert_num_queries(5):
         data = gql(operations.CART, user=customer)

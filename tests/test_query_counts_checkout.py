@@ -29,7 +29,9 @@ def test_checkout_statements_do_not_grow_with_the_cart(gql, customer, django_ass
     category = make_category()
     products = [make_product(category=category, stock=5) for _ in range(lines)]
     cart = Cart.objects.create(user=customer)
-    CartLine.objects.bulk_create(CartLine(cart=cart, product=product, quantity=2) for product in products)
+    CartLine.objects.bulk_create(
+        CartLine(cart=cart, product=product, variant=product.variants.get(), quantity=2) for product in products
+    )
 
     with django_assert_num_queries(CHECKOUT_STATEMENTS + (connection.vendor == "postgresql")):
         data = gql(operations.CHECKOUT, {"input": {"paymentMethod": "COD"}}, user=customer)

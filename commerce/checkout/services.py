@@ -1,14 +1,14 @@
 """Checkout: a cart becomes an order in one transaction, never overselling."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from commerce import pricing
-from commerce.cache import cart_cache_invalidate, catalog_cache_invalidate, orders_cache_invalidate
+from commerce.cache import cart_cache_invalidate, orders_cache_invalidate
 from commerce.catalog.selectors import product_is_available
-from commerce.errors import EmptyCart, OutOfStock, ProductUnavailable
+from commerce.catalog.stock import stock_apply, stock_check, stock_lock
+from commerce.errors import EmptyCart, ProductUnavailable
 from commerce.models import (
     Address,
     Cart,
@@ -18,8 +18,7 @@ from commerce.models import (
     OrderStatus,
     OrderStatusChange,
     PaymentMethod,
-    Product,
-    StockMovement,
+    ProductVariant,
 )
 from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
@@ -41,12 +40,9 @@ def _shipping_address(user: User, address_id: int | None) -> dict | None:
     return address.as_snapshot()
 
 
-def _check_line(line: CartLine, product: Product) -> None:
-    if not product_is_available(product):
-        raise ProductUnavailable(f"{product.name} is no longer available. Remove it from your cart.")
-    if product.stock_quantity < line.quantity:
-        left = f"only {product.stock_quantity} left" if product.stock_quantity else "none left"
-        raise OutOfStock(f"Not enough stock of {product.name}: you asked for {line.quantity}, {left}.")
+def _check_available(variant: ProductVariant) -> None:
+    if not product_is_available(variant.product):
+        raise ProductUnavailable(f"{variant.product.name} is no longer available. Remove it from your cart.")
 
 
 def order_checkout(
@@ -60,11 +56,12 @@ def order_checkout(
     """Turn `user`'s cart into a PENDING order, or return the order already
     placed with the same `idempotency_key` (then nothing changes).
 
-    One transaction locks the cart and its products (in primary-key order),
-    re-reads prices, checks every line (PRODUCT_UNAVAILABLE, OUT_OF_STOCK
-    naming the product), decrements stock, freezes prices and the address
-    into the order, records the PENDING step and empties the cart. The
-    order-placed actors and the status event leave on commit.
+    One transaction locks the cart, then its variants and their products
+    (catalog/stock.py's lock order), re-reads prices, checks every line
+    (PRODUCT_UNAVAILABLE, OUT_OF_STOCK naming the product and variant),
+    decrements the variants' stock, freezes prices, names, SKUs and the
+    address into the order, records the PENDING step and empties the cart.
+    The order-placed actors and the status event leave on commit.
     """
     idempotency_key = (idempotency_key or "").strip() or None
     if idempotency_key and len(idempotency_key) > Order._meta.get_field("idempotency_key").max_length:
@@ -96,35 +93,26 @@ def _checkout_locked(
     # Under the cart lock a concurrent duplicate has either committed or not started.
     if existing := _existing(user, idempotency_key):
         return existing
-    # The cart's lines with their products, locked in product order (as every
-    # stock writer locks them), so concurrent checkouts never deadlock.
-    lines = (
-        list(
-            CartLine.objects.select_for_update(of=("product",))
-            .select_related("product__category")
-            .filter(cart=cart)
-            .order_by("product_id")
-        )
-        if cart
-        else []
-    )
+    lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id")) if cart else []
     if not lines:
         raise EmptyCart()
     shipping_address = _shipping_address(user, shipping_address_id)
+    # Locked in the one lock order, so concurrent checkouts and stock writers never deadlock.
+    variants = stock_lock(line.variant_id for line in lines)
     for line in lines:
-        _check_line(line, line.product)
-
-    # One set-based decrement for every line; the locks make the checks above hold.
-    ordered = Case(*(When(pk=line.product_id, then=Value(line.quantity)) for line in lines))
-    products = Product.objects.filter(pk__in=[line.product_id for line in lines])
-    products.update(stock_quantity=F("stock_quantity") - ordered)
+        line.variant = variants[line.variant_id]
+    taken = [(line.variant, -line.quantity) for line in lines]
+    stock_check(taken, check=_check_available)
     order_lines = [
         OrderLine(
-            product=line.product,
-            product_name=line.product.name,
-            unit_price=line.product.price,
+            product=line.variant.product,
+            product_name=line.variant.product.name,
+            variant=line.variant,
+            variant_name=line.variant.name,
+            sku=line.variant.sku,
+            unit_price=line.variant.unit_price,
             quantity=line.quantity,
-            line_total=pricing.line_total(line.product.price, line.quantity),
+            line_total=pricing.line_total(line.variant.unit_price, line.quantity),
         )
         for line in lines
     ]
@@ -142,24 +130,14 @@ def _checkout_locked(
         note=note.strip(),
         idempotency_key=idempotency_key,
     )
+    stock_apply(changes=taken, reason=f"Order {order.number}", actor=user)
     for order_line in order_lines:
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            product=line.product,
-            actor=user,
-            delta=-line.quantity,
-            quantity_after=line.product.stock_quantity - line.quantity,
-            reason=f"Order {order.number}",
-        )
-        for line in lines
-    )
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     cart_cache_invalidate(user.pk)
-    catalog_cache_invalidate()  # stock figures changed
     orders_cache_invalidate(user.pk)
     events.order_placed(change=change, order=order)
     return order
