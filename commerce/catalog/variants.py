@@ -87,6 +87,7 @@ def variant_create(
         if stock_quantity:
             stock_change(changes=[(variant.pk, stock_quantity)], reason="initial stock", actor=actor)
             variant.refresh_from_db(fields=["stock_quantity"])
+            product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()
     return variant
 
@@ -124,6 +125,7 @@ def variant_update(
             delta = clean_stock(stock_quantity) - variant.stock_quantity
             stock_change(changes=[(variant.pk, delta)], reason="set by variant update", actor=actor)
             variant.refresh_from_db(fields=["stock_quantity"])
+            product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()
     return variant
 
