@@ -37,7 +37,10 @@ def _cart_with_lines():
 
 def cart_load(*, user_id: int) -> Cart | None:
     """The user's cart with everything it shows, straight from the database."""
-    return _cart_with_lines().filter(user_id=user_id).first()
+    cart = _cart_with_lines().filter(user_id=user_id).first()
+    for line in cart.lines.all() if cart else ():
+        line.variant.product = line.product  # the same row, loaded once
+    return cart
 
 
 def cart_line_unit_price(line: CartLine) -> Decimal:

@@ -74,7 +74,9 @@ class ProductVariantType(relay.Node):
     in_stock: bool = strawberry_django.field(only=["stock_quantity"], description="Whether any unit is in stock.")
 
     @strawberry_django.field(
-        description="The variant's own price when it has one, else the product's.", select_related=["product"]
+        description="The variant's own price when it has one, else the product's.",
+        only=["price", "product__price"],
+        select_related=["product"],
     )
     def price(self, root: ProductVariant) -> Decimal:
         return root.unit_price
@@ -169,6 +171,7 @@ class ProductType(relay.Node):
     @strawberry_django.field(
         description="The buyable versions, oldest first; exactly one (the default) for a product without options.",
         prefetch_related=[variants_prefetch()],
+        only=["price"],  # a variant without its own price shows the product's
     )
     def variants(self, root: Product) -> list[ProductVariantType]:
         return list(root.variants.all())
