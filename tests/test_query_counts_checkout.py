@@ -1,6 +1,6 @@
 """A checkout costs the same number of SQL statements for any number of cart
-lines: one locked read of the lines with their products, one set-based stock
-update, one insert per table (the database numbers the order itself).
+lines: one locked read of the products and one of the variants, one set-based
+stock update per table, one insert per table (the database numbers the order itself).
 
 Counts include authenticating the token and the two order-placed outbox
 messages, which are marked sent after commit.
@@ -15,13 +15,15 @@ from tests.commerce.catalog.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 
-# token (2); savepoint; cart locked; lines with products locked; default address;
-# stock update; order, lines, stock movements, PENDING step; cart emptied, touched;
-# 2 outbox messages; webhooks wanting ORDER_CREATED (savepoint, select, release);
-# the event's sequence (latest, update; on PostgreSQL first its advisory lock); the
-# products' stock for the availability announcement; release; the answer's lines;
-# 2 outbox messages marked sent.
-CHECKOUT_STATEMENTS = 26
+# token (2); savepoint; cart locked; lines; default address; products locked, then
+# their variants (catalog/stock.py's lock order); order; stock update of the
+# variants and of the products' totals; stock movements; lines, PENDING step; cart
+# emptied, touched; 2 outbox messages; webhooks wanting ORDER_CREATED (savepoint,
+# select, release); the event's sequence (latest, update; on PostgreSQL first its
+# advisory lock); release; the answer's lines; 2 outbox messages marked sent.
+# (26 before variants: one locked read of lines with products, one stock update,
+# and a read of the products' stock for the availability announcement.)
+CHECKOUT_STATEMENTS = 27
 
 
 @pytest.mark.parametrize("lines", [1, 10])

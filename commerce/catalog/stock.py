@@ -4,10 +4,10 @@ same order, never goes below zero, is recorded as a `StockMovement`, keeps the
 product's total (`Product.stock_quantity`, the sum over its variants) in step,
 invalidates the catalog cache and announces availability changes on commit.
 
-Lock order, everywhere: products by primary key, each followed by its
-variants by primary key (one `SELECT ... FOR UPDATE` over the join, sorted by
-product id then variant id). A writer that already holds a product's lock
-(e.g. `product_update`) keeps to that order by taking the variant locks after it.
+Lock order, everywhere: the products by primary key, then their variants by
+(product id, variant id). A writer that already holds a product's lock (e.g.
+`product_update`, the variant services) keeps to it by taking variant locks
+only after it.
 """
 
 from collections import defaultdict
@@ -25,12 +25,16 @@ MAX_STOCK = 1_000_000_000
 
 
 def stock_lock(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
-    """Lock the variants and their products in the one lock order (one query), with
+    """Lock the variants and their products in the one lock order (two queries), with
     each variant's product and category loaded; missing ids are simply absent."""
+    ids = set(variant_ids)
+    # Products first, in a statement of their own: a join locking both would take
+    # a variant before its product, against writers that hold the product already.
+    list(Product.objects.select_for_update().filter(variants__pk__in=ids).order_by("pk").values_list("pk"))
     variants = (
-        ProductVariant.objects.select_for_update(of=("self", "product"))
+        ProductVariant.objects.select_for_update(of=("self",))
         .select_related("product__category")
-        .filter(pk__in=set(variant_ids))
+        .filter(pk__in=ids)
         .order_by("product_id", "pk")
     )
     return {variant.pk: variant for variant in variants}
