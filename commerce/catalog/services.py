@@ -217,7 +217,9 @@ def _replace_images(product: Product, images: Sequence[ImageData]) -> None:
 def _only_variant(product: Product, *, field: str) -> ProductVariant:
     """The one variant of a product, for the product-level stock fields (`VARIANT_REQUIRED` with several)."""
     variants = list(ProductVariant.objects.filter(product=product).order_by("pk")[:2])
-    if len(variants) != 1:
+    if not variants:
+        raise NotFound(f"{product.name} has no variants yet; create one first.", field=field)
+    if len(variants) > 1:
         raise VariantRequired(f"{product.name} has several variants; change the stock of one of them.", field=field)
     return variants[0]
 

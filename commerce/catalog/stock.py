@@ -30,7 +30,7 @@ def stock_lock(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
     ids = set(variant_ids)
     # Products first, in a statement of their own: a join locking both would take
     # a variant before its product, against writers that hold the product already.
-    list(Product.objects.select_for_update().filter(variants__pk__in=ids).order_by("pk").values_list("pk"))
+    list(Product.objects.select_for_update(of=("self",)).filter(variants__pk__in=ids).order_by("pk").values_list("pk"))
     variants = (
         ProductVariant.objects.select_for_update(of=("self",))
         .select_related("product__category")

@@ -100,6 +100,8 @@ def _checkout_locked(
     # Locked in the one lock order, so concurrent checkouts and stock writers never deadlock.
     variants = stock_lock(line.variant_id for line in lines)
     for line in lines:
+        if line.variant_id not in variants:  # deleted by staff since the lines were read
+            raise ProductUnavailable("An item of your cart is no longer available. Refresh your cart.")
         line.variant = variants[line.variant_id]
     taken = [(line.variant, -line.quantity) for line in lines]
     stock_check(taken, check=_check_available)
