@@ -29,6 +29,7 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from commerce.catalog.options import default_variants_seed  # noqa: E402
 from commerce.models import (  # noqa: E402
     Address,
     Cart,
@@ -101,6 +102,7 @@ def load() -> None:
             )
         )
     products = Product.objects.bulk_create(products, batch_size=BATCH)
+    variants = default_variants_seed(products)
     # Spread creation times so "newest first" is a real ordering.
     with connection.cursor() as cursor:
         cursor.execute(
@@ -191,7 +193,12 @@ def load() -> None:
     carts = Cart.objects.bulk_create(Cart(user=user) for user in customers[:CART_USERS])
     CartLine.objects.bulk_create(
         (
-            CartLine(cart=cart, product=products[(c * 13 + k * 17) % PRODUCTS], quantity=1 + k % 2)
+            CartLine(
+                cart=cart,
+                product=products[(c * 13 + k * 17) % PRODUCTS],
+                variant=variants[(c * 13 + k * 17) % PRODUCTS],
+                quantity=1 + k % 2,
+            )
             for c, cart in enumerate(carts)
             for k in range(CART_LINES)
         ),

@@ -67,6 +67,7 @@ def _prepare(customers: int, products: int) -> dict[int, int]:
     from django.core.management import call_command
 
     from accounts.models import User
+    from commerce.catalog.options import default_variants_seed
     from commerce.models import Category, Product
 
     call_command("flush", interactive=False, verbosity=0)
@@ -77,7 +78,7 @@ def _prepare(customers: int, products: int) -> dict[int, int]:
         user.set_password(PASSWORD)
         user.save(update_fields=["password"])
     category = Category.objects.create(name="Soak", slug="soak")
-    Product.objects.bulk_create(
+    seeded = Product.objects.bulk_create(
         [
             Product(
                 name=f"Soak item {i}",
@@ -89,6 +90,7 @@ def _prepare(customers: int, products: int) -> dict[int, int]:
             for i in range(products)
         ]
     )
+    default_variants_seed(seeded)
     return dict(Product.objects.values_list("pk", "stock_quantity"))
 
 

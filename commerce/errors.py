@@ -45,6 +45,18 @@ class AlreadyExists(CommerceError):
     default_message = "This already exists."
 
 
+class VariantRequired(CommerceError):
+    code = "VARIANT_REQUIRED"
+    kind = ErrorKind.VALIDATION
+    default_message = "This product comes in several variants; choose one."
+
+
+class UnknownOption(CommerceError):
+    code = "UNKNOWN_OPTION"
+    kind = ErrorKind.VALIDATION
+    default_message = "Use the product's options, one value for each."
+
+
 class InvalidCountry(CommerceError):
     code = "INVALID_COUNTRY"
     kind = ErrorKind.VALIDATION

@@ -99,6 +99,14 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
         _OP, "The order cannot move to that status from its current one.", "Reload the order."
     ),
     "ALREADY_EXISTS": ErrorCodeInfo(_OP, "An object with this unique value exists.", "Choose another value."),
+    "VARIANT_REQUIRED": ErrorCodeInfo(
+        _OP, "The product has several variants and none was named.", "Let the user pick one and send `variantId`."
+    ),
+    "UNKNOWN_OPTION": ErrorCodeInfo(
+        _OP,
+        "A variant's options do not match the product's options (unknown name or value, or one missing).",
+        "Use the names and values of `Product.options`, one value per option.",
+    ),
     "INVALID_COUNTRY": ErrorCodeInfo(_OP, "Not a two-letter ISO 3166-1 country code.", "Use e.g. `DE`."),
     "TOO_MANY_ADDRESSES": ErrorCodeInfo(_OP, "The address book is full.", "Delete an address first."),
     "ORDER_NOT_PAYABLE": ErrorCodeInfo(_OP, "The order cannot be paid in its status.", "Reload the order."),

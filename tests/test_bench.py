@@ -46,7 +46,7 @@ def shop(customer):
     make_product(category=category, active=False)
     cart = Cart.objects.create(user=customer)
     for product in products[:2]:
-        CartLine.objects.create(cart=cart, product=product, quantity=3)
+        CartLine.objects.create(cart=cart, product=product, variant=product.variants.get(), quantity=3)
     for number in ("BENCH-1", "BENCH-2"):
         order = Order.objects.create(
             number=number,

@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from strawberry import relay
 
+from commerce.catalog.options import default_variants_seed
 from commerce.models import Category, Product
 from tests.conftest import DEFAULT_PASSWORD
 
@@ -82,6 +83,7 @@ def test_login_health_and_checkout_survive_redis_dying(gql, client, customer, ow
     # Shopping goes on without the cache: catalog reads, the cart, checkout.
     category = Category.objects.create(name="Tea", slug="tea")
     product = Product.objects.create(name="Sencha", slug="sencha", price="4.50", stock_quantity=3, category=category)
+    default_variants_seed([product])
     assert gql('{ product(slug: "sencha") { name } }')["product"] == {"name": "Sencha"}
     added = gql(ADD_TO_CART, {"p": relay.to_base64("Product", product.pk)}, user=customer)["addToCart"]
     assert added["cart"]["total"] == "9.00"

@@ -8,9 +8,10 @@ Counts include authenticating a token where one is sent.
 from decimal import Decimal
 
 import pytest
+from django.db.models import OuterRef, Subquery
 
 from bench import operations
-from commerce.models import Cart, CartLine, Notification, Order, OrderLine, OrderStatusChange
+from commerce.models import Cart, CartLine, Notification, Order, OrderLine, OrderStatusChange, ProductVariant
 from partners import services as partner_services
 from partners.models import AppScope, Webhook
 from tests.commerce.catalog.factories import make_category, make_product
@@ -60,7 +61,8 @@ def test_bench_product_list(gql, django_assert_num_queries, size):
 def test_bench_cart(gql, customer, django_assert_num_queries, size):
     cart = Cart.objects.create(user=customer)
     for _ in range(size):
-        CartLine.objects.create(cart=cart, product=make_product(images=2), quantity=1)
+        product = make_product(images=2)
+        CartLine.objects.create(cart=cart, product=product, variant=product.variants.get(), quantity=1)
     # token (2) + cart + lines with products and categories + images (then cached)
     with django_assert_num_queries(5):
         data = gql(operations.CART, user=customer)
@@ -92,6 +94,60 @@ def test_orders_with_products_and_history(gql, staff, customer, django_assert_nu
     nodes = [edge["node"] for edge in data["orders"]["edges"]]
     assert len(nodes) == size
     assert all(len(node["lines"][0]["product"]["images"]) == 2 for node in nodes)
+
+
+PRODUCTS_WITH_VARIANTS = """query ($first: Int!) {
+  products(first: $first) { edges { node { name stockQuantity options { name values }
+    variants { id sku name price stockQuantity inStock options { name value } } } } }
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_product_list_with_variants(gql, django_assert_num_queries, size):
+    category = make_category()
+    for n in range(size):
+        product = make_product(category=category, options=[{"name": "Size", "values": ["S", "M", "L"]}])
+        product.variants.all().delete()  # the factory's default variant
+        ProductVariant.objects.bulk_create(
+            ProductVariant(product=product, sku=f"V{n}-{size}", name=size, options={"Size": size}, stock_quantity=2)
+            for size in ("S", "M", "L")
+        )
+    with django_assert_num_queries(2):  # products with categories + variants
+        data = gql(PRODUCTS_WITH_VARIANTS, {"first": 20})
+    nodes = [edge["node"] for edge in data["products"]["edges"]]
+    assert len(nodes) == size
+    assert all([v["name"] for v in node["variants"]] == ["S", "M", "L"] for node in nodes)
+
+
+ORDERS_WITH_VARIANTS = """query ($first: Int!) {
+  orders(first: $first) { edges { node { number lines { sku variantName variant { sku price stockQuantity } } } } }
+}"""
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_orders_with_variants(gql, customer, django_assert_num_queries, size):
+    make_orders(customer, size)
+    OrderLine.objects.update(variant=Subquery(ProductVariant.objects.filter(product=OuterRef("product")).values("pk")))
+    with django_assert_num_queries(4):  # token (2) + orders + lines with variants and their products
+        data = gql(ORDERS_WITH_VARIANTS, {"first": 20}, user=customer)
+    nodes = [edge["node"] for edge in data["orders"]["edges"]]
+    assert len(nodes) == size
+    assert all(line["variant"]["price"] == "10.00" for node in nodes for line in node["lines"])
+
+
+CART_WITH_VARIANTS = "{ cart { lines { quantity unitPrice variant { sku name price stockQuantity inStock } } total } }"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_cart_with_variants(gql, customer, django_assert_num_queries, size):
+    cart = Cart.objects.create(user=customer)
+    for _ in range(size):
+        product = make_product()
+        CartLine.objects.create(cart=cart, product=product, variant=product.variants.get(), quantity=1)
+    with django_assert_num_queries(5):  # token (2) + cart + lines with products, categories, variants + images
+        data = gql(CART_WITH_VARIANTS, user=customer)
+    assert len(data["cart"]["lines"]) == size
+    assert all(line["variant"]["price"] == "10.00" for line in data["cart"]["lines"])
 
 
 NOTIFICATIONS = "query ($first: Int!) { notifications(first: $first) { totalCount edges { node { id title read } } } }"

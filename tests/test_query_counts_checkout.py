@@ -1,6 +1,6 @@
 """A checkout costs the same number of SQL statements for any number of cart
-lines: one locked read of the lines with their products, one set-based stock
-update, one insert per table (the database numbers the order itself).
+lines: one locked read of the products and one of the variants, one set-based
+stock update per table, one insert per table (the database numbers the order itself).
 
 Counts include authenticating the token and the two order-placed outbox
 messages, which are marked sent after commit.
@@ -17,13 +17,15 @@ from tests.commerce.catalog.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 
-# token (2); savepoint; cart locked; lines with products locked; default address;
-# stock update; the shipping methods; order, lines, stock movements, PENDING step; cart emptied, touched;
-# 2 outbox messages; webhooks wanting ORDER_CREATED (savepoint, select, release);
-# the event's sequence (latest, update; on PostgreSQL first its advisory lock); the
-# products' stock for the availability announcement; release; the answer's lines;
-# 2 outbox messages marked sent.
-CHECKOUT_STATEMENTS = 27
+# token (2); savepoint; cart locked; lines; default address; products locked, then
+# their variants (catalog/stock.py's lock order); the shipping methods; order; stock
+# update of the variants and of the products' totals; stock movements; lines, PENDING
+# step; cart emptied, touched; 2 outbox messages; webhooks wanting ORDER_CREATED
+# (savepoint, select, release); the event's sequence (latest, update; on PostgreSQL
+# first its advisory lock); release; the answer's lines; 2 outbox messages marked sent.
+# (26 before variants and shipping: one locked read of lines with products, one stock
+# update, and a read of the products' stock for the availability announcement.)
+CHECKOUT_STATEMENTS = 28
 # With a voucher limited in uses: it locked, its uses counted, its categories, its use recorded.
 VOUCHER_STATEMENTS = 4
 
@@ -33,7 +35,9 @@ def test_checkout_statements_do_not_grow_with_the_cart(gql, customer, django_ass
     category = make_category()
     products = [make_product(category=category, stock=5) for _ in range(lines)]
     cart = Cart.objects.create(user=customer)
-    CartLine.objects.bulk_create(CartLine(cart=cart, product=product, quantity=2) for product in products)
+    CartLine.objects.bulk_create(
+        CartLine(cart=cart, product=product, variant=product.variants.get(), quantity=2) for product in products
+    )
 
     with django_assert_num_queries(CHECKOUT_STATEMENTS + (connection.vendor == "postgresql")):
         data = gql(operations.CHECKOUT, {"input": {"paymentMethod": "COD"}}, user=customer)
@@ -53,7 +57,9 @@ def test_a_voucher_and_a_shipping_method_add_a_fixed_number(gql, customer, djang
     voucher.categories.set([category])
     method = ShippingMethod.objects.create(name="Standard", price="4.90")
     cart = Cart.objects.create(user=customer, voucher=voucher, shipping_method=method)
-    CartLine.objects.bulk_create(CartLine(cart=cart, product=product, quantity=2) for product in products)
+    CartLine.objects.bulk_create(
+        CartLine(cart=cart, product=product, variant=product.variants.get(), quantity=2) for product in products
+    )
 
     with django_assert_num_queries(CHECKOUT_STATEMENTS + VOUCHER_STATEMENTS + (connection.vendor == "postgresql")):
         gql(operations.CHECKOUT, {"input": {"paymentMethod": "COD"}}, user=customer)

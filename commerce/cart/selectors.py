@@ -36,21 +36,24 @@ class CartSummary:
 def cart_load(*, owner: CartOwner) -> Cart | None:
     """The owner's cart (a user's or a guest's) with everything it shows, straight from the database."""
     lines = (
-        CartLine.objects.select_related("product__category")
+        CartLine.objects.select_related("product__category", "variant")
         .prefetch_related(Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")))
         .order_by("added_at", "id")
     )
-    return (
+    cart = (
         owner_carts(owner)
         .select_related("voucher", "shipping_method")
         .prefetch_related(Prefetch("lines", queryset=lines), "voucher__categories")
         .first()
     )
+    for line in cart.lines.all() if cart else ():
+        line.variant.product = line.product  # the same row, loaded once
+    return cart
 
 
 def cart_line_unit_price(line: CartLine) -> Decimal:
-    """A line is priced at the product's current price: the server prices everything."""
-    return line.product.price
+    """A line is priced at its variant's current price (else the product's): the server prices everything."""
+    return line.product.price if line.variant.price is None else line.variant.price
 
 
 def cart_line_total(line: CartLine) -> Decimal:
@@ -84,8 +87,8 @@ def cart_summary(cart: Cart) -> CartSummary:
 
 
 def cart_line_available(line: CartLine) -> bool:
-    """Whether the line's product can still be bought (active, not deleted, enough stock)."""
-    return product_is_available(line.product) and line.product.stock_quantity >= line.quantity
+    """Whether the line's product can still be bought (active, not deleted, enough stock of the variant)."""
+    return product_is_available(line.product) and line.variant.stock_quantity >= line.quantity
 
 
 def wishlist_items(*, user) -> QuerySet[WishlistItem]:

@@ -8,9 +8,9 @@ from django.db import transaction
 from commerce.cache import cart_cache_invalidate
 from commerce.cart.guests import CartOwner, Guest, owner_cart_cache_invalidate, owner_carts
 from commerce.catalog.selectors import visible_products
-from commerce.errors import InvalidQuantity, OutOfStock
-from commerce.models import Cart, CartLine, Product, WishlistItem
-from fmcore.errors import NotFound
+from commerce.errors import InvalidQuantity, OutOfStock, VariantRequired
+from commerce.models import Cart, CartLine, Product, ProductVariant, WishlistItem
+from fmcore.errors import InvalidInput, NotFound
 
 from .selectors import cart_load
 
@@ -47,39 +47,70 @@ def _buyable_product(product_id: int) -> Product:
     return product
 
 
-def _check_quantity(quantity: int, product: Product) -> None:
+def _buyable_variant(product_id: int | None, variant_id: int | None) -> ProductVariant:
+    """The variant named, or the one variant of the product named (`VARIANT_REQUIRED` with several)."""
+    if variant_id is not None:
+        variants = ProductVariant.objects.select_related("product").filter(
+            pk=variant_id, product__in=visible_products()
+        )
+        if product_id is not None:
+            variants = variants.filter(product_id=product_id)
+        variant = variants.first()
+        if variant is None:
+            raise NotFound("No such variant.", field="variantId")
+        return variant
+    if product_id is None:
+        raise InvalidInput("Give a productId or a variantId.", field="variantId")
+    product = _buyable_product(product_id)
+    found = list(ProductVariant.objects.filter(product=product).order_by("pk")[:2])
+    if len(found) != 1:
+        raise VariantRequired(f"{product.name} comes in several variants; choose one.", field="variantId")
+    found[0].product = product
+    return found[0]
+
+
+def _label(variant: ProductVariant) -> str:
+    return variant.product.name + (f" ({variant.name})" if variant.name else "")
+
+
+def _check_quantity(quantity: int, variant: ProductVariant) -> None:
     if quantity > settings.MAX_LINE_QUANTITY:
         raise InvalidQuantity(f"At most {settings.MAX_LINE_QUANTITY} of one product per order.", field="quantity")
-    if quantity > product.stock_quantity:
-        raise OutOfStock(f"Only {product.stock_quantity} of {product.name} in stock.", field="quantity")
+    if quantity > variant.stock_quantity:
+        raise OutOfStock(f"Only {variant.stock_quantity} of {_label(variant)} in stock.", field="quantity")
 
 
 def _own_line(cart: Cart, line_id: int) -> CartLine:
-    line = CartLine.objects.select_related("product").filter(pk=line_id, cart=cart).first()
+    line = CartLine.objects.select_related("product", "variant").filter(pk=line_id, cart=cart).first()
     if line is None:
         raise NotFound("No such cart line.", field="lineId")
+    line.variant.product = line.product
     return line
 
 
-def cart_line_add(*, owner: CartOwner, product_id: int, quantity: int = 1) -> Cart:
-    """Put `quantity` units of a product in the cart; a product already there gets its quantity raised.
+def cart_line_add(
+    *, owner: CartOwner, product_id: int | None = None, variant_id: int | None = None, quantity: int = 1
+) -> Cart:
+    """Put `quantity` units of a variant in the cart; a variant already there gets its quantity raised.
 
-    The resulting quantity must not exceed the stock (`OUT_OF_STOCK`) or
-    `MAX_LINE_QUANTITY` (`INVALID_QUANTITY`); products not on sale are `NOT_FOUND`.
+    Name the variant, or a product with one variant (`VARIANT_REQUIRED` with
+    several). The resulting quantity must not exceed the variant's stock
+    (`OUT_OF_STOCK`) or `MAX_LINE_QUANTITY` (`INVALID_QUANTITY`); products not
+    on sale are `NOT_FOUND`.
     """
     if quantity < 1:
         raise InvalidQuantity("The quantity must be at least 1.", field="quantity")
     with transaction.atomic():
         cart = _locked_cart(owner)
-        product = _buyable_product(product_id)
-        line = CartLine.objects.filter(cart=cart, product=product).first()
+        variant = _buyable_variant(product_id, variant_id)
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
         new_quantity = quantity + (line.quantity if line else 0)
-        _check_quantity(new_quantity, product)
+        _check_quantity(new_quantity, variant)
         if line:
             line.quantity = new_quantity
             line.save(update_fields=["quantity"])
         else:
-            CartLine.objects.create(cart=cart, product=product, quantity=new_quantity)
+            CartLine.objects.create(cart=cart, product=variant.product, variant=variant, quantity=new_quantity)
         cart.save(update_fields=["updated_at"])
         owner_cart_cache_invalidate(owner)
     return cart_load(owner=owner)
@@ -98,7 +129,7 @@ def cart_line_update(*, owner: CartOwner, line_id: int, quantity: int) -> Cart:
             if quantity > line.quantity:
                 # Only products still on sale may be bought in larger numbers.
                 _buyable_product(line.product_id)
-            _check_quantity(quantity, line.product)
+            _check_quantity(quantity, line.variant)
             line.quantity = quantity
             line.save(update_fields=["quantity"])
         cart.save(update_fields=["updated_at"])

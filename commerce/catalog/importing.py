@@ -9,6 +9,7 @@ Valid rows are written in one transaction; invalid rows are reported as
 import contextlib
 import json
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,21 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from commerce.cache import catalog_cache_invalidate
-from commerce.models import Category, Product, ProductImage, StockMovement
+from commerce.models import Category, Product, ProductImage, ProductVariant
 from fmcore.errors import DomainError
 
+from .options import (
+    OptionData,
+    check_choice_free,
+    choice_name,
+    clean_choice,
+    clean_options,
+    clean_sku,
+    variant_default_create,
+    variants_refit,
+)
 from .services import ImageData, clean_images, clean_name, clean_price, clean_stock
+from .stock import stock_change
 
 HTTP_TIMEOUT_SECONDS = 10
 MAX_DOWNLOAD_BYTES = 10 * 1024 * 1024
@@ -150,6 +162,10 @@ class _Importer:
         if slug in seen:
             raise DomainError(f"the slug `{slug}` appears earlier in the file")
         price = clean_price(row.get("price"))
+        options = _options(row)
+        variant_rows = _variant_rows(row)
+        if variant_rows is not None and "stock_quantity" in row:
+            raise DomainError("give the stock of each variant, not `stock_quantity`", field="stock_quantity")
         stock = clean_stock(row.get("stock_quantity", 0))
         raw_images = row.get("images", [])
         if not isinstance(raw_images, list) or not all(isinstance(i, dict) for i in raw_images):
@@ -160,7 +176,6 @@ class _Importer:
             "name": name,
             "description": _text(row, "description"),
             "price": price,
-            "stock_quantity": stock,
             "is_active": _bool(row, "is_active"),
         }
         product = Product.objects.filter(slug=slug).first()
@@ -170,36 +185,122 @@ class _Importer:
         category = self.category(category_name)
         counts = self.report.products
         if product is None:
-            product = Product.objects.create(slug=slug, category=category, **fields)
+            product = Product.objects.create(slug=slug, category=category, options=options or [], **fields)
             ProductImage.objects.bulk_create(
                 ProductImage(product=product, url=i.url, alt=i.alt, position=n) for n, i in enumerate(images)
             )
-            if stock:
-                StockMovement.objects.create(product=product, delta=stock, quantity_after=stock, reason="import")
+            if not product.options:
+                variant_default_create(product)
+            self.stock(product, stock, variant_rows)
             counts.created += 1
             return
-        changed = {k: v for k, v in fields.items() if getattr(product, k) != v}
+        changed: dict[str, Any] = {k: v for k, v in fields.items() if getattr(product, k) != v}
         if product.category_id != category.pk:
             changed["category"] = category
         old_images = [(i.url, i.alt) for i in product.images.order_by("position", "id")]
         images_changed = old_images != [(i.url, i.alt) for i in images]
-        if not changed and not images_changed:
-            counts.unchanged += 1
-            return
-        stock_delta = stock - product.stock_quantity
+        options_changed = options is not None and options != product.options
         for key, value in changed.items():
             setattr(product, key, value)
         if "is_active" in changed:
             product.deactivated_with_category = False
-        product.save()
+        if options_changed:
+            variants_refit(product, options)
+        if changed or options_changed:
+            product.save()
         if images_changed:
             product.images.all().delete()
             ProductImage.objects.bulk_create(
                 ProductImage(product=product, url=i.url, alt=i.alt, position=n) for n, i in enumerate(images)
             )
-        if stock_delta:
-            StockMovement.objects.create(product=product, delta=stock_delta, quantity_after=stock, reason="import")
-        counts.updated += 1
+        stock_moved = self.stock(product, stock, variant_rows)
+        if changed or images_changed or options_changed or stock_moved:
+            counts.updated += 1
+        else:
+            counts.unchanged += 1
+
+    def stock(self, product: Product, stock: int, variant_rows: "list[_VariantRow] | None") -> bool:
+        """Upsert the row's variants (by SKU) and set their stock; whether anything changed."""
+        if variant_rows is None:
+            variants = list(ProductVariant.objects.filter(product=product).order_by("pk")[:2])
+            if len(variants) != 1:
+                raise DomainError("the product has several variants: give `variants` with their stock")
+            return _set_stock(product, [(variants[0], stock)])
+        changed = False
+        targets = []
+        for variant_row in variant_rows:
+            choice = clean_choice(product, variant_row.options)
+            variant = ProductVariant.objects.filter(sku=variant_row.sku).first()
+            if variant is not None and variant.product_id != product.pk:
+                raise DomainError(f"the SKU `{variant_row.sku}` belongs to another product", field="sku")
+            if variant is None:
+                check_choice_free(product, choice)
+                variant = ProductVariant.objects.create(
+                    product=product,
+                    sku=variant_row.sku,
+                    name=choice_name(choice),
+                    options=choice,
+                    price=variant_row.price,
+                )
+                changed = True
+            elif (variant.options, variant.price) != (choice, variant_row.price):
+                check_choice_free(product, choice, exclude_pk=variant.pk)
+                variant.options, variant.name, variant.price = choice, choice_name(choice), variant_row.price
+                variant.save(update_fields=["options", "name", "price", "updated_at"])
+                changed = True
+            targets.append((variant, variant_row.stock_quantity))
+        return _set_stock(product, targets) or changed
+
+
+@dataclass(frozen=True)
+class _VariantRow:
+    sku: str
+    options: list[tuple[str, str]]
+    price: Decimal | None
+    stock_quantity: int
+
+
+def _options(row: dict) -> list[dict] | None:
+    if "options" not in row:
+        return None
+    raw = row["options"]
+    if not isinstance(raw, list) or not all(isinstance(o, dict) and isinstance(o.get("values"), list) for o in raw):
+        raise DomainError('`options` must be a list of {"name": ..., "values": [...]}', field="options")
+    return clean_options([OptionData(name=str(o.get("name") or ""), values=[str(v) for v in o["values"]]) for o in raw])
+
+
+def _variant_rows(row: dict) -> list[_VariantRow] | None:
+    if "variants" not in row:
+        return None
+    raw = row["variants"]
+    if not isinstance(raw, list) or not all(isinstance(v, dict) for v in raw):
+        raise DomainError("`variants` must be a list of objects", field="variants")
+    rows = []
+    for variant in raw:
+        choice = variant.get("options", {})
+        if not isinstance(choice, dict):
+            raise DomainError('a variant\'s `options` must be an object like {"Size": "M"}', field="variants")
+        price = variant.get("price")
+        rows.append(
+            _VariantRow(
+                sku=clean_sku(variant.get("sku")),
+                options=[(str(k), str(v)) for k, v in choice.items()],
+                price=None if price is None else clean_price(price),
+                stock_quantity=clean_stock(variant.get("stock_quantity", 0)),
+            )
+        )
+    if len({r.sku for r in rows}) != len(rows):
+        raise DomainError("a SKU appears twice in `variants`", field="variants")
+    return rows
+
+
+def _set_stock(product: Product, targets: list[tuple[ProductVariant, int]]) -> bool:
+    """Set variants' stock through the one stock writer; whether any changed."""
+    changes = [(variant.pk, quantity - variant.stock_quantity) for variant, quantity in targets]
+    changes = [(pk, delta) for pk, delta in changes if delta]
+    if changes:
+        stock_change(changes=changes, reason="import")
+    return bool(changes)
 
 
 class _Rejected(Exception):

@@ -15,14 +15,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from commerce.cache import catalog_cache_invalidate
-from commerce.catalog.availability import stock_changed
-from commerce.errors import AlreadyExists, InvalidQuantity, OutOfStock
-from commerce.models import Category, Product, ProductImage, StockMovement
+from commerce.catalog.options import OptionData, clean_options, variant_default_create, variants_refit
+from commerce.catalog.stock import MAX_STOCK, stock_change
+from commerce.errors import AlreadyExists, InvalidQuantity, VariantRequired
+from commerce.models import Category, Product, ProductImage, ProductVariant
 from fmcore.errors import InvalidInput, NotFound
-from partners.actors import Actor, actor_fields
+from partners.actors import Actor
 
 MAX_PRICE = Decimal("9999999999.99")
-MAX_STOCK = 1_000_000_000
 MAX_IMAGES = 20
 _SLUG_ATTEMPTS = 8
 
@@ -214,15 +214,23 @@ def _replace_images(product: Product, images: Sequence[ImageData]) -> None:
     )
 
 
-def _record_stock(product: Product, *, delta: int, reason: str, actor: Actor) -> StockMovement:
-    stock_changed([(product.pk, product.stock_quantity - delta, product.stock_quantity)])
-    return StockMovement.objects.create(
-        product=product,
-        **actor_fields(actor),
-        delta=delta,
-        quantity_after=product.stock_quantity,
-        reason=reason[:200],
-    )
+def _only_variant(product: Product, *, field: str) -> ProductVariant:
+    """The one variant of a product, for the product-level stock fields (`VARIANT_REQUIRED` with several)."""
+    variants = list(ProductVariant.objects.filter(product=product).order_by("pk")[:2])
+    if not variants:
+        raise NotFound(f"{product.name} has no variants yet; create one first.", field=field)
+    if len(variants) > 1:
+        raise VariantRequired(f"{product.name} has several variants; change the stock of one of them.", field=field)
+    return variants[0]
+
+
+def _variant_of(product: Product, variant_id: int | None) -> ProductVariant:
+    if variant_id is None:
+        return _only_variant(product, field="variantId")
+    variant = ProductVariant.objects.filter(pk=variant_id, product=product).first()
+    if variant is None:
+        raise NotFound("No such variant of this product.", field="variantId")
+    return variant
 
 
 def product_create(
@@ -234,27 +242,38 @@ def product_create(
     description: str = "",
     images: Sequence[ImageData] = (),
     is_active: bool = True,
+    options: Sequence[OptionData] = (),
     actor: Actor = None,
 ) -> Product:
-    """Create a product with a unique, generated slug (same names get `-2`, `-3`, ...)."""
+    """Create a product with a unique, generated slug (same names get `-2`, `-3`, ...).
+
+    Without `options` it gets its default variant holding `stock_quantity`;
+    with options it has no variant (and no stock) until staff create them.
+    """
     name = clean_name(name)
     price = clean_price(price)
     stock_quantity = clean_stock(stock_quantity)
     images = clean_images(images)
+    cleaned_options = clean_options(options)
+    if cleaned_options and stock_quantity:
+        raise InvalidInput("A product with options has stock per variant; create its variants.", field="stockQuantity")
     with transaction.atomic():
         category = _category(category_id)
         product = Product(
             name=name,
             description=(description or "").strip(),
             price=price,
-            stock_quantity=stock_quantity,
+            options=cleaned_options,
             category=category,
             is_active=is_active,
         )
         _save_with_unique_slug(product, name)
         _replace_images(product, images)
-        if stock_quantity:
-            _record_stock(product, delta=stock_quantity, reason="initial stock", actor=actor)
+        if not cleaned_options:
+            variant = variant_default_create(product)
+            if stock_quantity:
+                stock_change(changes=[(variant.pk, stock_quantity)], reason="initial stock", actor=actor)
+                product.stock_quantity = stock_quantity
         catalog_cache_invalidate()
     return product
 
@@ -269,12 +288,15 @@ def product_update(
     category_id: int | None = None,
     images: Sequence[ImageData] | None = None,
     is_active: bool | None = None,
+    options: Sequence[OptionData] | None = None,
     actor: Actor = None,
 ) -> Product:
     """Change the given fields of a product; `images`, when given, replace the old ones.
 
     The slug stays. Setting `is_active` is a staff decision: the product no
-    longer follows its category's reactivation.
+    longer follows its category's reactivation. `stock_quantity` sets the
+    stock of a product's one variant (`VARIANT_REQUIRED` with several);
+    `options` replace the options and refit the variants (`variants_refit`).
     """
     with transaction.atomic():
         product = _product_for_update(product_id)
@@ -289,15 +311,16 @@ def product_update(
         if is_active is not None:
             product.is_active = is_active
             product.deactivated_with_category = False
-        stock_delta = 0
-        if stock_quantity is not None:
-            stock_delta = clean_stock(stock_quantity) - product.stock_quantity
-            product.stock_quantity = stock_quantity
+        if options is not None:
+            variants_refit(product, clean_options(options))
         product.save()
         if images is not None:
             _replace_images(product, clean_images(images))
-        if stock_delta:
-            _record_stock(product, delta=stock_delta, reason="set by product update", actor=actor)
+        if stock_quantity is not None:
+            variant = _only_variant(product, field="stockQuantity")
+            delta = clean_stock(stock_quantity) - variant.stock_quantity
+            stock_change(changes=[(variant.pk, delta)], reason="set by product update", actor=actor)
+            product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()
     return product
 
@@ -314,22 +337,19 @@ def product_delete(*, product_id: int) -> Product:
     return product
 
 
-def stock_adjust(*, product_id: int, delta: int, reason: str = "", actor: Actor = None) -> Product:
-    """Add (or with a negative `delta` remove) units of stock, recording who, why and when.
+def stock_adjust(
+    *, product_id: int, delta: int, variant_id: int | None = None, reason: str = "", actor: Actor = None
+) -> Product:
+    """Add (or with a negative `delta` remove) units of a variant's stock, recording who, why and when.
 
+    Without `variant_id` the product must have one variant (`VARIANT_REQUIRED`).
     The stock never goes below zero (`OUT_OF_STOCK`, nothing changes).
     """
     if delta == 0:
         raise InvalidQuantity("The change must not be zero.", field="delta")
     with transaction.atomic():
         product = _product_for_update(product_id)
-        new_quantity = product.stock_quantity + delta
-        if new_quantity < 0:
-            raise OutOfStock(f"Only {product.stock_quantity} in stock; the stock cannot go below zero.", field="delta")
-        if new_quantity > MAX_STOCK:
-            raise InvalidQuantity("The stock quantity is too large.", field="delta")
-        product.stock_quantity = new_quantity
-        product.save(update_fields=["stock_quantity", "updated_at"])
-        _record_stock(product, delta=delta, reason=(reason or "").strip(), actor=actor)
-        catalog_cache_invalidate()
+        variant = _variant_of(product, variant_id)
+        stock_change(changes=[(variant.pk, delta)], reason=(reason or "").strip(), actor=actor, field="delta")
+        product.refresh_from_db(fields=["stock_quantity"])
     return product

@@ -13,17 +13,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.throttle import throttle_hit
 from commerce import pricing
 from commerce.addresses.services import AddressData, address_snapshot_validate
-from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
+from commerce.cache import orders_cache_invalidate
 from commerce.cart.guests import CartOwner, Guest, owner_actor, owner_cart_cache_invalidate, owner_carts
 from commerce.catalog.selectors import product_is_available
-from commerce.errors import EmptyCart, OutOfStock, ProductUnavailable
+from commerce.catalog.stock import stock_apply, stock_check, stock_lock
+from commerce.errors import EmptyCart, ProductUnavailable
 from commerce.models import (
     Address,
     Cart,
@@ -33,8 +33,7 @@ from commerce.models import (
     OrderStatus,
     OrderStatusChange,
     PaymentMethod,
-    Product,
-    StockMovement,
+    ProductVariant,
 )
 from commerce.orders import events
 from fmcore.errors import InvalidInput, NotFound
@@ -61,12 +60,9 @@ def _shipping_address(user: User, address_id: int | None) -> dict | None:
     return address.as_snapshot()
 
 
-def _check_line(line: CartLine, product: Product) -> None:
-    if not product_is_available(product):
-        raise ProductUnavailable(f"{product.name} is no longer available. Remove it from your cart.")
-    if product.stock_quantity < line.quantity:
-        left = f"only {product.stock_quantity} left" if product.stock_quantity else "none left"
-        raise OutOfStock(f"Not enough stock of {product.name}: you asked for {line.quantity}, {left}.")
+def _check_available(variant: ProductVariant) -> None:
+    if not product_is_available(variant.product):
+        raise ProductUnavailable(f"{variant.product.name} is no longer available. Remove it from your cart.")
 
 
 def order_checkout(
@@ -81,14 +77,15 @@ def order_checkout(
     """Turn `user`'s cart into a PENDING order, or return the order already
     placed with the same `idempotency_key` (then nothing changes).
 
-    One transaction locks the cart and its products (in primary-key order),
-    re-reads prices, checks every line (PRODUCT_UNAVAILABLE, OUT_OF_STOCK
-    naming the product), decrements stock, settles the shipping method
+    One transaction locks the cart, then its variants and their products
+    (catalog/stock.py's lock order), re-reads prices, checks every line
+    (PRODUCT_UNAVAILABLE, OUT_OF_STOCK naming the product and variant),
+    decrements the variants' stock, settles the shipping method
     (`shipping_method_id`, else the cart's) and the cart's voucher (see
-    `charges.order_charges`), freezes prices, discount, shipping and the
-    address into the order, counts the voucher's use, records the PENDING
-    step and empties the cart. The order-placed actors and the status event
-    leave on commit.
+    `charges.order_charges`), freezes prices, names, SKUs, discount, shipping
+    and the address into the order, counts the voucher's use, records the
+    PENDING step and empties the cart. The order-placed actors and the status
+    event leave on commit.
     """
     return _checkout(
         owner=user,
@@ -183,35 +180,28 @@ def _checkout_locked(
     # Under the cart lock a concurrent duplicate has either committed or not started.
     if existing := _existing(owner, idempotency_key):
         return existing
-    # The cart's lines with their products, locked in product order (as every
-    # stock writer locks them), so concurrent checkouts never deadlock.
-    lines = (
-        list(
-            CartLine.objects.select_for_update(of=("product",))
-            .select_related("product__category")
-            .filter(cart=cart)
-            .order_by("product_id")
-        )
-        if cart
-        else []
-    )
+    lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id")) if cart else []
     if not lines:
         raise EmptyCart()
     address = shipping_address()
+    # Locked in the one lock order, so concurrent checkouts and stock writers never deadlock.
+    variants = stock_lock(line.variant_id for line in lines)
     for line in lines:
-        _check_line(line, line.product)
-
-    # One set-based decrement for every line; the locks make the checks above hold.
-    ordered = Case(*(When(pk=line.product_id, then=Value(line.quantity)) for line in lines))
-    products = Product.objects.filter(pk__in=[line.product_id for line in lines])
-    products.update(stock_quantity=F("stock_quantity") - ordered)
+        if line.variant_id not in variants:  # deleted by staff since the lines were read
+            raise ProductUnavailable("An item of your cart is no longer available. Refresh your cart.")
+        line.variant = variants[line.variant_id]
+    taken = [(line.variant, -line.quantity) for line in lines]
+    stock_check(taken, check=_check_available)
     order_lines = [
         OrderLine(
-            product=line.product,
-            product_name=line.product.name,
-            unit_price=line.product.price,
+            product=line.variant.product,
+            product_name=line.variant.product.name,
+            variant=line.variant,
+            variant_name=line.variant.name,
+            sku=line.variant.sku,
+            unit_price=line.variant.unit_price,
             quantity=line.quantity,
-            line_total=pricing.line_total(line.product.price, line.quantity),
+            line_total=pricing.line_total(line.variant.unit_price, line.quantity),
         )
         for line in lines
     ]
@@ -238,25 +228,15 @@ def _checkout_locked(
         **charges.order_fields(),
     )
     charges.record(order)
+    stock_apply(changes=taken, reason=f"Order {order.number}", actor=user)
     for order_line in order_lines:
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)
-    StockMovement.objects.bulk_create(
-        StockMovement(
-            product=line.product,
-            actor=user,
-            delta=-line.quantity,
-            quantity_after=line.product.stock_quantity - line.quantity,
-            reason=f"Order {order.number}",
-        )
-        for line in lines
-    )
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
     # The voucher and shipping method were for this order; the next starts afresh.
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now(), voucher=None, shipping_method=None)
     owner_cart_cache_invalidate(owner)
-    catalog_cache_invalidate()  # stock figures changed
     if user is not None:
         orders_cache_invalidate(user.pk)
     events.order_placed(change=change, order=order)

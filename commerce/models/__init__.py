@@ -1,6 +1,6 @@
 from .addresses import Address
 from .cart import Cart, CartLine, WishlistItem
-from .catalog import Category, Product, ProductImage, StockMovement
+from .catalog import Category, Product, ProductImage, ProductVariant, StockMovement
 from .notifications import Notification, SentEmail
 from .orders import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from .payments import Payment, PaymentEvent, PaymentStatus, PaymentStatusChange, Refund, RefundStatus
@@ -24,6 +24,7 @@ __all__ = [
     "PaymentStatusChange",
     "Product",
     "ProductImage",
+    "ProductVariant",
     "Refund",
     "RefundStatus",
     "SentEmail",

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+SKU_MAX_LENGTH = 64
+
 
 def default_currency() -> str:
     return settings.CURRENCY
@@ -36,7 +38,14 @@ class Product(models.Model):
     description = models.TextField(blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, default=default_currency)
-    stock_quantity = models.IntegerField(default=0, help_text="Units available to sell.")
+    stock_quantity = models.IntegerField(
+        default=0, help_text="Units available to sell: the sum over the variants, written only by catalog/stock.py."
+    )
+    options = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The options variants choose from: [{"name": "Size", "values": ["S", "M"]}].',
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     is_active = models.BooleanField(default=True)
     # Set when a category deactivation switched the product off, so that
@@ -67,6 +76,45 @@ class Product(models.Model):
         return self.stock_quantity > 0
 
 
+class ProductVariant(models.Model):
+    """One buyable version of a product (e.g. size M), with its own SKU, stock and optionally price.
+
+    A product without options has exactly one variant, its default, whose `options` are empty.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(max_length=SKU_MAX_LENGTH, unique=True)
+    name = models.CharField(
+        max_length=200, blank=True, help_text='The option values, e.g. "M / Red"; empty for a default.'
+    )
+    price = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="Empty: the product's price."
+    )
+    stock_quantity = models.IntegerField(default=0, help_text="Units available to sell.")
+    options = models.JSONField(default=dict, blank=True, help_text='Option name to value: {"Size": "M"}.')
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=Decimal("0")), name="variant_price_not_negative"),
+            models.CheckConstraint(condition=Q(stock_quantity__gte=0), name="variant_stock_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sku
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_quantity > 0
+
+    @property
+    def unit_price(self) -> Decimal:
+        """The variant's own price, else its product's."""
+        return self.product.price if self.price is None else self.price
+
+
 class ProductImage(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     url = models.URLField(max_length=500)
@@ -81,9 +129,12 @@ class ProductImage(models.Model):
 
 
 class StockMovement(models.Model):
-    """One change of a product's stock: who, by how much, why, and when."""
+    """One change of a variant's stock: who, by how much, why, and when."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_movements")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="stock_movements"
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     actor_app = models.ForeignKey(
         "partners.App",

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Cast, Concat, ExtractYear, Greatest, Length, LPad, Upper
 
-from .catalog import Product, default_currency
+from .catalog import Product, ProductVariant, default_currency
 
 
 class OrderStatus(models.TextChoices):
@@ -112,6 +112,9 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     product_name = models.CharField(max_length=200)
+    variant = models.ForeignKey(ProductVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    variant_name = models.CharField(max_length=200, blank=True, help_text="Frozen at checkout.")
+    sku = models.CharField(max_length=64, blank=True, help_text="Frozen at checkout.")
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)

@@ -13,9 +13,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
 
-from commerce.catalog.availability import stock_changed
 from commerce.event_stream import ORDER_EVENTS
-from commerce.models import Order, OrderStatus, OrderStatusChange, Product
+from commerce.models import Order, OrderStatus, OrderStatusChange
 from commerce.notifications import tasks
 from fmcore.outbox import enqueue
 from partners.models import WebhookEvent
@@ -74,21 +73,12 @@ def _stream_append(change: OrderStatusChange, order: Order) -> None:
     transaction.on_commit(lambda: status_event_publish(message))
 
 
-def _stock_taken(order: Order) -> None:
-    taken: dict[int, int] = {}
-    for line in order.lines.exclude(product=None):
-        taken[line.product_id] = taken.get(line.product_id, 0) + line.quantity
-    stock = Product.objects.filter(pk__in=taken).values_list("pk", "stock_quantity")
-    stock_changed((pk, quantity + taken[pk], quantity) for pk, quantity in stock)
-
-
 def order_placed(*, change: OrderStatusChange, order: Order) -> None:
     """In the placing transaction: announce a new PENDING order, queue its
     notifications and its partner webhooks; all leave only if it commits."""
     enqueue(tasks.notify_order_placed, order.pk)
     enqueue(tasks.email_order_placed, order.pk)
     webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order), subject=change)
-    _stock_taken(order)
     _stream_append(change, order)
 
 

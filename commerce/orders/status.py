@@ -15,14 +15,13 @@ marking a cash-on-delivery order PAID) is made through `commerce.settlement`.
 from enum import Enum
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from commerce.cache import catalog_cache_invalidate, orders_cache_invalidate
-from commerce.catalog.availability import stock_changed
+from commerce.cache import orders_cache_invalidate
+from commerce.catalog.stock import stock_change
 from commerce.errors import InvalidTransition
-from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
+from commerce.models import Order, OrderStatus, OrderStatusChange
 from commerce.vouchers.services import voucher_use_release
 from partners.actors import Actor, actor_fields
 from partners.models import App, AppScope
@@ -66,31 +65,10 @@ def _refused(order: Order, to: str, actor: Actor) -> InvalidTransition:
 
 
 def _stock_restore(order: Order, actor: User | None) -> None:
-    lines = list(order.lines.exclude(product=None).order_by("product_id"))
-    if not lines:
-        return
-    # Lock in primary-key order, as checkout does, so the two never deadlock.
-    products = {
-        p.pk: p
-        for p in Product.objects.select_for_update().filter(pk__in=[line.product_id for line in lines]).order_by("pk")
-    }
-    movements = []
-    for line in lines:
-        product = products[line.product_id]
-        Product.objects.filter(pk=product.pk).update(stock_quantity=F("stock_quantity") + line.quantity)
-        product.stock_quantity += line.quantity
-        movements.append(
-            StockMovement(
-                product=product,
-                actor=actor,
-                delta=line.quantity,
-                quantity_after=product.stock_quantity,
-                reason=f"Order {order.number} cancelled",
-            )
-        )
-    StockMovement.objects.bulk_create(movements)
-    stock_changed((m.product_id, m.quantity_after - m.delta, m.quantity_after) for m in movements)
-    catalog_cache_invalidate()
+    # Variants deleted since checkout have nothing to go back to.
+    lines = list(order.lines.exclude(variant=None).values_list("variant_id", "quantity"))
+    if lines:
+        stock_change(changes=lines, reason=f"Order {order.number} cancelled", actor=actor)
 
 
 def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> Order:

@@ -26,13 +26,22 @@ def _wishlist(user) -> list:
 @strawberry.type
 class CartMutations:
     @mutation(
-        description="Put a product in your cart; if it is there already its quantity goes up. "
-        "More than the stock is OUT_OF_STOCK.",
+        description="Put a variant in your cart; if it is there already its quantity goes up. Give `variantId`, "
+        "or a `productId` with one variant (several: VARIANT_REQUIRED). More than the stock is OUT_OF_STOCK.",
         permissions=(IsCustomerOrGuest(),),
     )
-    def add_to_cart(self, info: Info, product_id: relay.GlobalID, quantity: int = 1) -> CartResult:
+    def add_to_cart(
+        self,
+        info: Info,
+        product_id: relay.GlobalID | None = None,
+        quantity: int = 1,
+        variant_id: relay.GlobalID | None = None,
+    ) -> CartResult:
         cart = services.cart_line_add(
-            owner=info.context.cart_owner(), product_id=node_pk(product_id, "Product"), quantity=quantity
+            owner=info.context.cart_owner(),
+            product_id=None if product_id is None else node_pk(product_id, "Product"),
+            variant_id=None if variant_id is None else node_pk(variant_id, "ProductVariant"),
+            quantity=quantity,
         )
         return CartPayload(cart=cart)
 

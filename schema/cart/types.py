@@ -10,7 +10,7 @@ from strawberry_django.fields.types import OperationInfo
 from commerce.cart import selectors
 from commerce.models import Cart, CartLine, WishlistItem
 from commerce.shipping.selectors import shipping_country, shipping_methods_for
-from schema.catalog.types import ProductType
+from schema.catalog.types import ProductType, ProductVariantType
 from schema.ids import node_pk
 from schema.shipping.types import ShippingMethodType
 
@@ -18,16 +18,17 @@ from schema.shipping.types import ShippingMethodType
 @strawberry_django.type(
     CartLine,
     name="CartLine",
-    description="Some units of one product in the cart, priced at the product's current price.",
+    description="Some units of one variant in the cart, priced at its current price.",
 )
 class CartLineType(relay.Node):
-    """Some units of one product in the cart, priced at the product's current price."""
+    """Some units of one variant in the cart, priced at its current price."""
 
     product: ProductType
+    variant: ProductVariantType = strawberry_django.field(description="The variant (size, colour, ...) chosen.")
     quantity: auto
     added_at: auto
 
-    @strawberry_django.field(description="The product's current price.")
+    @strawberry_django.field(description="The variant's current price (its own, else the product's).")
     def unit_price(self) -> Decimal:
         return selectors.cart_line_unit_price(self)
 
@@ -35,7 +36,9 @@ class CartLineType(relay.Node):
     def line_total(self) -> Decimal:
         return selectors.cart_line_total(self)
 
-    @strawberry_django.field(description="False when the product is off sale or has too little stock for this line.")
+    @strawberry_django.field(
+        description="False when the product is off sale or the variant has too little stock for this line."
+    )
     def available(self) -> bool:
         return selectors.cart_line_available(self)
 

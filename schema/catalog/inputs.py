@@ -3,6 +3,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from commerce.catalog.options import OptionData
 from commerce.catalog.services import ImageData
 
 
@@ -27,6 +28,40 @@ class ProductImageInput:
         return ImageData(url=self.url, alt=self.alt)
 
 
+@strawberry.input(description="An option of a product and its values, e.g. Size: S, M, L.")
+class ProductOptionInput:
+    name: str
+    values: list[str]
+
+    def as_data(self) -> OptionData:
+        return OptionData(name=self.name, values=self.values)
+
+
+@strawberry.input(description="A variant's value of one option, e.g. Size M.")
+class VariantOptionInput:
+    name: str
+    value: str
+
+
+@strawberry.input(description="A variant to add to a product with options.")
+class ProductVariantInput:
+    product_id: relay.GlobalID = strawberry.field(description="A Product id.")
+    sku: str = strawberry.field(description="Unique across the catalog; no spaces, at most 64 characters.")
+    options: list[VariantOptionInput] = strawberry.field(description="One value of each of the product's options.")
+    price: Decimal | None = strawberry.field(default=None, description="Empty: sells at the product's price.")
+    stock_quantity: int = strawberry.field(default=0, description="Units available; not negative.")
+
+
+@strawberry.input(
+    description="The variant fields to change; omitted ones stay. `price: null` sells at the product's price."
+)
+class ProductVariantUpdateInput:
+    sku: str | None = None
+    options: list[VariantOptionInput] | None = None
+    price: Decimal | None = strawberry.UNSET
+    stock_quantity: int | None = None
+
+
 @strawberry.input(description="A product to create.")
 class ProductInput:
     name: str
@@ -36,6 +71,11 @@ class ProductInput:
     category_id: relay.GlobalID = strawberry.field(description="A Category id.")
     images: list[ProductImageInput] | None = None
     is_active: bool = True
+    options: list[ProductOptionInput] | None = strawberry.field(
+        default=None,
+        description="Options its variants choose from; then `stockQuantity` must be 0 and variants are created "
+        "one by one. Without options the product gets one default variant.",
+    )
 
 
 @strawberry.input(description="The product fields to change; omitted ones stay. `images` replaces all images.")
@@ -47,3 +87,8 @@ class ProductUpdateInput:
     category_id: relay.GlobalID | None = None
     images: list[ProductImageInput] | None = None
     is_active: bool | None = None
+    options: list[ProductOptionInput] | None = strawberry.field(
+        default=None,
+        description="Replace the options; variants keep their values of options that stay and take the first "
+        "value of new ones. `stockQuantity` needs a product with one variant (else VARIANT_REQUIRED).",
+    )

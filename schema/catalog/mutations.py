@@ -1,19 +1,46 @@
 import strawberry
-from strawberry import relay
+from strawberry import UNSET, relay
 
-from commerce.catalog import services
+from commerce.catalog import services, variants
+from commerce.catalog.options import OptionData
 from partners.models import AppScope
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import StaffOrAppScope, caller_actor
 
-from .inputs import CategoryInput, CategoryUpdateInput, ProductInput, ProductUpdateInput
-from .types import CategoryPayload, CategoryResult, ProductPayload, ProductResult, StockPayload, StockResult
+from .inputs import (
+    CategoryInput,
+    CategoryUpdateInput,
+    ProductInput,
+    ProductOptionInput,
+    ProductUpdateInput,
+    ProductVariantInput,
+    ProductVariantUpdateInput,
+    VariantOptionInput,
+)
+from .types import (
+    CategoryPayload,
+    CategoryResult,
+    ProductPayload,
+    ProductResult,
+    ProductVariantPayload,
+    ProductVariantResult,
+    StockPayload,
+    StockResult,
+)
 
 
 def _images(images) -> list[services.ImageData] | None:
     return None if images is None else [image.as_data() for image in images]
+
+
+def _options(options: list[ProductOptionInput] | None) -> list[OptionData] | None:
+    return None if options is None else [option.as_data() for option in options]
+
+
+def _choice(options: list[VariantOptionInput] | None) -> list[tuple[str, str]] | None:
+    return None if options is None else [(option.name, option.value) for option in options]
 
 
 # Staff, and partner apps holding catalog:write; changes record which of them made them.
@@ -62,6 +89,7 @@ class CatalogMutations:
             category_id=node_pk(input.category_id, "Category"),
             images=_images(input.images) or (),
             is_active=input.is_active,
+            options=_options(input.options) or (),
             actor=caller_actor(info),
         )
         return ProductPayload(product=product)
@@ -80,6 +108,7 @@ class CatalogMutations:
             category_id=None if input.category_id is None else node_pk(input.category_id, "Category"),
             images=_images(input.images),
             is_active=input.is_active,
+            options=_options(input.options),
             actor=caller_actor(info),
         )
         return ProductPayload(product=product)
@@ -92,14 +121,68 @@ class CatalogMutations:
         return ProductPayload(product=services.product_delete(product_id=node_pk(id, "Product")))
 
     @mutation(
-        description="Add (positive `delta`) or remove (negative) stock (staff, or apps with CATALOG_WRITE); never "
-        "below zero. Recorded with who, why and when.",
+        description="Add (positive `delta`) or remove (negative) stock of a variant (staff, or apps with "
+        "CATALOG_WRITE); never below zero. Recorded with who, why and when. `variantId` may be omitted for a "
+        "product with one variant (else VARIANT_REQUIRED).",
         permissions=CATALOG_WRITERS,
     )
     def adjust_stock(
-        self, info: Info, product_id: relay.GlobalID, delta: int, reason: str | None = None
+        self,
+        info: Info,
+        product_id: relay.GlobalID,
+        delta: int,
+        reason: str | None = None,
+        variant_id: relay.GlobalID | None = None,
     ) -> StockResult:
         product = services.stock_adjust(
-            product_id=node_pk(product_id, "Product"), delta=delta, reason=reason or "", actor=caller_actor(info)
+            product_id=node_pk(product_id, "Product"),
+            variant_id=None if variant_id is None else node_pk(variant_id, "ProductVariant"),
+            delta=delta,
+            reason=reason or "",
+            actor=caller_actor(info),
         )
         return StockPayload(product=product)
+
+    @mutation(
+        description="Add a variant to a product with options (staff, or apps with CATALOG_WRITE): a free SKU "
+        "(ALREADY_EXISTS), one value of each option (UNKNOWN_OPTION), a combination not taken (ALREADY_EXISTS).",
+        permissions=CATALOG_WRITERS,
+    )
+    def create_product_variant(self, info: Info, input: ProductVariantInput) -> ProductVariantResult:
+        variant = variants.variant_create(
+            product_id=node_pk(input.product_id, "Product"),
+            sku=input.sku,
+            options=_choice(input.options) or [],
+            price=input.price,
+            stock_quantity=input.stock_quantity,
+            actor=caller_actor(info),
+        )
+        return ProductVariantPayload(variant=variant, product=variant.product)
+
+    @mutation(
+        description="Change a variant (staff, or apps with CATALOG_WRITE); omitted fields stay, `price: null` "
+        "sells it at the product's price, `stockQuantity` sets its stock (recorded).",
+        permissions=CATALOG_WRITERS,
+    )
+    def update_product_variant(
+        self, info: Info, id: relay.GlobalID, input: ProductVariantUpdateInput
+    ) -> ProductVariantResult:
+        variant = variants.variant_update(
+            variant_id=node_pk(id, "ProductVariant"),
+            sku=input.sku,
+            options=_choice(input.options),
+            price=None if input.price is UNSET else input.price,
+            clear_price=input.price is None,
+            stock_quantity=input.stock_quantity,
+            actor=caller_actor(info),
+        )
+        return ProductVariantPayload(variant=variant, product=variant.product)
+
+    @mutation(
+        description="Delete a variant (staff, or apps with CATALOG_WRITE): cart lines of it go, order lines keep "
+        "its frozen SKU and name. A product keeps at least one variant. Returns the product.",
+        permissions=CATALOG_WRITERS,
+    )
+    def delete_product_variant(self, info: Info, id: relay.GlobalID) -> ProductResult:
+        product = variants.variant_delete(variant_id=node_pk(id, "ProductVariant"), actor=caller_actor(info))
+        return ProductPayload(product=product)

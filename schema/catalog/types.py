@@ -9,7 +9,7 @@ from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
 from commerce.catalog.availability import Availability
-from commerce.models import Category, Product, ProductImage
+from commerce.models import Category, Product, ProductImage, ProductVariant
 
 
 @strawberry_django.filter_type(Category)
@@ -46,6 +46,49 @@ class ProductImageType:
 
     url: auto
     alt: auto = strawberry_django.field(description="Text alternative for the picture.")
+
+
+@strawberry.type(description="An option a product's variants choose from, e.g. Size with S, M and L.")
+class ProductOption:
+    name: str
+    values: list[str] = strawberry.field(description="The values, in display order.")
+
+
+@strawberry.type(description="The value a variant has for one option, e.g. Size M.")
+class VariantOptionValue:
+    name: str
+    value: str
+
+
+@strawberry_django.type(
+    ProductVariant,
+    name="ProductVariant",
+    description="One buyable version of a product (e.g. size M): its own SKU, stock and optionally price.",
+)
+class ProductVariantType(relay.Node):
+    """One buyable version of a product (e.g. size M): its own SKU, stock and optionally price."""
+
+    sku: auto = strawberry_django.field(description="Unique across the catalog.")
+    name: auto = strawberry_django.field(description='The option values, e.g. "M / Red"; empty for a default variant.')
+    stock_quantity: auto
+    in_stock: bool = strawberry_django.field(only=["stock_quantity"], description="Whether any unit is in stock.")
+
+    @strawberry_django.field(
+        description="The variant's own price when it has one, else the product's.",
+        only=["price", "product__price"],
+        select_related=["product"],
+    )
+    def price(self, root: ProductVariant) -> Decimal:
+        return root.unit_price
+
+    @strawberry_django.field(description="Its value of each of the product's options, in the product's order.")
+    def options(self, root: ProductVariant) -> list[VariantOptionValue]:
+        return [VariantOptionValue(name=name, value=value) for name, value in root.options.items()]
+
+
+def variants_prefetch() -> Prefetch:
+    """A product's variants in creation order (one query for any number of products)."""
+    return Prefetch("variants", queryset=ProductVariant.objects.order_by("pk"))
 
 
 @strawberry_django.filter_type(Product)
@@ -102,8 +145,8 @@ class ProductType(relay.Node):
     description: auto
     price: auto
     currency: auto
-    stock_quantity: auto
-    in_stock: bool = strawberry_django.field(only=["stock_quantity"], description="Whether any unit is in stock.")
+    stock_quantity: auto = strawberry_django.field(description="Units available: the sum over the variants.")
+    in_stock: bool = strawberry_django.field(only=["stock_quantity"], description="Whether any variant is in stock.")
     is_active: auto
     category: CategoryType
     created_at: auto
@@ -117,6 +160,21 @@ class ProductType(relay.Node):
     )
     def images(self, root: Product) -> list[ProductImageType]:
         return list(root.images.all())
+
+    @strawberry_django.field(
+        description="The options its variants choose from; empty for a product with one default variant.",
+        only=["options"],
+    )
+    def options(self, root: Product) -> list[ProductOption]:
+        return [ProductOption(name=option["name"], values=list(option["values"])) for option in root.options]
+
+    @strawberry_django.field(
+        description="The buyable versions, oldest first; exactly one (the default) for a product without options.",
+        prefetch_related=[variants_prefetch()],
+        only=["price"],  # a variant without its own price shows the product's
+    )
+    def variants(self, root: Product) -> list[ProductVariantType]:
+        return list(root.variants.all())
 
 
 @strawberry.type(description="The category a staff operation created or changed.")
@@ -133,6 +191,15 @@ class ProductPayload:
 
 
 ProductResult = Annotated[ProductPayload | OperationInfo, strawberry.union("ProductResult")]
+
+
+@strawberry.type(description="The variant a staff operation created or changed, and its product.")
+class ProductVariantPayload:
+    variant: ProductVariant = strawberry.field(graphql_type=ProductVariantType)
+    product: Product = strawberry.field(graphql_type=ProductType)
+
+
+ProductVariantResult = Annotated[ProductVariantPayload | OperationInfo, strawberry.union("ProductVariantResult")]
 
 
 @strawberry.type(description="The product after a stock adjustment.")

@@ -14,7 +14,7 @@ from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.notifications.services import order_recipient
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
-from schema.catalog.types import ProductType
+from schema.catalog.types import ProductType, ProductVariantType
 from schema.context import Info
 from schema.enums import OrderStatus, PaymentMethod
 
@@ -71,6 +71,13 @@ class OrderLineType:
     line_total: Decimal
     product: ProductType | None = strawberry_django.field(
         description="The product today; null if it was removed from the catalog since."
+    )
+    variant_name: auto = strawberry_django.field(
+        description='The variant\'s name when the order was placed, e.g. "M"; empty for a default variant.'
+    )
+    sku: auto = strawberry_django.field(description="The variant's SKU when the order was placed.")
+    variant: ProductVariantType | None = strawberry_django.field(
+        description="The variant today; null if it was deleted since."
     )
 
 

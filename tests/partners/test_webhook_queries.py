@@ -154,7 +154,8 @@ def test_a_new_order_is_shaped_by_the_same_document(gql, staff, receiver, worker
     document = "subscription { orderStatusChanged { fromStatus toStatus order { lines { productName } } } }"
     _create(gql, staff, receiver, query=document, events=["ORDER_CREATED"])
     cart, _ = Cart.objects.get_or_create(user=customer)
-    CartLine.objects.create(cart=cart, product=make_product("Mug", stock=5), quantity=1)
+    mug = make_product("Mug", stock=5)
+    CartLine.objects.create(cart=cart, product=mug, variant=mug.variants.get(), quantity=1)
 
     gql(CHECKOUT, user=customer)
     worker()

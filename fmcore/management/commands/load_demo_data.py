@@ -11,7 +11,7 @@ from commerce.addresses.services import AddressData, address_create
 from commerce.cart.services import cart_line_add
 from commerce.catalog.importing import catalog_import
 from commerce.checkout.services import order_checkout
-from commerce.models import PaymentMethod, Product, ShippingMethod, Voucher
+from commerce.models import PaymentMethod, Product, ProductVariant, ShippingMethod, Voucher
 from commerce.shipping.selectors import shipping_methods_for
 from commerce.shipping.services import shipping_method_create
 from commerce.vouchers.services import voucher_create
@@ -45,6 +45,8 @@ def demo_catalog(products: int) -> dict[str, Any]:
         row = rows[number % len(rows)]
         copy = number // len(rows) + 1
         sized.append(dict(row, name=f"{row['name']} #{copy}", slug=f"{row['slug']}-{copy}"))
+        if "variants" in row:  # SKUs are unique across the catalog
+            sized[-1]["variants"] = [dict(v, sku=f"{v['sku']}-{copy}") for v in row["variants"]]
     return {"categories": data["categories"], "products": sized}
 
 
@@ -94,14 +96,18 @@ class Command(BaseCommand):
 
     def _create_customer(self, password: str) -> None:
         """A verified customer with a default address, one placed order and one line in the cart."""
-        in_stock = list(Product.objects.filter(is_active=True, stock_quantity__gt=0).order_by("id")[:2])
+        in_stock = list(
+            ProductVariant.objects.filter(product__is_active=True, stock_quantity__gt=0).order_by("product_id", "id")[
+                :2
+            ]
+        )
         with transaction.atomic():
             customer = User.objects.create_user(
                 DEMO_CUSTOMER_EMAIL, password, first_name="Demo", last_name="Customer", email_verified=True
             )
             address = address_create(user=customer, data=DEMO_ADDRESS)
             if in_stock:
-                cart_line_add(owner=customer, product_id=in_stock[0].pk, quantity=1)
+                cart_line_add(owner=customer, variant_id=in_stock[0].pk, quantity=1)
                 shipping = shipping_methods_for(address.country)
                 order = order_checkout(
                     user=customer,
@@ -109,7 +115,7 @@ class Command(BaseCommand):
                     shipping_address_id=address.pk,
                     shipping_method_id=shipping[0].pk if shipping else None,
                 )
-                cart_line_add(owner=customer, product_id=in_stock[-1].pk, quantity=1)
+                cart_line_add(owner=customer, variant_id=in_stock[-1].pk, quantity=1)
                 self.stdout.write(f"created the demo customer, with order {order.number} and a cart")
             else:
                 self.stdout.write("created the demo customer (no product in stock: no order, empty cart)")

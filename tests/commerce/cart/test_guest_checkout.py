@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_make
-from commerce.models import Cart, CartLine, Notification, Order, OrderStatus, Product, StockMovement
+from commerce.models import Cart, CartLine, Notification, Order, OrderStatus, Product, ProductVariant, StockMovement
 from fmcore.housekeeping import housekeeping_run
 from tests.commerce.catalog.factories import gid, make_product
 from tests.conftest import codes
@@ -185,7 +185,9 @@ def test_out_of_stock_and_bad_input_leave_nothing_written(gql, guest_cart):
     token = guest_cart()
     lamp = make_product(stock=2)
     gql(ADD, {"productId": gid("Product", lamp.pk), "quantity": 2}, **as_guest(token))
-    Product.objects.filter(pk=lamp.pk).update(stock_quantity=1)  # sold elsewhere meanwhile
+    # Sold elsewhere meanwhile.
+    ProductVariant.objects.filter(product=lamp).update(stock_quantity=1)
+    Product.objects.filter(pk=lamp.pk).update(stock_quantity=1)
 
     refused = gql(GUEST_CHECKOUT, {"input": checkout_input()}, **as_guest(token))["guestCheckout"]
     assert codes(refused) == ["OUT_OF_STOCK"]

@@ -5,6 +5,7 @@ from itertools import count
 
 from strawberry import relay
 
+from commerce.catalog.options import default_variants_seed
 from commerce.models import Category, Product, ProductImage
 
 _numbers = count(1)
@@ -36,6 +37,7 @@ def make_product(
         is_active=active,
         **fields,
     )
+    default_variants_seed([product])
     for position in range(images):
         ProductImage.objects.create(
             product=product, url=f"https://img.example.com/{n}/{position}.jpg", position=position

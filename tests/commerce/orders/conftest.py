@@ -78,7 +78,9 @@ def fill_cart() -> Callable[..., Cart]:
     def fill(user: User, *items: tuple[Product, int]) -> Cart:
         cart, _ = Cart.objects.get_or_create(user=user)
         for product, quantity in items:
-            CartLine.objects.update_or_create(cart=cart, product=product, defaults={"quantity": quantity})
+            CartLine.objects.update_or_create(
+                cart=cart, product=product, variant=product.variants.get(), defaults={"quantity": quantity}
+            )
         return cart
 
     return fill

@@ -1,11 +1,14 @@
 """productAvailabilityChanged over graphql-transport-ws: public, level changes only, throttled per connection."""
 
 import asyncio
+from decimal import Decimal
 
 import pytest
 from asgiref.sync import sync_to_async
 
-from commerce.catalog.services import stock_adjust
+from commerce.catalog.options import OptionData
+from commerce.catalog.services import product_create, stock_adjust
+from commerce.catalog.variants import variant_create
 from commerce.orders.status import order_transition
 
 from .conftest import gid
@@ -100,4 +103,32 @@ async def test_a_product_id_of_another_type_is_refused():
         }
     )
     assert (await client.refusal())[0] == "NOT_FOUND"
+    await client.ws.disconnect()
+
+
+def _two_sizes(category_id: int) -> tuple[int, dict[str, int]]:
+    product = product_create(
+        name="Tee", price=Decimal("9.00"), stock_quantity=0, category_id=category_id,
+        options=[OptionData(name="Size", values=["S", "M"])],
+    )  # fmt: skip
+    sizes = {
+        size: variant_create(product_id=product.pk, sku=f"AV-{size}", options=[("Size", size)], stock_quantity=4).pk
+        for size in ("S", "M")
+    }
+    return product.pk, sizes
+
+
+async def test_availability_follows_the_total_over_the_variants(settings, category):
+    settings.LOW_STOCK_THRESHOLD = 2
+    settings.PRODUCT_AVAILABILITY_THROTTLE_SECONDS = 0
+    product_id, sizes = await sync_to_async(_two_sizes)(category.pk)
+    client = await connect()
+    await subscribe(client, product_id)
+
+    await adjust(product_id=product_id, variant_id=sizes["S"], delta=-4)  # S sold out, the product has 4
+    await adjust(product_id=product_id, variant_id=sizes["M"], delta=-2)  # 2: LOW_STOCK
+    assert await event(client) == ("Tee", "LOW_STOCK", 2)
+    await adjust(product_id=product_id, variant_id=sizes["M"], delta=-2)
+    assert await event(client) == ("Tee", "OUT_OF_STOCK", 0)
+    assert await client.nothing_arrives()
     await client.ws.disconnect()

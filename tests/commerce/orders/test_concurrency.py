@@ -2,13 +2,18 @@
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
 
+from commerce.cart.services import cart_line_add
+from commerce.catalog.options import OptionData
+from commerce.catalog.services import product_create, stock_adjust
+from commerce.catalog.variants import variant_create
 from commerce.checkout.services import order_checkout
 from commerce.errors import InvalidTransition, OutOfStock
-from commerce.models import Order, Product, StockMovement
+from commerce.models import Order, Product, ProductVariant, StockMovement
 from commerce.orders.status import order_transition
 
 pytestmark = [
@@ -85,3 +90,64 @@ def test_two_concurrent_checkouts_with_one_key_make_one_order(customer, make_pro
     assert results[0].pk == results[1].pk
     assert Order.objects.count() == 1
     assert Product.objects.get(pk=product.pk).stock_quantity == 8
+
+
+def _sized_product(category, stock: dict[str, int]) -> Product:
+    product = product_create(
+        name="Race T-shirt",
+        price=Decimal("20.00"),
+        stock_quantity=0,
+        category_id=category.pk,
+        options=[OptionData(name="Size", values=list(stock))],
+    )
+    for size, units in stock.items():
+        variant_create(product_id=product.pk, sku=f"RACE-{size}", options=[("Size", size)], stock_quantity=units)
+    return product
+
+
+def test_twenty_buyers_race_for_five_units_of_one_size(make_user, category):
+    product = _sized_product(category, {"S": 5, "M": 50})
+    small = ProductVariant.objects.get(sku="RACE-S")
+    buyers = [make_user() for _ in range(20)]
+    for buyer in buyers:
+        cart_line_add(user=buyer, variant_id=small.pk, quantity=1)
+
+    results = race([lambda b=buyer: order_checkout(user=b, payment_method="DUMMY") for buyer in buyers])
+
+    orders = [r for r in results if isinstance(r, Order)]
+    losers = [r for r in results if isinstance(r, OutOfStock)]
+    assert len(orders) == 5 and len(losers) == 15, results
+    assert all("Race T-shirt (S)" in loser.message for loser in losers)
+    assert ProductVariant.objects.get(sku="RACE-S").stock_quantity == 0
+    assert ProductVariant.objects.get(sku="RACE-M").stock_quantity == 50
+    assert Product.objects.get(pk=product.pk).stock_quantity == 50
+    assert StockMovement.objects.filter(variant=small, delta=-1).count() == 5
+
+
+def test_checkouts_stock_edits_and_cancels_on_one_product_never_deadlock(make_user, staff, category):
+    product = _sized_product(category, {"S": 30, "M": 30, "L": 30})
+    sizes = list(ProductVariant.objects.filter(product=product).order_by("pk"))
+    buyers = [make_user() for _ in range(6)]
+    for n, buyer in enumerate(buyers):
+        # Lines in both orders of the variants, so the lock order is what keeps them apart.
+        for variant in sizes if n % 2 else sizes[::-1]:
+            cart_line_add(user=buyer, variant_id=variant.pk, quantity=1)
+    placed = make_user()
+    for variant in sizes:
+        cart_line_add(user=placed, variant_id=variant.pk, quantity=2)
+    cancelled = order_checkout(user=placed, payment_method="DUMMY")
+
+    calls: list[Callable[[], object]] = [
+        lambda b=buyer: order_checkout(user=b, payment_method="DUMMY") for buyer in buyers
+    ]
+    calls += [
+        lambda v=variant: stock_adjust(product_id=product.pk, variant_id=v.pk, delta=1, actor=staff)
+        for variant in sizes
+    ]
+    calls.append(lambda: order_transition(order=cancelled, to="CANCELLED", actor=staff))
+    results = race(calls)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    # 30 each, -2 placed, +2 cancelled, -6 bought, +1 adjusted.
+    assert [v.stock_quantity for v in ProductVariant.objects.filter(product=product).order_by("pk")] == [25, 25, 25]
+    assert Product.objects.get(pk=product.pk).stock_quantity == 75

@@ -190,16 +190,19 @@ def pk_of(global_id: str) -> int:
 
 @pytest.fixture
 def product(db):
+    from commerce.catalog.options import default_variants_seed
     from commerce.models import Category, Product
 
     category = Category.objects.create(name="Groceries", slug="groceries")
-    return Product.objects.create(
+    product = Product.objects.create(
         name="Coffee",
         slug="coffee",
         price=Decimal("10.00"),
         stock_quantity=10,
         category=category,
     )
+    default_variants_seed([product])
+    return product
 
 
 @pytest.fixture
@@ -210,7 +213,9 @@ def place_order(product, django_capture_on_commit_callbacks) -> Callable[..., Or
 
     def place(user, *, quantity: int = 2, method: str = PaymentMethod.DUMMY) -> Order:
         cart, _ = Cart.objects.get_or_create(user=user)
-        CartLine.objects.update_or_create(cart=cart, product=product, defaults={"quantity": quantity})
+        CartLine.objects.update_or_create(
+            cart=cart, product=product, variant=product.variants.get(), defaults={"quantity": quantity}
+        )
         with django_capture_on_commit_callbacks(execute=True):
             return order_checkout(user=user, payment_method=method)
 
