@@ -69,3 +69,14 @@ class InvalidPaymentState(CommerceError):
 class PaymentInProgress(CommerceError):
     code = "PAYMENT_IN_PROGRESS"
     default_message = "A payment of this order is already in progress; complete it or wait until it fails."
+
+
+class OrderNotFulfillable(CommerceError):
+    code = "ORDER_NOT_FULFILLABLE"
+    default_message = "Only paid orders can be shipped."
+
+
+class FulfilmentExceedsOrder(CommerceError):
+    code = "FULFILMENT_EXCEEDS_ORDER"
+    kind = ErrorKind.VALIDATION
+    default_message = "More units than are left to ship."

@@ -13,7 +13,7 @@ import dramatiq
 from django.conf import settings
 from periodiq import cron
 
-from commerce.models import Order, OrderStatusChange, Payment
+from commerce.models import Fulfilment, Order, OrderStatusChange, Payment
 from commerce.notifications import services as notifications
 
 _RETRIES: dict[str, Any] = {"max_retries": settings.DRAMATIQ_MAX_RETRIES}
@@ -52,6 +52,22 @@ def email_order_cancelled(order_id: int) -> None:
 def email_order_paid(order_id: int) -> None:
     if order := _order(order_id):
         notifications.order_paid_email_send(order=order)
+
+
+def _fulfilment(fulfilment_id: int) -> Fulfilment | None:
+    return Fulfilment.objects.select_related("order__user").filter(pk=fulfilment_id).first()
+
+
+@dramatiq.actor(**_RETRIES)
+def email_order_fulfilled(fulfilment_id: int) -> None:
+    if fulfilment := _fulfilment(fulfilment_id):
+        notifications.order_fulfilled_email_send(fulfilment=fulfilment)
+
+
+@dramatiq.actor(**_RETRIES)
+def notify_order_fulfilled(fulfilment_id: int) -> None:
+    if fulfilment := _fulfilment(fulfilment_id):
+        notifications.order_fulfilled_notify(fulfilment=fulfilment)
 
 
 @dramatiq.actor(**_RETRIES)

@@ -10,7 +10,16 @@ from decimal import Decimal
 import pytest
 
 from bench import operations
-from commerce.models import Cart, CartLine, Notification, Order, OrderLine, OrderStatusChange
+from commerce.models import (
+    Cart,
+    CartLine,
+    Fulfilment,
+    FulfilmentLine,
+    Notification,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+)
 from partners import services as partner_services
 from partners.models import AppScope, Webhook
 from tests.commerce.catalog.factories import make_category, make_product
@@ -81,6 +90,10 @@ ORDERS_DEEP = """query ($first: Int!) {
     lines { productName product { slug category { name } images { url } } }
     history { toStatus actor { email } } } } }
 }"""
+ORDERS_SHIPPED = """query ($first: Int!) {
+  orders(first: $first) { edges { node { number
+    fulfilments { carrier trackingNumber trackingUrl shippedAt lines { quantity orderLine { id productName } } } } } }
+}"""
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -92,6 +105,23 @@ def test_orders_with_products_and_history(gql, staff, customer, django_assert_nu
     nodes = [edge["node"] for edge in data["orders"]["edges"]]
     assert len(nodes) == size
     assert all(len(node["lines"][0]["product"]["images"]) == 2 for node in nodes)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_orders_with_fulfilments(gql, customer, django_assert_num_queries, size):
+    make_orders(customer, size)
+    for order in Order.objects.all():
+        for number, line in enumerate(order.lines.all()):  # two shipments per order
+            fulfilment = Fulfilment.objects.create(order=order, carrier="DHL", tracking_number=f"T{number % 2}")
+            FulfilmentLine.objects.create(fulfilment=fulfilment, order_line=line, quantity=1)
+            if number == 1:
+                break
+    # token (2) + orders + fulfilments + their lines with order lines
+    with django_assert_num_queries(5):
+        data = gql(ORDERS_SHIPPED, {"first": 20}, user=customer)
+    nodes = [edge["node"] for edge in data["orders"]["edges"]]
+    assert len(nodes) == size
+    assert all(len(node["fulfilments"]) == 2 and node["fulfilments"][0]["lines"][0]["orderLine"] for node in nodes)
 
 
 NOTIFICATIONS = "query ($first: Int!) { notifications(first: $first) { totalCount edges { node { id title read } } } }"

@@ -7,18 +7,15 @@ the document itself (so no client can store a wrong one), and a category
 rename recomputes its products'. The triggers, so every writer (services,
 importer, demo data, bulk SQL) keeps it current without knowing about it.
 
-PostgreSQL only: on SQLite the extension, triggers and GIN indexes are
-skipped and the column stays empty (search falls back to `icontains`).
-Built with CREATE INDEX CONCURRENTLY, hence a non-atomic migration; the
-backfill is one UPDATE of every product.
+PostgreSQL only: on SQLite the extension and triggers are skipped and the
+column stays empty (search falls back to `icontains`). The backfill is one
+UPDATE of every product. The GIN indexes follow in their own concurrent
+migrations (docs/operations.md, "Index migrations").
 """
 
-import django.contrib.postgres.indexes
 import django.contrib.postgres.search
 from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
-
-from fmcore.migration_operations import AddIndexConcurrently
 
 # The trigram index's candidate cut-off for `%>` (word_similarity); must not be
 # above commerce.catalog.search.TEXT_SIMILARITY, which the query rechecks.
@@ -96,31 +93,25 @@ def _on_postgresql(statements: list[str]):
     return run
 
 
-class Migration(migrations.Migration):
-    atomic = False
+class PostgresTrigramExtension(TrigramExtension):
+    """Django skips creating it on other databases but, unwinding, asks SQLite for pg_extension."""
 
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class Migration(migrations.Migration):
     dependencies = [
         ("commerce", "0010_payment_status_change"),
     ]
 
     operations = [
-        TrigramExtension(),
+        PostgresTrigramExtension(),
         migrations.AddField(
             model_name="product",
             name="search_vector",
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
         migrations.RunPython(_on_postgresql(FORWARDS), _on_postgresql(BACKWARDS)),
-        AddIndexConcurrently(
-            model_name="product",
-            index=django.contrib.postgres.indexes.GinIndex(
-                fields=["search_vector"], name="product_search_vector", fastupdate=False
-            ),
-        ),
-        AddIndexConcurrently(
-            model_name="product",
-            index=django.contrib.postgres.indexes.GinIndex(
-                fields=["name"], name="product_name_trgm", opclasses=["gin_trgm_ops"], fastupdate=False
-            ),
-        ),
     ]

@@ -5,10 +5,11 @@ from django.db import transaction
 
 from accounts.models import User
 from commerce.models import Order, OrderStatus, PaymentMethod, PaymentStatus
-from fmcore.errors import NotFound, PermissionDenied
-from partners.models import App, AppScope
+from fmcore.errors import NotFound
+from partners.models import App
 
 from . import selectors
+from .policy import order_for_shop_action
 from .status import order_transition
 
 
@@ -31,16 +32,7 @@ def order_status_update(*, actor: User | App, order_id: int, status: str, note: 
     """Staff, or a partner app holding `orders:write`, move an order to `status`
     along the transition table; the change records them as its actor.
     Moving a cash-on-delivery order to PAID records its cash as collected."""
-    if isinstance(actor, App):
-        if not actor.has_scope(AppScope.ORDERS_WRITE):
-            raise PermissionDenied()
-        order = Order.objects.filter(pk=order_id).first()
-        if order is None:
-            raise NotFound("No order with this id.", field="orderId")
-    elif actor.is_staff:
-        order = _visible_order(actor=actor, order_id=order_id)
-    else:
-        raise PermissionDenied()
+    order = order_for_shop_action(actor=actor, order_id=order_id)
     if status != OrderStatus.PAID:
         return order_transition(order=order, to=status, actor=actor, note=note or "")
     return _order_mark_paid(order=order, actor=actor, note=note)
