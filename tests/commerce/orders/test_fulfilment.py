@@ -66,6 +66,8 @@ def shipped(payload: dict) -> list[list[tuple[str, int]]]:
 
 
 def test_staff_ship_the_whole_order_and_the_customer_hears_of_it(gql, paid_order, staff, customer, run_tasks):
+    before = gql(ORDER, {"id": gid("Order", paid_order.pk)}, user=customer)["order"]  # cached for the customer
+    assert before["fulfilments"] == []
     result = add(gql, paid_order, credentials={"user": staff})
     assert result["__typename"] == "OrderPayload"
     assert result["order"]["status"] == "PAID"  # the lifecycle is unchanged
