@@ -71,6 +71,7 @@ class TestPostgresSearch:
 
     def test_renaming_a_product_updates_its_search(self, gql, shop, staff):
         parka = Product.objects.get(name="Parka")
+        assert search(gql, "parka") == ["Parka"]  # and cached for anonymous callers
         result = gql(UPDATE_PRODUCT, {"id": gid("Product", parka.pk), "input": {"name": "Anorak"}}, user=staff)
         assert result["updateProduct"]["product"]["name"] == "Anorak"
         assert search(gql, "anorak") == ["Anorak"]
@@ -78,6 +79,7 @@ class TestPostgresSearch:
 
     def test_renaming_a_category_updates_its_products_search(self, gql, shop, staff):
         jackets = shop["jackets"]
+        assert "Parka" in search(gql, "jackets")
         result = gql(UPDATE_CATEGORY, {"id": gid("Category", jackets.pk), "input": {"name": "Mountain"}}, user=staff)
         assert result["updateCategory"]["category"]["name"] == "Mountain"
         assert search(gql, "mountain") == ["Parka"]
