@@ -90,13 +90,15 @@ def receiver(settings) -> Iterator[Receiver]:
 
 @pytest.fixture
 def worker(settings) -> Iterator[Callable[[], None]]:
-    """A real Dramatiq worker on the stub broker, with tiny backoffs; call the
-    fixture's value to wait until the webhook queue is drained."""
+    """A real Dramatiq worker of the webhook queue on the stub broker, with tiny
+    backoffs; call the fixture's value to wait until that queue is drained.
+    Other actors (emails, notifications) stay queued: on SQLite's shared
+    in-memory test database their writes would collide with the request's."""
     settings.WEBHOOK_MIN_BACKOFF_MS = 10
     settings.WEBHOOK_MAX_BACKOFF_MS = 50
     broker = dramatiq.get_broker()
     broker.declare_queue("webhooks")
-    running = Worker(broker, worker_threads=1, worker_timeout=20)
+    running = Worker(broker, worker_threads=1, worker_timeout=20, queues={"webhooks"})
     running.start()
 
     def drain() -> None:
