@@ -119,3 +119,14 @@ class ShippingMethodUnavailable(CommerceError):
     code = "SHIPPING_METHOD_UNAVAILABLE"
     kind = ErrorKind.VALIDATION
     default_message = "This shipping method does not ship to your address's country."
+
+
+class OrderNotFulfillable(CommerceError):
+    code = "ORDER_NOT_FULFILLABLE"
+    default_message = "Only paid orders can be shipped."
+
+
+class FulfilmentExceedsOrder(CommerceError):
+    code = "FULFILMENT_EXCEEDS_ORDER"
+    kind = ErrorKind.VALIDATION
+    default_message = "More units than are left to ship."

@@ -140,6 +140,14 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
     "PAYMENT_PROVIDER_ERROR": ErrorCodeInfo(
         _OP, "The payment provider failed or refused.", "Retry later or offer another method."
     ),
+    "ORDER_NOT_FULFILLABLE": ErrorCodeInfo(
+        _OP, "Only a PAID order can be shipped (`addFulfilment`).", "Reload the order; ship it once it is paid."
+    ),
+    "FULFILMENT_EXCEEDS_ORDER": ErrorCodeInfo(
+        _OP,
+        "A fulfilment line ships more units than are left unshipped of that order line, or nothing is left to ship.",
+        "Reload the order's fulfilments and ship at most what is left.",
+    ),
     # --- event streams -----------------------------------------------------------
     "INVALID_CURSOR": ErrorCodeInfo(
         (Surface.OPERATION, Surface.GRAPHQL),

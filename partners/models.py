@@ -23,6 +23,7 @@ class WebhookEvent(models.TextChoices):
     ORDER_CREATED = "ORDER_CREATED", "An order was placed"
     ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED", "An order moved to another status"
     PAYMENT_SUCCEEDED = "PAYMENT_SUCCEEDED", "A payment settled"
+    ORDER_FULFILLED = "ORDER_FULFILLED", "A shipment of a paid order left"
 
 
 # The scope an app needs to receive an event: the data in it is order data.
@@ -30,6 +31,7 @@ EVENT_SCOPES: dict[str, str] = {
     WebhookEvent.ORDER_CREATED: AppScope.ORDERS_READ,
     WebhookEvent.ORDER_STATUS_CHANGED: AppScope.ORDERS_READ,
     WebhookEvent.PAYMENT_SUCCEEDED: AppScope.ORDERS_READ,
+    WebhookEvent.ORDER_FULFILLED: AppScope.ORDERS_READ,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 from strawberry import relay
 
-from commerce.models import Order
+from commerce.models import Fulfilment, Order
 
 
 def _global_id(type_name: str, pk: Any) -> str:
@@ -78,4 +78,26 @@ def payment_succeeded_payload(payment: Any) -> dict:
             "paidAt": _iso(payment.paid_at),
         },
         "order": order_data(payment.order),
+    }
+
+
+def order_fulfilled_payload(fulfilment: Fulfilment) -> dict:
+    """ORDER_FULFILLED: `{"order": {...}, "fulfilment": {...}}`: the shipment and the order it belongs to."""
+    return {
+        "order": order_data(fulfilment.order),
+        "fulfilment": {
+            "id": _global_id("Fulfilment", fulfilment.pk),
+            "carrier": fulfilment.carrier,
+            "trackingNumber": fulfilment.tracking_number,
+            "trackingUrl": fulfilment.tracking_url or None,
+            "shippedAt": _iso(fulfilment.shipped_at),
+            "lines": [
+                {
+                    "orderLineId": _global_id("OrderLine", line.order_line_id),
+                    "productName": line.order_line.product_name,
+                    "quantity": line.quantity,
+                }
+                for line in fulfilment.lines.select_related("order_line")
+            ],
+        },
     }

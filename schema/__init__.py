@@ -25,6 +25,7 @@ from .catalog.queries import CatalogQueries
 from .catalog.subscriptions import CatalogSubscriptions
 from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
+from .fulfilment.mutations import FulfilmentMutations
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -79,6 +80,7 @@ Mutation = merge_types(
         AddressMutations,
         CheckoutMutations,
         OrderMutations,
+        FulfilmentMutations,
         PaymentMutations,
         NotificationMutations,
         PartnerMutations,

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from accounts.models import User
 from commerce.models import Address, CartLine, Order, Product, ShippingMethod, Voucher
@@ -92,3 +93,12 @@ def test_products_must_be_positive():
     with pytest.raises(CommandError, match="at least 1"):
         load("--products", "0")
     assert not Product.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search")
+def test_the_demo_catalog_is_searchable_typos_and_all(gql):
+    load()
+    query = "query ($s: String!) { products(filters: {search: $s}) { edges { node { name } } } }"
+    found = gql(query, {"s": "cast iron skilet"})["products"]["edges"]
+    assert [edge["node"]["name"] for edge in found][:1] == ["Cast iron skillet"]

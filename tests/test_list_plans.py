@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.text import slugify
 
 from commerce.models import Category, Order, Product
 
@@ -133,6 +134,21 @@ def test_product_count_is_cached_per_catalog_version(gql, catalog, customer, sta
     assert [sql for sql, _plan in first if sql.startswith("SELECT COUNT(*)")]
     again = _plans(gql, PRODUCTS, {"ordering": []}, user=customer)
     assert not [sql for sql, _plan in again if sql.startswith("SELECT COUNT(*)")]
+
+
+@pytest.mark.parametrize("text", ["green jacket", "grene jakcet", "outerwear"])
+@pytest.mark.parametrize("ordering", [[], [{"price": "ASC"}]])
+def test_product_search_is_index_backed(gql, catalog, text, ordering):
+    # Full text (name, category) and trigram similarity (a typo) at 5,000 products: GIN index scans.
+    outerwear = Category.objects.create(name="Outerwear", slug="outerwear")
+    Product.objects.bulk_create(
+        Product(name=name, slug=slugify(name), price=Decimal("80.00"), stock_quantity=3, category=outerwear)
+        for name in ("Green Jacket", "Green Tea", "Rain Jacket")
+    )
+    _analyze()
+    plans = _plans(gql, PRODUCTS, {"filters": {"search": text}, "ordering": ordering})
+    _assert_reads_a_page(plans)
+    assert any("product_search_vector" in plan or "product_name_trgm" in plan for _sql, plan in plans), plans
 
 
 @pytest.mark.parametrize("ordering", [[], [{"createdAt": "DESC"}]])

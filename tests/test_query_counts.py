@@ -11,7 +11,17 @@ import pytest
 from django.db.models import OuterRef, Subquery
 
 from bench import operations
-from commerce.models import Cart, CartLine, Notification, Order, OrderLine, OrderStatusChange, ProductVariant
+from commerce.models import (
+    Cart,
+    CartLine,
+    Fulfilment,
+    FulfilmentLine,
+    Notification,
+    Order,
+    OrderLine,
+    OrderStatusChange,
+    ProductVariant,
+)
 from partners import services as partner_services
 from partners.models import AppScope, Webhook
 from tests.commerce.catalog.factories import make_category, make_product
@@ -83,6 +93,10 @@ ORDERS_DEEP = """query ($first: Int!) {
     lines { productName product { slug category { name } images { url } } }
     history { toStatus actor { email } } } } }
 }"""
+ORDERS_SHIPPED = """query ($first: Int!) {
+  orders(first: $first) { edges { node { number
+    fulfilments { carrier trackingNumber trackingUrl shippedAt lines { quantity orderLine { id productName } } } } } }
+}"""
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -148,6 +162,23 @@ def test_cart_with_variants(gql, customer, django_assert_num_queries, size):
         data = gql(CART_WITH_VARIANTS, user=customer)
     assert len(data["cart"]["lines"]) == size
     assert all(line["variant"]["price"] == "10.00" for line in data["cart"]["lines"])
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_orders_with_fulfilments(gql, customer, django_assert_num_queries, size):
+    make_orders(customer, size)
+    for order in Order.objects.all():
+        for number, line in enumerate(order.lines.all()):  # two shipments per order
+            fulfilment = Fulfilment.objects.create(order=order, carrier="DHL", tracking_number=f"T{number % 2}")
+            FulfilmentLine.objects.create(fulfilment=fulfilment, order_line=line, quantity=1)
+            if number == 1:
+                break
+    # token (2) + orders + fulfilments + their lines with order lines
+    with django_assert_num_queries(5):
+        data = gql(ORDERS_SHIPPED, {"first": 20}, user=customer)
+    nodes = [edge["node"] for edge in data["orders"]["edges"]]
+    assert len(nodes) == size
+    assert all(len(node["fulfilments"]) == 2 and node["fulfilments"][0]["lines"][0]["orderLine"] for node in nodes)
 
 
 NOTIFICATIONS = "query ($first: Int!) { notifications(first: $first) { totalCount edges { node { id title read } } } }"

@@ -60,9 +60,12 @@ def category_by_slug(*, user, slug: str) -> Category | None:
 
 
 def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Products with their category and images loaded (two queries for any number)."""
-    return queryset.select_related("category").prefetch_related(
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+    """Products with their category and images loaded (two queries for any number);
+    not the search document, which only the database reads."""
+    return (
+        queryset.defer("search_vector")
+        .select_related("category")
+        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
     )
 
 

@@ -1,6 +1,7 @@
 from .addresses import Address
 from .cart import Cart, CartLine, WishlistItem
 from .catalog import Category, Product, ProductImage, ProductVariant, StockMovement
+from .fulfilment import Fulfilment, FulfilmentLine
 from .notifications import Notification, SentEmail
 from .orders import Order, OrderLine, OrderStatus, OrderStatusChange, PaymentMethod
 from .payments import Payment, PaymentEvent, PaymentStatus, PaymentStatusChange, Refund, RefundStatus
@@ -12,6 +13,8 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "Fulfilment",
+    "FulfilmentLine",
     "Notification",
     "Order",
     "OrderLine",

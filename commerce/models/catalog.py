@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -54,6 +56,11 @@ class Product(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="Soft deletion time.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Full-text document: name (weight A), category name (B), description (C).
+    # Written only by PostgreSQL triggers (migration 0015), on every insert, on a
+    # change of name, description or category, and on a category rename; unused
+    # on SQLite, where search falls back to `icontains`.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -66,6 +73,10 @@ class Product(models.Model):
             models.Index(fields=["price"], name="product_price"),
             models.Index(fields=["name"], name="product_name"),
             models.Index(fields=["-created_at", "-id"], name="product_newest"),
+            # Search (commerce.catalog.search). No pending list: the catalog is read far
+            # more than written, and every search would scan that list until a vacuum.
+            GinIndex(fields=["search_vector"], name="product_search_vector", fastupdate=False),
+            GinIndex(fields=["name"], opclasses=["gin_trgm_ops"], name="product_name_trgm", fastupdate=False),
         ]
 
     def __str__(self) -> str:

@@ -13,12 +13,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from commerce.models import Notification, Order, OrderStatus, OrderStatusChange, Payment, SentEmail
+from commerce.models import Fulfilment, Notification, Order, OrderStatus, OrderStatusChange, Payment, SentEmail
 from fmcore.purge import queryset_delete_in_batches
 
 ORDER_PLACED = "ORDER_PLACED"
 ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
 PAYMENT_MISMATCH = "PAYMENT_MISMATCH"
+ORDER_FULFILLED = "ORDER_FULFILLED"
 
 _STATUS_WORDS = {
     OrderStatus.PENDING: "is waiting for payment",
@@ -146,6 +147,42 @@ def order_paid_email_send(*, order: Order) -> bool:
         recipient=order_recipient(order),
         subject=f"Order {order.number} confirmed: payment received",
         body=f"We received your payment for order {order.number}. Thank you!\n\n{_order_summary(order)}\n\n"
+        f"Follow it at {settings.FRONTEND_URL}/orders/{order.number}",
+    )
+
+
+def _shipment_summary(fulfilment: Fulfilment) -> str:
+    lines = "\n".join(
+        f"  {line.quantity} x {line.order_line.product_name}" for line in fulfilment.lines.select_related("order_line")
+    )
+    tracking = f"\nTrack it at {fulfilment.tracking_url}" if fulfilment.tracking_url else ""
+    return f"{lines}\n\nCarrier: {fulfilment.carrier}\nTracking number: {fulfilment.tracking_number}{tracking}"
+
+
+def order_fulfilled_notify(*, fulfilment: Fulfilment) -> Notification | None:
+    """Tell the customer in the app that a shipment of their order left (once per shipment);
+    guests have no app inbox."""
+    order = fulfilment.order
+    if order.user is None:
+        return None
+    return notification_create(
+        user=order.user,
+        kind=ORDER_FULFILLED,
+        title=f"Order {order.number} has shipped",
+        body=f"{fulfilment.carrier} is bringing your order {order.number}: tracking number "
+        f"{fulfilment.tracking_number}.",
+        dedupe_key=f"order-fulfilled:{fulfilment.pk}",
+    )
+
+
+def order_fulfilled_email_send(*, fulfilment: Fulfilment) -> bool:
+    """Email the customer that (part of) their order has shipped, with the tracking details (once per shipment)."""
+    order = fulfilment.order
+    return email_send_once(
+        dedupe_key=f"email:order-fulfilled:{fulfilment.pk}",
+        recipient=order_recipient(order),
+        subject=f"Your order {order.number} has shipped",
+        body=f"Good news: your order {order.number} is on its way.\n\n{_shipment_summary(fulfilment)}\n\n"
         f"Follow it at {settings.FRONTEND_URL}/orders/{order.number}",
     )
 

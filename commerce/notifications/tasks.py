@@ -10,7 +10,7 @@ from typing import Any
 import dramatiq
 from django.conf import settings
 
-from commerce.models import Order, OrderStatusChange, Payment
+from commerce.models import Fulfilment, Order, OrderStatusChange, Payment
 
 from . import services as notifications
 
@@ -57,3 +57,19 @@ def alert_staff_payment_mismatch(payment_id: int) -> None:
     payment = Payment.objects.select_related("order").filter(pk=payment_id).first()
     if payment:
         notifications.payment_mismatch_staff_notify(payment=payment)
+
+
+def _fulfilment(fulfilment_id: int) -> Fulfilment | None:
+    return Fulfilment.objects.select_related("order__user").filter(pk=fulfilment_id).first()
+
+
+@dramatiq.actor(**_RETRIES)
+def email_order_fulfilled(fulfilment_id: int) -> None:
+    if fulfilment := _fulfilment(fulfilment_id):
+        notifications.order_fulfilled_email_send(fulfilment=fulfilment)
+
+
+@dramatiq.actor(**_RETRIES)
+def notify_order_fulfilled(fulfilment_id: int) -> None:
+    if fulfilment := _fulfilment(fulfilment_id):
+        notifications.order_fulfilled_notify(fulfilment=fulfilment)

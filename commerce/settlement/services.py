@@ -50,6 +50,7 @@ from commerce.cart.guests import CartOwner
 from commerce.errors import InvalidPaymentState, InvalidRefundAmount, PaymentNotRefundable
 from commerce.models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, Refund
 from commerce.orders import selectors as order_selectors
+from commerce.orders.policy import order_for_shop_action
 from commerce.orders.status import order_transition
 from commerce.payments.base import ProviderStatus, WebhookEvent
 from commerce.payments.confirmation import payment_cod_collection, payment_provider_confirm
@@ -58,10 +59,10 @@ from commerce.payments.sessions import PAYABLE_ORDER_STATUSES, payment_create
 from commerce.payments.status import PaymentChange, payment_change_record, payment_status_apply
 from commerce.payments.webhooks import payment_event_match, payment_event_processed, payment_event_record
 from commerce.settlement import tasks
-from fmcore.errors import InvalidInput, NotFound, PermissionDenied
+from fmcore.errors import InvalidInput, NotFound
 from fmcore.outbox import enqueue
 from partners.actors import Actor
-from partners.models import App, AppScope
+from partners.models import App
 from partners.models import WebhookEvent as PartnerEvent
 from partners.payloads import payment_succeeded_payload
 from partners.webhooks import webhook_event_emit
@@ -108,16 +109,7 @@ def order_status_update(*, actor: User | App, order_id: int, status: str, note: 
     along the transition table; the change records them as its actor.
     Moving a cash-on-delivery order to PAID records its cash as collected;
     cancelling a PAID order queues its refund."""
-    if isinstance(actor, App):
-        if not actor.has_scope(AppScope.ORDERS_WRITE):
-            raise PermissionDenied()
-        order = Order.objects.filter(pk=order_id).first()
-        if order is None:
-            raise NotFound("No order with this id.", field="orderId")
-    elif actor.is_staff:
-        order = _visible_order(actor=actor, order_id=order_id)
-    else:
-        raise PermissionDenied()
+    order = order_for_shop_action(actor=actor, order_id=order_id)
     if status != OrderStatus.PAID:
         return _order_move(order=order, to=status, actor=actor, note=note or "")
     return _order_mark_paid(order=order, actor=actor, note=note)

@@ -4,11 +4,12 @@ from typing import Annotated
 
 import strawberry
 import strawberry_django
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, QuerySet
 from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
 from commerce.catalog.availability import Availability
+from commerce.catalog.search import product_search
 from commerce.models import Category, Product, ProductImage, ProductVariant
 
 
@@ -97,9 +98,13 @@ class ProductFilter:
         description="Staff: active or inactive products (the public only ever sees active ones)."
     )
 
-    @strawberry_django.filter_field(description="Words in the name or the description, any case.")
-    def search(self, value: str, prefix: str) -> Q:
-        return Q(**{f"{prefix}name__icontains": value}) | Q(**{f"{prefix}description__icontains": value})
+    @strawberry_django.filter_field(
+        description="Words in the name, category or description, typos forgiven; results by relevance "
+        "unless `ordering` is given (PostgreSQL; on SQLite: the text inside the name, description or "
+        "category name, any case)."
+    )
+    def search(self, value: str, queryset: QuerySet, prefix: str) -> tuple[QuerySet, Q]:
+        return product_search(queryset, value, prefix=prefix)
 
     @strawberry_django.filter_field(description="The slug of the product's category.")
     def category(self, value: str, prefix: str) -> Q:

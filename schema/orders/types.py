@@ -17,6 +17,7 @@ from schema.accounts.types import UserType
 from schema.catalog.types import ProductType, ProductVariantType
 from schema.context import Info
 from schema.enums import OrderStatus, PaymentMethod
+from schema.fulfilment.types import FulfilmentType
 
 if TYPE_CHECKING:
     from schema.payments.types import PaymentType
@@ -64,7 +65,9 @@ class OrderAddress:
 @strawberry_django.type(
     OrderLine, name="OrderLine", description="One product of an order, with its name and price frozen at checkout."
 )
-class OrderLineType:
+class OrderLineType(relay.Node):
+    """One product of an order, with its name and price frozen at checkout."""
+
     product_name: auto
     unit_price: Decimal = strawberry_django.field(description="Price of one unit when the order was placed.")
     quantity: int
@@ -140,6 +143,7 @@ class OrderType(relay.Node):
     payments: list[Annotated["PaymentType", strawberry.lazy("schema.payments.types")]] = strawberry_django.field(
         description="Every payment attempt, newest first."
     )
+    fulfilments: list[FulfilmentType] = strawberry_django.field(description="Every shipment, oldest first.")
     created_at: auto
     updated_at: auto
 

@@ -1,0 +1,84 @@
+"""ORDER_FULFILLED: a shipment recorded through `addFulfilment` reaches a real
+receiver as a signed POST with the documented payload (docs/partners.md)."""
+
+import json
+import time
+from decimal import Decimal
+
+import pytest
+
+from commerce.models import Order, OrderLine, OrderStatus
+from partners import services
+from partners.models import AppScope, WebhookEvent
+from partners.signing import webhook_signature_valid
+from tests.commerce.catalog.factories import gid, make_product
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ADD = """
+mutation($orderId: ID!, $input: FulfilmentInput!) {
+  addFulfilment(orderId: $orderId, input: $input) {
+    ... on OrderPayload { order { fulfilments { id } } }
+    ... on OperationInfo { messages { code } }
+  }
+}
+"""
+
+
+@pytest.fixture
+def paid_order(customer) -> Order:
+    product = make_product("Kettle", price="30.00")
+    order = Order.objects.create(
+        user=customer,
+        status=OrderStatus.PAID,
+        subtotal=Decimal("60.00"),
+        tax=Decimal("0.00"),
+        total=Decimal("60.00"),
+        payment_method="DUMMY",
+    )
+    OrderLine.objects.create(
+        order=order, product=product, product_name="Kettle", unit_price=product.price, quantity=2, line_total=60
+    )
+    return order
+
+
+def test_a_shipment_is_delivered_signed_to_the_subscribed_app(gql, paid_order, staff, receiver, worker):
+    app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
+    _, secret = services.webhook_create(app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_FULFILLED])
+    line = paid_order.lines.get()
+    shipment = {
+        "carrier": "DHL",
+        "trackingNumber": "JD0123",
+        "trackingUrl": "https://track.example.com/JD0123",
+        "lines": [{"orderLineId": gid("OrderLine", line.pk), "quantity": 1}],
+    }
+    result = gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": shipment}, user=staff)["addFulfilment"]
+    [fulfilment] = result["order"]["fulfilments"]
+    worker()
+
+    [request] = receiver.requests
+    assert request.headers["x-fmcore-event"] == "ORDER_FULFILLED"
+    assert webhook_signature_valid(
+        secret=secret, header=request.headers["x-fmcore-signature"], body=request.body, now=int(time.time())
+    )
+    body = json.loads(request.body)
+    assert body["event"] == "ORDER_FULFILLED"
+    data = body["data"]
+    assert data["order"]["number"] == paid_order.number
+    assert data["order"]["status"] == "PAID"
+    assert data["fulfilment"] == {
+        "id": fulfilment["id"],
+        "carrier": "DHL",
+        "trackingNumber": "JD0123",
+        "trackingUrl": "https://track.example.com/JD0123",
+        "shippedAt": data["fulfilment"]["shippedAt"],
+        "lines": [{"orderLineId": gid("OrderLine", line.pk), "productName": "Kettle", "quantity": 1}],
+    }
+
+
+def test_apps_not_subscribed_to_it_get_nothing(gql, paid_order, staff, receiver, worker):
+    app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
+    services.webhook_create(app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_STATUS_CHANGED])
+    gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": {"carrier": "DHL", "trackingNumber": "1"}}, user=staff)
+    worker()
+    assert receiver.requests == []
