@@ -13,6 +13,7 @@ bookkeeping failed).
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 from django.db import transaction
@@ -49,7 +50,7 @@ def enqueue_with_options(
 
 
 def _broker_send(row: OutboxMessage) -> None:
-    message = dramatiq.Message(
+    message: dramatiq.Message[Any] = dramatiq.Message(
         queue_name=row.queue_name,
         actor_name=row.actor_name,
         args=tuple(row.args),
