@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -161,15 +162,16 @@ def count_queries(fixtures: Fixtures) -> tuple[dict, dict[str, list[str]]]:
     client = Client()
 
     def post(request: Request) -> tuple[list[str], dict]:
-        headers = {"HTTP_AUTHORIZATION": f"JWT {request.token}"} if request.token else {}
+        headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"JWT {request.token}"} if request.token else {}
         with CaptureQueriesContext(connection) as captured:
             response = client.post(request.path, request.body, content_type="application/json", **headers)
         assert response.status_code == 200, response.content[:500]
         return [query["sql"] for query in captured.captured_queries], json.loads(response.content)
 
-    results, statements = {}, {}
+    results: dict[str, dict[str, Any]] = {}
+    statements: dict[str, list[str]] = {}
     for name, (_document, baseline_path) in operations.READS.items():
-        row = {}
+        row: dict[str, Any] = {}
         answers = {}
         for target, path in (("graphql", "/graphql/"), ("baseline", baseline_path)):
             request = fixtures.reads(name, path)[0]
@@ -319,13 +321,19 @@ class Target:
     def __init__(self, server: Server | None, requests: list[Request], script: Path | None = None):
         self.server, self.requests, self.script = server, requests, script
 
+    @property
+    def http_server(self) -> Server:
+        """The server an HTTP target (every one but pgbench's) sends its requests to."""
+        assert self.server is not None, "pgbench's target has no server"
+        return self.server
+
     def measure(self, seconds: float) -> dict:
         if self.script is not None:
             return pgbench.run(SERVER_ENV["DATABASE_URL"], self.script, concurrency=CONCURRENCY, seconds=seconds)
-        before = self.server.cpu_seconds()
-        port = self.server.port
-        stats = loadgen.run_load(port, self.requests, concurrency=CONCURRENCY, seconds=seconds, tool=LOADGEN)
-        return {**stats.as_dict(), "cpu_seconds": self.server.cpu_seconds() - before}
+        server = self.http_server
+        before = server.cpu_seconds()
+        stats = loadgen.run_load(server.port, self.requests, concurrency=CONCURRENCY, seconds=seconds, tool=LOADGEN)
+        return {**stats.as_dict(), "cpu_seconds": server.cpu_seconds() - before}
 
 
 class Limits:
@@ -350,7 +358,7 @@ def same_data(fm: Server, limits: Limits | None, targets: dict[str, Target], sam
     for index in range(min(sample, len(targets["graphql"].requests))):
         status, reference = answers.fetch(fm.port, targets["graphql"].requests[index])
         others = {
-            name: answers.fetch(target.server.port, target.requests[index])[1]
+            name: answers.fetch(target.http_server.port, target.requests[index])[1]
             for name, target in targets.items()
             if name in same
         }
@@ -377,12 +385,12 @@ def run_reads(fixtures: Fixtures, names: list[str], fm: Server, limits: Limits |
             if not equal:
                 log(f"{name}: {target} does NOT answer the same data as fm-core")
         rounds: dict[str, list[dict]] = {target: [] for target in targets}
-        for target in targets.values():
+        for side in targets.values():
             if WARMUP:
-                target.measure(WARMUP)
+                side.measure(WARMUP)
         for _ in range(ROUNDS):
-            for target_name, target in targets.items():
-                rounds[target_name].append(target.measure(SECONDS / ROUNDS))
+            for target_name, side in targets.items():
+                rounds[target_name].append(side.measure(SECONDS / ROUNDS))
         row = {target: merge_rounds(rows) for target, rows in rounds.items()}
         for target in targets:
             log(
@@ -500,6 +508,7 @@ def _fanout_orders() -> list[int]:
 
 async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
     import websockets
+    from websockets.typing import Subprotocol
 
     uri = f"ws://127.0.0.1:{PORT}/graphql/"
     wanted = {gid("Order", pk): pk for pk in order_ids}
@@ -511,7 +520,9 @@ async def _fanout(staff_token: str, order_ids: list[int]) -> dict:
 
     async def subscriber(index: int) -> None:
         try:
-            async with websockets.connect(uri, subprotocols=["graphql-transport-ws"], open_timeout=20) as socket_:
+            async with websockets.connect(
+                uri, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=20
+            ) as socket_:
                 init = {"type": "connection_init", "payload": {"authorization": f"JWT {staff_token}"}}
                 await socket_.send(json.dumps(init))
                 ack = json.loads(await asyncio.wait_for(socket_.recv(), 20))
@@ -658,7 +669,7 @@ def main() -> None:
     fixtures = Fixtures()
     log("counting SQL per request")
     queries, statements = count_queries(fixtures)
-    results = {
+    results: dict[str, Any] = {
         "machine": machine(),
         "config": {
             "seconds": SECONDS,
