@@ -100,8 +100,7 @@ def token_auth(*, email: str, password: str, client: ClientInfo) -> tokens.Token
     """Log in with email and password; throttled per email and per IP, before the password is checked."""
     throttle_hit(scope="login", email=email, ip=client.ip)
     user = _user_by_email(email or "")
-    valid = user is not None and user.check_password(password)
-    if not valid:
+    if user is None or not user.check_password(password):
         if user is None:
             # Hash anyway so an unknown email takes as long as a wrong password.
             User().set_password(password)
@@ -158,12 +157,12 @@ def password_change(*, user: User, old_password: str, new_password: str) -> None
 
 
 def profile_update(*, user: User, first_name: str | None, last_name: str | None, phone: str | None) -> User:
-    changes = {"first_name": first_name, "last_name": last_name, "phone": phone}
-    fields = [name for name, value in changes.items() if value is not None]
-    for name in fields:
-        setattr(user, name, changes[name].strip())
+    given = {"first_name": first_name, "last_name": last_name, "phone": phone}
+    changes = {name: value for name, value in given.items() if value is not None}
+    for name, value in changes.items():
+        setattr(user, name, value.strip())
     user.full_clean(exclude=["password", "email"])
-    user.save(update_fields=fields)
+    user.save(update_fields=list(changes))
     return user
 
 

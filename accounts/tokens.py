@@ -15,6 +15,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import jwt
 from django.conf import settings
@@ -54,7 +55,7 @@ def access_token_issue(*, user: User, family: uuid.UUID) -> str:
     return jwt.encode(claims, settings.JWT_SECRET_KEY, algorithm=ALGORITHM)
 
 
-def _verified(token: str, **options) -> dict:
+def _verified(token: str, **options: Any) -> dict:
     """The claims of a token signed with the current key or, during a rotation, a fallback key."""
     *current, last = [settings.JWT_SECRET_KEY, *settings.JWT_SECRET_KEY_FALLBACKS]
     for key in current:

@@ -249,6 +249,7 @@ async def app(scope, receive, send) -> None:
         return
     variables = orjson.loads(await request_body(receive)).get("variables") or {}
     authorization = dict(scope["headers"]).get(b"authorization", b"").decode()
+    assert _pool is not None  # opened when the lifespan started
     async with _pool.connection() as connection:
         try:
             data = await read(connection, await caller(connection, authorization), variables)

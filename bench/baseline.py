@@ -155,9 +155,9 @@ def _product_detail_load(slug: str) -> dict | None:
         )
         .first()
     )
-    if row is not None:
-        row["images"] = _images_by_product([row["id"]])[row["id"]]
-    return row
+    if row is None:
+        return None
+    return {**row, "images": _images_by_product([row["id"]])[row["id"]]}
 
 
 @endpoint
@@ -203,10 +203,7 @@ def _cart_load(user_id: int) -> dict | None:
         .values("id", "quantity", "product_id", "product__name", "product__slug", "product__price")
     )
     images = _images_by_product([line["product_id"] for line in lines])
-    for line in lines:
-        line["images"] = images[line["product_id"]]
-    cart["lines"] = lines
-    return cart
+    return {**cart, "lines": [{**line, "images": images[line["product_id"]]} for line in lines]}
 
 
 @endpoint

@@ -140,9 +140,11 @@ class Connection:
         reused = self.writer is not None
         if not reused:
             await self._open()
-        self.writer.write(raw)
+        reader, writer = self.reader, self.writer
+        assert reader is not None and writer is not None
+        writer.write(raw)
         try:
-            head = await self.reader.readuntil(b"\r\n\r\n")
+            head = await reader.readuntil(b"\r\n\r\n")
         except (asyncio.IncompleteReadError, ConnectionError):
             if not reused:
                 raise
@@ -157,12 +159,12 @@ class Connection:
                 name, value = line.split(":", 1)
                 headers[name.strip().lower()] = value.strip()
         if "content-length" in headers:
-            body = await self.reader.readexactly(int(headers["content-length"]))
+            body = await reader.readexactly(int(headers["content-length"]))
         else:
             chunks = []
             while True:
-                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
-                chunk = await self.reader.readexactly(size + 2)
+                size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+                chunk = await reader.readexactly(size + 2)
                 if size == 0:
                     break
                 chunks.append(chunk[:-2])

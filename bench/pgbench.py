@@ -21,6 +21,14 @@ def script(statements: list[str]) -> str:
     return "".join(" ".join(statement.split()) + ";\n" for statement in statements)
 
 
+def _reported(pattern: str, output: str) -> str:
+    """The figure pgbench always prints, matched by `pattern`'s group."""
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"pgbench's output has no {pattern!r}:\n{output}")
+    return match.group(1)
+
+
 def run(database_url: str, script_path: Path, *, concurrency: int, seconds: float) -> dict:
     """Transactions per second and mean latency of one pgbench run."""
     command = [
@@ -28,9 +36,9 @@ def run(database_url: str, script_path: Path, *, concurrency: int, seconds: floa
         "--time", str(max(1, round(seconds))), database_url,
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
-    transactions = int(re.search(r"number of transactions actually processed: (\d+)", output).group(1))
+    transactions = int(_reported(r"number of transactions actually processed: (\d+)", output))
     failed = re.search(r"number of failed transactions: (\d+)", output)
-    tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
+    tps = float(_reported(r"tps = ([\d.]+)", output))
     latency = re.search(r"latency average = ([\d.]+) ms", output)
     return {
         "requests": transactions,

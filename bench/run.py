@@ -28,6 +28,7 @@ import urllib.error
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -165,15 +166,16 @@ def count_queries(fixtures: Fixtures) -> tuple[dict, dict[str, list[str]]]:
     client = Client()
 
     def post(request: Request) -> tuple[list[str], dict]:
-        headers = {"HTTP_AUTHORIZATION": f"JWT {request.token}"} if request.token else {}
+        headers: dict[str, Any] = {"HTTP_AUTHORIZATION": f"JWT {request.token}"} if request.token else {}
         with CaptureQueriesContext(connection) as captured:
             response = client.post(request.path, request.body, content_type="application/json", **headers)
         assert response.status_code == 200, response.content[:500]
         return [query["sql"] for query in captured.captured_queries], json.loads(response.content)
 
-    results, statements = {}, {}
+    results: dict[str, dict[str, Any]] = {}
+    statements: dict[str, list[str]] = {}
     for name, (_document, baseline_path) in operations.READS.items():
-        row = {}
+        row: dict[str, Any] = {}
         answers = {}
         for target, path in (("graphql", "/graphql/"), ("baseline", baseline_path)):
             request = fixtures.reads(name, path)[0]
@@ -323,13 +325,19 @@ class Target:
     def __init__(self, server: Server | None, requests: list[Request], script: Path | None = None):
         self.server, self.requests, self.script = server, requests, script
 
+    @property
+    def http_server(self) -> Server:
+        """The server an HTTP target (every one but pgbench's) sends its requests to."""
+        assert self.server is not None, "pgbench's target has no server"
+        return self.server
+
     def measure(self, seconds: float) -> dict:
         if self.script is not None:
             return pgbench.run(SERVER_ENV["DATABASE_URL"], self.script, concurrency=CONCURRENCY, seconds=seconds)
-        before = self.server.cpu_seconds()
-        port = self.server.port
-        stats = loadgen.run_load(port, self.requests, concurrency=CONCURRENCY, seconds=seconds, tool=LOADGEN)
-        return {**stats.as_dict(), "cpu_seconds": self.server.cpu_seconds() - before}
+        server = self.http_server
+        before = server.cpu_seconds()
+        stats = loadgen.run_load(server.port, self.requests, concurrency=CONCURRENCY, seconds=seconds, tool=LOADGEN)
+        return {**stats.as_dict(), "cpu_seconds": server.cpu_seconds() - before}
 
 
 class Limits:
@@ -354,7 +362,7 @@ def same_data(fm: Server, limits: Limits | None, targets: dict[str, Target], sam
     for index in range(min(sample, len(targets["graphql"].requests))):
         status, reference = answers.fetch(fm.port, targets["graphql"].requests[index])
         others = {
-            name: answers.fetch(target.server.port, target.requests[index])[1]
+            name: answers.fetch(target.http_server.port, target.requests[index])[1]
             for name, target in targets.items()
             if name in same
         }
@@ -381,12 +389,12 @@ def run_reads(fixtures: Fixtures, names: list[str], fm: Server, limits: Limits |
             if not equal:
                 log(f"{name}: {target} does NOT answer the same data as fm-core")
         rounds: dict[str, list[dict]] = {target: [] for target in targets}
-        for target in targets.values():
+        for side in targets.values():
             if WARMUP:
-                target.measure(WARMUP)
+                side.measure(WARMUP)
         for _ in range(ROUNDS):
-            for target_name, target in targets.items():
-                rounds[target_name].append(target.measure(SECONDS / ROUNDS))
+            for target_name, side in targets.items():
+                rounds[target_name].append(side.measure(SECONDS / ROUNDS))
         row = {target: merge_rounds(rows) for target, rows in rounds.items()}
         for target in targets:
             log(
@@ -521,7 +529,8 @@ class _Groups:
         from django.conf import settings
 
         self.redis = redis.Redis.from_url(SERVER_ENV["REDIS_URL"])
-        self.prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+        layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"]
+        self.prefix: str = layer["CONFIG"]["prefix"]
 
     def members(self) -> int:
         return sum(self.redis.zcard(key) for key in self.redis.keys(f"{self.prefix}:group:*"))
@@ -540,8 +549,9 @@ class _Groups:
 
 def _connect(uri: str):
     import websockets
+    from websockets.typing import Subprotocol
 
-    return websockets.connect(uri, subprotocols=["graphql-transport-ws"], open_timeout=WS_TIMEOUT)
+    return websockets.connect(uri, subprotocols=[Subprotocol("graphql-transport-ws")], open_timeout=WS_TIMEOUT)
 
 
 async def _subscribe(socket_, staff_token: str) -> None:
@@ -578,7 +588,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     complete: dict[str, asyncio.Event] = {key: asyncio.Event() for key in wanted}
     ready = asyncio.Semaphore(0)
     stop = asyncio.Event()
-    failures = []
+    failures: list[str] = []
     groups = _Groups()
 
     # A first wave warms the workers up (imports, pools, caches) before memory is measured.
@@ -768,7 +778,7 @@ def main() -> None:
     fixtures = Fixtures()
     log("counting SQL per request")
     queries, statements = count_queries(fixtures)
-    results = {
+    results: dict[str, Any] = {
         "machine": machine(),
         "config": {
             "seconds": SECONDS,
@@ -817,7 +827,7 @@ def main() -> None:
             results[part] = previous[part]
             earlier = (previous.get("carried_over") or {}).get(part)
             results["carried_over"][part] = earlier or previous["machine"]["date"]
-    if "reads" in results["carried_over"]:
+    if "reads" in results["carried_over"] and previous:
         results["cpu_regression"] = previous.get("cpu_regression") or results["cpu_regression"]
     for name, row in results["cpu_regression"]["rows"].items():
         if row["regressed"]:

@@ -6,6 +6,7 @@ outbox) are shown to staff but cannot be added, edited or deleted here.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten
 
 from .models import OutboxMessage
 
@@ -31,7 +32,9 @@ class ReadOnlyInline(NoWrites, admin.TabularInline):
     extra = 0
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
-        return list(self.fields)
+        if self.fields is None:
+            raise TypeError(f"{type(self).__name__} must list its `fields`")
+        return flatten(self.fields)
 
 
 @admin.register(OutboxMessage)

@@ -6,7 +6,9 @@ every problem at once, each naming its variable, and the process refuses to star
 """
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import cast
 
 from cryptography.fernet import Fernet
 from django.core.checks.security.base import (
@@ -113,7 +115,9 @@ def env_validate(env: Env, problems: dict[str, str]) -> None:
     try:
         env.seal()
     except EnvValidationError as exc:
-        messages.update({name: list(errors) for name, errors in exc.error_messages.items()})
+        # environs reports by variable name; marshmallow's type also allows a bare list.
+        by_name = cast(Mapping[str, list[str]], exc.error_messages)
+        messages.update({name: list(errors) for name, errors in by_name.items()})
     for name, problem in problems.items():
         messages.setdefault(name, []).append(problem)
     if messages:

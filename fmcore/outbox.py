@@ -13,6 +13,7 @@ bookkeeping failed).
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 from django.db import transaction
@@ -67,7 +68,7 @@ def enqueue_batch(actor: dramatiq.Actor, *, args_list: list[tuple], options: dic
 
 
 def _broker_send(row: OutboxMessage) -> None:
-    message = dramatiq.Message(
+    message: dramatiq.Message[Any] = dramatiq.Message(
         queue_name=row.queue_name,
         actor_name=row.actor_name,
         args=tuple(row.args),

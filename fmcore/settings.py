@@ -8,6 +8,7 @@ worker. Setting them switches to PostgreSQL and Redis.
 import base64
 import hashlib
 import importlib.util
+import logging
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -509,7 +510,7 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- observability (docs/operations.md) ---------------------------------------------
 LOG_FORMAT = env.str("LOG_FORMAT", "text" if DEBUG else "json", validate=OneOf(["json", "text"]))
-LOGGING = logging_config(log_format=LOG_FORMAT, level=env.log_level("LOG_LEVEL", "INFO"))
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env.log_level("LOG_LEVEL", logging.INFO))
 # `/metrics` answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
 METRICS_TOKEN = env.str("METRICS_TOKEN", "")
 # A Dramatiq worker serves its processes' metrics on this port (0: it does not); same token.

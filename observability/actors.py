@@ -4,6 +4,7 @@ caused it; each run gets one log line and its metrics."""
 import logging
 import threading
 import time
+from typing import Any
 
 import dramatiq
 from dramatiq.middleware import Middleware
@@ -32,18 +33,23 @@ class RequestIdAndMetrics(Middleware):
     def __init__(self) -> None:
         self._run = threading.local()  # a worker thread runs one message at a time
 
-    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message, delay: int) -> None:
+    def before_enqueue(self, broker: dramatiq.Broker, message: dramatiq.Message[Any], delay: int) -> None:
         request_id = current_request_id()
         if request_id is not None:
             message.options.setdefault(REQUEST_ID_OPTION, request_id)
 
-    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def before_process_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         # A message without an id (periodic actors, the relay) gets one of its own.
         request_begin(message.options.get(REQUEST_ID_OPTION) or message.message_id)
         self._run.started = time.monotonic()
 
     def after_process_message(
-        self, broker: dramatiq.Broker, message: dramatiq.Message, *, result=None, exception=None
+        self,
+        broker: dramatiq.Broker,
+        message: dramatiq.MessageProxy,
+        *,
+        result: Any = None,
+        exception: BaseException | None = None,
     ) -> None:
         if exception is None:
             outcome = "succeeded"
@@ -54,10 +60,10 @@ class RequestIdAndMetrics(Middleware):
             metrics.actor_retries.labels(message.actor_name).inc()
         self._finish(message, outcome, exception)
 
-    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.Message) -> None:
+    def after_skip_message(self, broker: dramatiq.Broker, message: dramatiq.MessageProxy) -> None:
         self._finish(message, "skipped", None)
 
-    def _finish(self, message: dramatiq.Message, outcome: str, exception: BaseException | None) -> None:
+    def _finish(self, message: dramatiq.MessageProxy, outcome: str, exception: BaseException | None) -> None:
         started = getattr(self._run, "started", None)
         duration = time.monotonic() - started if started is not None else 0.0
         self._run.started = None

@@ -3,6 +3,7 @@ first code on its log line, a JSON answer (never Django's HTML page) for an
 exception no view handled, and Sentry for the unexpected ones."""
 
 import sys
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -10,6 +11,9 @@ from django.http import HttpRequest, JsonResponse
 
 from . import metrics
 from .context import current_request, current_request_id
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 INTERNAL_ERROR = "INTERNAL_ERROR"
@@ -60,7 +64,7 @@ def sentry_setup() -> None:
     from sentry_sdk.integrations.django import DjangoIntegration
     from sentry_sdk.integrations.dramatiq import DramatiqIntegration
 
-    def tag_request_id(event: dict, hint: dict) -> dict:
+    def tag_request_id(event: "Event", hint: "Hint") -> "Event":
         request_id = current_request_id()
         if request_id:
             event.setdefault("tags", {})["request_id"] = request_id

@@ -19,7 +19,7 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-def logging_config(*, log_format: str, level: str) -> dict:
+def logging_config(*, log_format: str, level: int) -> dict:
     """The `LOGGING` setting; `log_format` is "json" or "text"."""
     formatters = {
         "json": {

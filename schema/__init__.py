@@ -54,7 +54,9 @@ class OptimizerExtension(DjangoOptimizerExtension):
     and wrapping every field in it cost several percent of a list query.
     """
 
-    resolve = SchemaExtension.resolve
+    # The very function (strawberry skips the hook when `resolve is SchemaExtension.resolve`);
+    # its first parameter is named `_next` there and `next_` in the optimizer.
+    resolve = SchemaExtension.resolve  # type: ignore[assignment]
 
 
 Query = merge_types(

@@ -9,7 +9,7 @@ catalog lists, see `commerce.catalog.selectors.catalog_list_count`).
 """
 
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from django.db.models import QuerySet
@@ -42,8 +42,9 @@ class Connection(DjangoListConnection[relay.NodeType]):
         if self.total_seen is not None:
             return self.total_seen
         if isinstance(self.nodes, QuerySet):
-            # django_resolver runs the query in a thread when executing asynchronously.
-            return django_resolver(_list_count)(self.nodes)
+            # django_resolver runs the query in a thread when executing asynchronously (Strawberry
+            # awaits what it returns then), as the library's own total_count does.
+            return cast(int, django_resolver(_list_count)(self.nodes))
         return super().total_count()
 
     @classmethod

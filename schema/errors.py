@@ -7,24 +7,29 @@ payload in the domain's `types.py`.
 
 import enum
 import inspect
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 import strawberry_django
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions import FieldExtension
+from strawberry.types.base import get_object_definition
 from strawberry_django.fields.types import OperationInfo, OperationMessage
 
 from fmcore.error_codes import ERROR_CODES
 from fmcore.errors import DomainError, ErrorKind
 
+# mypy types the functional `Enum(name, members)` call as a member, not the class it makes.
 ErrorCode = strawberry.enum(
-    enum.Enum(
-        "ErrorCode",
-        {
-            code: strawberry.enum_value(code, description=f"{info.meaning} {info.client_action}")
-            for code, info in ERROR_CODES.items()
-        },
+    cast(
+        type[enum.Enum],
+        enum.Enum(
+            "ErrorCode",
+            {
+                code: strawberry.enum_value(code, description=f"{info.meaning} {info.client_action}")
+                for code, info in ERROR_CODES.items()
+            },
+        ),
     ),
     description="Every machine code the API returns (docs/errors.md).",
 )
@@ -34,7 +39,7 @@ def _code_field_typed_error_code() -> None:
     """strawberry-django declares `OperationMessage.code` a String; the contract
     types it `ErrorCode`. The strings stay the same on the wire, and a code
     missing from the registry fails loudly instead of reaching a client."""
-    [code_field] = [f for f in OperationMessage.__strawberry_definition__.fields if f.python_name == "code"]
+    [code_field] = [f for f in get_object_definition(OperationMessage, strict=True).fields if f.python_name == "code"]
     code_field.type_annotation = StrawberryAnnotation(ErrorCode | None)
 
 

@@ -43,7 +43,7 @@ def _refuse_unless(user, *, info: Any = None, staff: bool = False, superuser: bo
         raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
 
 
-class _Coded:
+class _Coded(sd.DjangoPermissionExtension):
     def handle_no_permission(self, exception: BaseException, *, info: Any):
         result = super().handle_no_permission(exception, info=info)
         if isinstance(result, OperationInfo) and isinstance(exception, _Refused):

@@ -13,6 +13,7 @@ hash or by text), except for staff in GraphiQL while introspection is on.
 
 import hashlib
 import re
+from typing import overload
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +37,10 @@ def document_hash(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
 
 
+@overload
+def _bare_hash(value: str) -> str: ...
+@overload
+def _bare_hash(value: object) -> object: ...
 def _bare_hash(value: object) -> object:
     """graphql-codegen writes hashes as `sha256:<hex>`; Apollo sends the bare hex."""
     return value.removeprefix("sha256:") if isinstance(value, str) else value
@@ -57,9 +62,12 @@ def request_document(*, query: str | None, extensions: dict | None, may_run_any:
     """The document a request runs; `DocumentRefused` when it names an unknown
     hash, a hash of another text, or (trusted-only mode) an unregistered document."""
     persisted = (extensions or {}).get("persistedQuery")
-    digest = _bare_hash(persisted.get("sha256Hash")) if isinstance(persisted, dict) else None
-    if persisted is not None and not (isinstance(digest, str) and _SHA256.match(digest)):
-        raise DocumentRefused("INVALID_REQUEST", "`persistedQuery.sha256Hash` must be a hex SHA-256.")
+    digest: str | None = None
+    if persisted is not None:
+        sent = _bare_hash(persisted.get("sha256Hash")) if isinstance(persisted, dict) else None
+        if not (isinstance(sent, str) and _SHA256.match(sent)):
+            raise DocumentRefused("INVALID_REQUEST", "`persistedQuery.sha256Hash` must be a hex SHA-256.")
+        digest = sent
     if digest is not None and query is not None and document_hash(query) != digest:
         raise DocumentRefused("PERSISTED_QUERY_HASH_MISMATCH", "The hash is not the SHA-256 of the document.")
 

@@ -45,7 +45,7 @@ class _Coster:
         for argument in node.arguments or ():
             if argument.name.value not in PAGE_ARGUMENTS:
                 continue
-            value = argument.value
+            value: object = argument.value
             if isinstance(value, VariableNode):
                 value = self.variables.get(value.name.value)
             elif isinstance(value, IntValueNode):

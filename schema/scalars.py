@@ -11,6 +11,7 @@ import decimal
 
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition, wrap_parser
+from strawberry.types.scalar import ScalarDefinition
 
 
 def _finite_decimal(text: str) -> decimal.Decimal:
@@ -20,12 +21,11 @@ def _finite_decimal(text: str) -> decimal.Decimal:
     return value
 
 
-_strawberry_datetime = DateTimeDefinition.parse_value
-
-
 def _datetime(value: object) -> object:
+    strawberry_datetime = DateTimeDefinition.parse_value
+    assert strawberry_datetime is not None  # Strawberry's DateTime always has its parser
     try:
-        return _strawberry_datetime(value)
+        return strawberry_datetime(value)
     except StrawberryInputCoercionError:
         raise StrawberryInputCoercionError(
             f'Value cannot represent a DateTime: "{value}". Use ISO 8601, such as 2026-01-31T18:30:00Z.'
@@ -40,4 +40,4 @@ FiniteDecimal = dataclasses.replace(
 )
 ReadableDateTime = dataclasses.replace(DateTimeDefinition, parse_value=_datetime)
 
-SCALAR_OVERRIDES = {decimal.Decimal: FiniteDecimal, dt.datetime: ReadableDateTime}
+SCALAR_OVERRIDES: dict[object, ScalarDefinition] = {decimal.Decimal: FiniteDecimal, dt.datetime: ReadableDateTime}

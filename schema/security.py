@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterator
 
 from django.conf import settings
-from graphql import GraphQLError, OperationType, ValidationRule
+from graphql import ASTValidationRule, GraphQLError, OperationType, ValidationRule
 from graphql.error import GraphQLSyntaxError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
@@ -79,13 +79,13 @@ def limit_rules(
     introspection: bool,
     max_list_length: int,
     max_input_depth: int,
-) -> tuple[type[ValidationRule], ...]:
+) -> tuple[type[ASTValidationRule], ...]:
     """The validation rules of the limits, built once per set of values.
 
     The same classes on every request let the validation cache recognise a
     document it has already checked (a rule class is part of its key).
     """
-    rules = [
+    rules: list[type[ASTValidationRule]] = [
         *QueryDepthLimiter(max_depth=max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
         _mutation_count_rule(max_mutations),
@@ -176,9 +176,11 @@ class ErrorCodesAndMasking(MaskErrors):
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         processed = super()._process_errors(errors)
         for error in processed:
-            if not (error.extensions or {}).get("code"):
-                error.extensions = {**(error.extensions or {}), "code": _code_of(error)}
-            error_record(error.extensions["code"])
+            code = (error.extensions or {}).get("code")
+            if not code:
+                code = _code_of(error)
+                error.extensions = {**(error.extensions or {}), "code": code}
+            error_record(code)
         return processed
 
 

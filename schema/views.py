@@ -6,7 +6,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -24,6 +24,7 @@ from graphql import GraphQLError
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -33,6 +34,8 @@ from strawberry.types.unset import UNSET
 
 from accounts.authentication import request_authentication, token_from_authorization, user_for_token, uses_cookie_auth
 from accounts.connections import session_group, user_group
+from accounts.errors import InvalidToken
+from accounts.models import User
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
 from fmcore.error_codes import registered
 from fmcore.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
@@ -65,11 +68,15 @@ HTTP_OPERATION_TYPES = {
 }
 
 
+def _no_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     """Django's CSRF verdict for a cookie-authenticated request (None: passed)."""
-    middleware = CsrfViewMiddleware(lambda req: HttpResponse())
+    middleware = CsrfViewMiddleware(_no_view)
     middleware.process_request(request)
-    return middleware.process_view(request, None, (), {})
+    return middleware.process_view(request, _no_view, (), {})
 
 
 class Refusal(Exception):
@@ -112,13 +119,13 @@ def _response_media_type(request: HttpRequest) -> str:
     return "application/json"
 
 
-def _is_request_error(result: dict) -> bool:
+def _is_request_error(result: Mapping[str, Any]) -> bool:
     """No execution began: the answer has errors and no data (field errors carry a path)."""
     errors = result.get("errors") or []
     return result.get("data") is None and bool(errors) and not any(e.get("path") for e in errors)
 
 
-def _status_of_request_error(result: dict) -> int:
+def _status_of_request_error(result: Mapping[str, Any]) -> int:
     codes = {(e.get("extensions") or {}).get("code") for e in result["errors"]}
     return 401 if codes & TOKEN_CODES else 400
 
@@ -132,7 +139,7 @@ def _json_default(value):
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class FmGraphQLView(GraphQLView):
+class FmGraphQLView(GraphQLView[Context, None]):
     """GraphQL over HTTP (https://graphql.github.io/graphql-over-http/).
 
     Refusals answer the same JSON error shape as GraphQL errors, with a code
@@ -143,6 +150,10 @@ class FmGraphQLView(GraphQLView):
     Header tokens carry no ambient authority, so CSRF is checked only when
     the credentials are cookies (SPA cookie mode).
     """
+
+    # The caller `_admit` found, for `get_context` (Django makes a view instance per request).
+    app: App | None = None
+    token_error: InvalidToken | None = None
 
     def dispatch(self, request: HttpRequest, *args, **kwargs):
         self.graphql_ide = "graphiql" if settings.GRAPHQL_INTROSPECTION else None
@@ -163,26 +174,26 @@ class FmGraphQLView(GraphQLView):
         if request.method == "POST" and uses_cookie_auth(request) and _csrf_failure(request):
             raise Refusal(403, "CSRF check failed.", "CSRF_FAILED")
         authorization = request.headers.get("Authorization")
-        request.token_error = None
+        self.token_error = None
         if uses_app_auth(authorization):
             # A partner app; the user stays anonymous.
-            request.app = app_for_authorization(authorization)
+            self.app = app_for_authorization(authorization)
             request.user = AnonymousUser()
         else:
-            request.app = None
-            request.user, request.token_error = request_authentication(request)
+            self.app = None
+            request.user, self.token_error = request_authentication(request)
         info = current_request()
         if info is not None:
             info.user_id = request.user.pk
-            info.app_id = request.app.pk if request.app else None
+            info.app_id = self.app.pk if self.app else None
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(
             request=request,
             response=response,
             user=request.user,
-            app=request.app,
-            token_error=request.token_error,
+            app=self.app,
+            token_error=self.token_error,
             cart_token=request.headers.get("X-Cart-Token"),
         )
 
@@ -233,7 +244,7 @@ class FmGraphQLView(GraphQLView):
         except MissingQueryError as error:
             raise Refusal(400, "The request has no GraphQL document (`query`).", "INVALID_REQUEST") from error
 
-    def process_result(self, request: HttpRequest, result: ExecutionResult) -> dict:
+    def process_result(self, request: HttpRequest, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = super().process_result(request, result)
         if self.media_type == GRAPHQL_RESPONSE_JSON and _is_request_error(processed):
             processed.pop("data", None)
@@ -262,7 +273,7 @@ def _app_still_valid(app: App) -> bool:
     return App.objects.filter(pk=app.pk, token_hash=app.token_hash, is_active=True).exists()
 
 
-class FmGraphQLWSConsumer(GraphQLWSConsumer):
+class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
     """Websocket clients authenticate in `connection_init`: `{"authorization": "JWT <token>"}`,
     or `{"authorization": "App <token>"}` for partner apps.
 
@@ -279,11 +290,11 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
     reason `{"code": ..., "requestId": ...}`.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allowed_origins", settings.CORS_ALLOWED_ORIGINS)
         kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
         super().__init__(**kwargs)
-        self.user = AnonymousUser()
+        self.user: User | AnonymousUser = AnonymousUser()
         self.app: App | None = None
         # Every group this connection asked to join, left again when it disconnects.
         self.joined_groups: set[str] = set()
@@ -356,6 +367,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         self.app = context.app = app
 
     async def _join(self, *groups: str) -> None:
+        assert self.channel_layer is not None  # CHANNEL_LAYERS is always configured
         for group in groups:
             self.joined_groups.add(group)
             await self.channel_layer.group_add(group, self.channel_name)
@@ -420,6 +432,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer):
         except TimeoutError:
             logger.warning("subscriptions of a closed websocket did not end within %s s", SUBSCRIPTIONS_END_SECONDS)
         for group in self.joined_groups:
+            assert self.channel_layer is not None  # it was joined through the layer
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def get_context(self, request, response) -> Context:

@@ -1,7 +1,10 @@
+from typing import Literal, TypedDict
+
 import strawberry
 from django.conf import settings
 from django.middleware.csrf import get_token
 from strawberry import relay
+from strawberry.scalars import JSON
 
 from accounts import services, social, tokens
 from accounts.authentication import ACCESS_COOKIE, REFRESH_COOKIE, client_ip
@@ -34,6 +37,12 @@ from .types import (
 COOKIE_HELP = "Also set HttpOnly `JWT` / `JWT-refresh-token` cookies (SPA cookie mode; send `X-CSRFToken`)."
 
 
+class _CookieOptions(TypedDict):
+    httponly: bool
+    secure: bool
+    samesite: Literal["Lax", "Strict", "None"]
+
+
 def _client(info: Info) -> services.ClientInfo:
     return services.ClientInfo(ip=client_ip(info.context.request))
 
@@ -42,7 +51,7 @@ def _issued(info: Info, pair: tokens.TokenPair, *, cookie: bool) -> TokenPayload
     response = info.context.response
     # Websocket operations have no HTTP response to carry cookies.
     if cookie and response is not None:
-        common = {"httponly": True, "secure": settings.JWT_COOKIE_SECURE, "samesite": "Lax"}
+        common: _CookieOptions = {"httponly": True, "secure": settings.JWT_COOKIE_SECURE, "samesite": "Lax"}
         response.set_cookie(ACCESS_COOKIE, pair.token, max_age=int(settings.JWT_ACCESS_TTL.total_seconds()), **common)
         response.set_cookie(
             REFRESH_COOKIE, pair.refresh_token, max_age=int(settings.JWT_REFRESH_TTL.total_seconds()), **common
@@ -93,7 +102,7 @@ class AccountMutations:
 
     @mutation(description="Check an access token and return its claims.")
     def verify_token(self, token: str) -> VerifyResult:
-        return VerifyPayload(payload=tokens.access_token_user(token).token_claims)
+        return VerifyPayload(payload=JSON(tokens.access_token_user(token).token_claims))
 
     @mutation(description="Revoke a refresh token and every token of its login.")
     def revoke_token(self, refresh_token: str) -> RevokeResult:

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 import strawberry
 import strawberry_django
 
@@ -11,8 +13,10 @@ from .types import UserType
 
 @strawberry.type
 class AccountQueries:
-    @strawberry_django.field(description="The logged-in user; null for anonymous callers.")
-    def me(self, info: Info) -> UserType | None:
+    @strawberry_django.field(
+        graphql_type=UserType | None, description="The logged-in user; null for anonymous callers."
+    )
+    def me(self, info: Info) -> User | None:
         user = info.context.user
         return user if user.is_authenticated else None
 
@@ -21,5 +25,5 @@ class AccountQueries:
         description="Every account (staff only), with filters `email`, `isActive`, `isStaff`.",
         extensions=[IsStaff()],
     )
-    def users(self) -> list[UserType]:
+    def users(self) -> Iterable[User]:
         return User.objects.order_by("id")

@@ -9,6 +9,7 @@ from strawberry.scalars import JSON
 from strawberry_django.fields.types import OperationInfo
 
 from accounts.models import User
+from accounts.tokens import TokenPair
 
 
 @strawberry_django.filter_type(User)
@@ -101,12 +102,12 @@ class RevokePayload:
 RevokeResult = Annotated[RevokePayload | OperationInfo, strawberry.union("RevokeResult")]
 
 
-def token_payload(pair, claims: dict) -> TokenPayload:
+def token_payload(pair: TokenPair, claims: dict) -> TokenPayload:
     return TokenPayload(
         token=pair.token,
         refresh_token=pair.refresh_token,
         refresh_expires_in=int(pair.refresh_expires_at.timestamp()),
-        payload=claims,
+        payload=JSON(claims),
         user=pair.user,
     )
 

@@ -1,7 +1,10 @@
+from collections.abc import Iterable
+
 import strawberry
 import strawberry_django
 
 from commerce.addresses import selectors
+from commerce.models import Address
 from schema.context import Info
 from schema.permissions import IsAuthenticated
 
@@ -11,7 +14,9 @@ from .types import AddressType
 @strawberry.type
 class AddressQueries:
     @strawberry_django.field(
-        description="Your addresses, the default first; empty when not logged in.", extensions=[IsAuthenticated()]
+        graphql_type=list[AddressType],
+        description="Your addresses, the default first; empty when not logged in.",
+        extensions=[IsAuthenticated()],
     )
-    def addresses(self, info: Info) -> list[AddressType]:
+    def addresses(self, info: Info) -> Iterable[Address]:
         return selectors.address_list(user=info.context.user)

@@ -1,6 +1,9 @@
+from collections.abc import Iterable
+
 import strawberry
 import strawberry_django
 
+from commerce.models import Notification
 from commerce.notifications import selectors
 from schema.connection import Connection
 from schema.context import Info
@@ -16,5 +19,5 @@ class NotificationQueries:
         description="Your notifications, newest first; filter `unread`.",
         extensions=[IsAuthenticated()],
     )
-    def notifications(self, info: Info) -> list[NotificationType]:
+    def notifications(self, info: Info) -> Iterable[Notification]:
         return selectors.notifications_of(info.context.user)

@@ -121,6 +121,7 @@ class MayaProvider(PaymentProvider):
         )
 
     def fetch_status(self, payment: Payment) -> ProviderStatus:
+        assert payment.provider_reference is not None, "only a payment opened at Maya has a status there"
         return self._status_of(self._lookup(payment.provider_reference))
 
     def _client_ip(self, request: WebhookRequest) -> str:

@@ -138,16 +138,18 @@ class StripeCardProvider(PaymentProvider):
         )
 
     def fetch_status(self, payment: Payment) -> ProviderStatus:
+        reference = payment.provider_reference
+        assert reference is not None, "only a payment opened at Stripe has a status there"
         try:
-            if payment.provider_reference.startswith("pi_"):
-                intent = self.client.v1.payment_intents.retrieve(payment.provider_reference).to_dict()
+            if reference.startswith("pi_"):
+                intent = self.client.v1.payment_intents.retrieve(reference).to_dict()
                 return ProviderStatus(
                     status=INTENT_STATUSES.get(intent["status"], PaymentStatus.PENDING),
                     raw=intent,
                     amount=from_minor_units(intent["amount"], intent["currency"]),
                     currency=intent["currency"].upper(),
                 )
-            session = self.client.v1.checkout.sessions.retrieve(payment.provider_reference).to_dict()
+            session = self.client.v1.checkout.sessions.retrieve(reference).to_dict()
         except stripe.StripeError as exc:
             logger.warning("stripe: status fetch failed for payment %s: %s", payment.reference, exc)
             raise ProviderError() from exc
@@ -211,8 +213,10 @@ class StripeCardProvider(PaymentProvider):
         )
 
     def _payment_intent_id(self, payment: Payment) -> str:
-        if payment.provider_reference.startswith("pi_"):
-            return payment.provider_reference
+        reference = payment.provider_reference
+        assert reference is not None, "only a payment opened at Stripe is refunded there"
+        if reference.startswith("pi_"):
+            return reference
         if payment.provider_data.get("payment_intent"):
             return payment.provider_data["payment_intent"]
         intent = self.fetch_status(payment).provider_data.get("payment_intent")
