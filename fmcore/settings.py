@@ -490,6 +490,9 @@ GRAPHQL_MAX_MUTATIONS = env.int("GRAPHQL_MAX_MUTATIONS", 5, validate=POSITIVE)
 GRAPHQL_MAX_LIST_LENGTH = env.int("GRAPHQL_MAX_LIST_LENGTH", 100, validate=POSITIVE)
 GRAPHQL_MAX_INPUT_DEPTH = env.int("GRAPHQL_MAX_INPUT_DEPTH", 10, validate=POSITIVE)
 GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", 50000, validate=POSITIVE)
+# Operations one websocket may run at once (subscriptions included): with the per-subscription
+# throttles, what bounds the events one connection can ask for.
+GRAPHQL_MAX_SUBSCRIPTIONS = env.int("GRAPHQL_MAX_SUBSCRIPTIONS", 20, validate=POSITIVE)
 # Introspection, GraphiQL and "did you mean" suggestions: on in DEBUG, else opt-in.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", DEBUG or TESTING)
 # `only`: run nothing but documents registered with `manage.py register_documents`.

@@ -293,6 +293,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allowed_origins", settings.CORS_ALLOWED_ORIGINS)
         kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        kwargs.setdefault("max_subscriptions_per_connection", settings.GRAPHQL_MAX_SUBSCRIPTIONS)
         super().__init__(**kwargs)
         self.user: User | AnonymousUser = AnonymousUser()
         self.app: App | None = None

@@ -93,6 +93,26 @@ async def test_a_subscriber_gets_at_most_one_event_per_product_per_interval_with
     await client.ws.disconnect()
 
 
+async def test_a_connection_runs_at_most_graphql_max_subscriptions_at_once(settings, make_product):
+    """With each subscription throttled, the cap on subscriptions bounds what one connection can ask for."""
+    settings.GRAPHQL_MAX_SUBSCRIPTIONS = 3
+    tea = await sync_to_async(make_product)("Tea", stock=10)
+    client = await connect()
+    for sub_id in ("1", "2", "3", "4"):
+        await subscribe(client, tea.pk, sub_id=sub_id)
+
+    refused = await client.receive(timeout=10)
+    assert refused["type"] == "error" and refused["id"] == "4"
+    assert refused["payload"][0]["message"] == "Subscription limit reached"
+    await client.ws.send_json_to({"id": "1", "type": "complete"})
+    await subscribe(client, tea.pk, sub_id="5")  # a slot is free again
+    settings.PRODUCT_AVAILABILITY_THROTTLE_SECONDS = 0
+    await adjust(product_id=tea.pk, delta=-10)
+    received = {(await client.receive(timeout=10))["id"] for _ in range(3)}
+    assert received == {"2", "3", "5"}
+    await client.ws.disconnect()
+
+
 async def test_a_product_id_of_another_type_is_refused():
     client = await connect()
     await client.ws.send_json_to(
