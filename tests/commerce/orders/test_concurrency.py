@@ -110,7 +110,7 @@ def test_twenty_buyers_race_for_five_units_of_one_size(make_user, category):
     small = ProductVariant.objects.get(sku="RACE-S")
     buyers = [make_user() for _ in range(20)]
     for buyer in buyers:
-        cart_line_add(user=buyer, variant_id=small.pk, quantity=1)
+        cart_line_add(owner=buyer, variant_id=small.pk, quantity=1)
 
     results = race([lambda b=buyer: order_checkout(user=b, payment_method="DUMMY") for buyer in buyers])
 
@@ -131,10 +131,10 @@ def test_checkouts_stock_edits_and_cancels_on_one_product_never_deadlock(make_us
     for n, buyer in enumerate(buyers):
         # Lines in both orders of the variants, so the lock order is what keeps them apart.
         for variant in sizes if n % 2 else sizes[::-1]:
-            cart_line_add(user=buyer, variant_id=variant.pk, quantity=1)
+            cart_line_add(owner=buyer, variant_id=variant.pk, quantity=1)
     placed = make_user()
     for variant in sizes:
-        cart_line_add(user=placed, variant_id=variant.pk, quantity=2)
+        cart_line_add(owner=placed, variant_id=variant.pk, quantity=2)
     cancelled = order_checkout(user=placed, payment_method="DUMMY")
 
     calls: list[Callable[[], object]] = [
