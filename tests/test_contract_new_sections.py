@@ -4,13 +4,16 @@ way an outside client reading only API.md would: every document below uses the
 names and shapes written there, over GraphQL on HTTP, and the shop is set up
 through the staff mutations rather than the ORM."""
 
+import asyncio
 from decimal import Decimal
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.core import mail
-from django.db import connection
+from django.db import connection, connections
 
 from tests.accounts.conftest import link_token  # noqa: F401 (a fixture)
+from tests.commerce.orders.test_subscriptions import connect
 from tests.conftest import DEFAULT_PASSWORD, codes
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +59,7 @@ CREATE_ADDRESS = """mutation ($input: AddressInput!) {
   createAddress(input: $input) { ... on AddressPayload { address { id } } }
 }"""
 CART = f"{{ cart {{ {CART_FIELDS} }} }}"
+CLEAR_CART = f"mutation {{ clearCart {{ ... on CartPayload {{ cart {{ itemCount }} }} {INFO} }} }}"
 ADD_TO_CART = f"""mutation ($productId: ID, $variantId: ID, $quantity: Int) {{
   addToCart(productId: $productId, variantId: $variantId, quantity: $quantity) {{
     ... on CartPayload {{ cart {{ {CART_FIELDS} }} }} {INFO}
@@ -96,6 +100,9 @@ ORDER_EVENTS = """query ($after: String, $first: Int, $orderId: ID) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node { cursor fromStatus toStatus changedAt order { id } } }
   }
+}"""
+ORDER_STATUS_CHANGED = """subscription ($orderId: ID, $after: String) {
+  orderStatusChanged(orderId: $orderId, after: $after) { cursor fromStatus toStatus changedAt order { id } }
 }"""
 REGISTER = f"""mutation ($input: RegisterInput!) {{
   register(input: $input) {{ ... on RegisterPayload {{ ok }} {INFO} }}
@@ -159,6 +166,7 @@ def shop(gql, staff, settings) -> dict:
     shipping_input = {"name": "DHL", "price": "4.90", "freeAbove": "100.00", "countries": ["DE"]}
     method = ok(gql(CREATE_SHIPPING, {"input": shipping_input}, user=staff)["createShippingMethod"])["shippingMethod"]
     return {
+        "category": category,
         "product": product["product"],
         "variants": variants,
         "voucher": voucher,
@@ -169,7 +177,7 @@ def shop(gql, staff, settings) -> dict:
 # --- Variants -------------------------------------------------------------------
 
 
-def test_a_product_with_sizes_is_bought_by_variant_at_the_variant_price(gql, shop, customer):
+def test_a_product_with_sizes_is_bought_by_variant_at_the_variant_price(gql, shop, staff, customer):
     product = gql(PRODUCT, {"slug": shop["product"]["slug"]})["product"]
     assert product["options"] == SIZES
     assert [(v["sku"], v["name"], v["price"], v["stockQuantity"], v["inStock"]) for v in product["variants"]] == [
@@ -178,6 +186,15 @@ def test_a_product_with_sizes_is_bought_by_variant_at_the_variant_price(gql, sho
         ("TEE-L", "L", "20.00", 0, False),
     ]
     assert product["variants"][1]["options"] == [{"name": "Size", "value": "M"}]
+
+    # A product without options has one default variant: `productId` alone still buys it.
+    plain_input = {"name": "Plain Mug", "price": "8.00", "stockQuantity": 4, "categoryId": shop["category"]["id"]}
+    mug = ok(gql(CREATE_PRODUCT, {"input": plain_input}, user=staff)["createProduct"])["product"]
+    [default] = gql(PRODUCT, {"slug": mug["slug"]})["product"]["variants"]
+    assert (default["price"], default["stockQuantity"], default["options"]) == ("8.00", 4, [])
+    cart = ok(gql(ADD_TO_CART, {"productId": mug["id"]}, user=customer)["addToCart"])["cart"]
+    assert [(line["variant"]["id"], line["unitPrice"]) for line in cart["lines"]] == [(default["id"], "8.00")]
+    ok(gql(CLEAR_CART, user=customer)["clearCart"])
 
     # A product with several variants needs `variantId`; nothing lands in the cart without it.
     refused = gql(ADD_TO_CART, {"productId": shop["product"]["id"]}, user=customer)["addToCart"]
@@ -341,6 +358,10 @@ def test_a_guest_buys_pays_gets_the_order_shipped_and_finds_it_on_a_new_account(
     guest = as_guest(token)
     ok(gql(ADD_TO_CART, {"variantId": shop["variants"]["M"], "quantity": 2}, **guest)["addToCart"])
     ok(gql(APPLY_VOUCHER, {"code": "TENOFF"}, **guest)["applyVoucher"])
+    checkout_input = {"email": "gus@example.com", "shippingAddress": BERLIN, "paymentMethod": "DUMMY"}
+    unshipped = gql(GUEST_CHECKOUT, {"input": checkout_input}, **guest)["guestCheckout"]
+    assert codes(unshipped) == ["SHIPPING_METHOD_REQUIRED"]
+    assert gql(CART, **guest)["cart"]["itemCount"] == 2
     cart = ok(gql(SET_SHIPPING, {"id": shop["method"]["id"]}, **guest)["setCartShippingMethod"])["cart"]
     assert gql(CART, **guest)["cart"] == cart
     assert (cart["voucherCode"], cart["discount"], cart["shipping"]) == ("TENOFF", "4.50", "4.90")
@@ -349,12 +370,7 @@ def test_a_guest_buys_pays_gets_the_order_shipped_and_finds_it_on_a_new_account(
     other = as_guest(ok(gql(CREATE_GUEST_CART)["createGuestCart"])["token"])
     assert gql(CART, **other)["cart"]["itemCount"] == 0
 
-    checkout_input = {
-        "email": "gus@example.com",
-        "shippingAddress": BERLIN,
-        "paymentMethod": "DUMMY",
-        "idempotencyKey": "guest-1",
-    }
+    checkout_input |= {"idempotencyKey": "guest-1"}
     order = ok(gql(GUEST_CHECKOUT, {"input": checkout_input}, **guest)["guestCheckout"])["order"]
     assert (order["status"], order["email"], order["user"], order["shippingAddress"]) == (
         "PENDING",
@@ -467,6 +483,38 @@ def test_order_events_page_by_cursor_in_order_without_gaps(gql, shop, staff, cus
     assert [error["extensions"]["code"] for error in invalid["errors"]] == ["INVALID_CURSOR"]
     # Staff see the customer's events too.
     assert gql(ORDER_EVENTS, user=staff)["orderEvents"]["edges"] == everything["edges"]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_subscriber_resumes_from_a_cursor_without_gap_or_duplicate(gql, shop, staff, customer):
+    call = sync_to_async(gql)
+    checkout_input = await sync_to_async(checkout_in_berlin)(gql, shop, customer)
+    await call(ADD_TO_CART, {"variantId": shop["variants"]["S"]}, user=customer)
+    order = ok((await call(CHECKOUT, {"input": checkout_input}, user=customer))["checkout"])["order"]
+    [placed] = (await call(ORDER_EVENTS, {"orderId": order["id"]}, user=customer))["orderEvents"]["edges"]
+    assert (placed["node"]["fromStatus"], placed["node"]["toStatus"]) == (None, "PENDING")
+
+    # While nobody listens the order is paid.
+    payment = ok((await call(INITIATE_PAYMENT, {"orderId": order["id"]}, user=customer))["initiatePayment"])
+    ok((await call(CONFIRM_PAYMENT, {"id": payment["payment"]["id"]}, user=customer))["confirmPayment"])
+    missed = (await call(ORDER_EVENTS, {"after": placed["cursor"]}, user=customer))["orderEvents"]["edges"]
+    assert [edge["node"]["toStatus"] for edge in missed] == ["CONFIRMED", "PAID"]
+
+    client = await connect(customer)
+    subscribe = {"query": ORDER_STATUS_CHANGED, "variables": {"orderId": order["id"], "after": placed["cursor"]}}
+    await client.ws.send_json_to({"id": "1", "type": "subscribe", "payload": subscribe})
+    replayed = [(await client.receive(timeout=10))["payload"]["data"]["orderStatusChanged"] for _ in missed]
+    assert replayed == [edge["node"] for edge in missed]
+    await asyncio.sleep(0.3)  # graphql-transport-ws does not acknowledge `subscribe`
+
+    await call(UPDATE_STATUS, {"orderId": order["id"], "status": "COMPLETED"}, user=staff)
+    live = (await client.receive(timeout=10))["payload"]["data"]["orderStatusChanged"]
+    assert (live["fromStatus"], live["toStatus"]) == ("PAID", "COMPLETED")
+    assert await client.nothing_arrives()
+    await client.ws.disconnect()
+    after_all = (await call(ORDER_EVENTS, {"after": placed["cursor"]}, user=customer))["orderEvents"]["edges"]
+    assert [edge["node"] for edge in after_all] == [*replayed, live]
+    await sync_to_async(connections.close_all)()  # the thread the API calls ran in holds a connection
 
 
 # --- Operations endpoints -------------------------------------------------------
