@@ -48,6 +48,15 @@ CREATE_VOUCHER = f"""mutation ($input: VoucherInput!) {{
 UPDATE_VOUCHER = f"""mutation ($id: ID!, $input: VoucherUpdateInput!) {{
   updateVoucher(id: $id, input: $input) {{ ... on VoucherPayload {{ voucher {{ id }} }} {INFO} }}
 }}"""
+UPDATE_VARIANT = f"""mutation ($id: ID!, $input: ProductVariantUpdateInput!) {{
+  updateProductVariant(id: $id, input: $input) {{ ... on ProductVariantPayload {{ variant {{ sku price }} }} {INFO} }}
+}}"""
+DELETE_VARIANT = f"""mutation ($id: ID!) {{
+  deleteProductVariant(id: $id) {{ ... on ProductPayload {{ product {{ variants {{ sku }} }} }} {INFO} }}
+}}"""
+DELETE_VOUCHER = f"mutation ($id: ID!) {{ deleteVoucher(id: $id) {{ ... on OkPayload {{ ok }} {INFO} }} }}"
+DELETE_SHIPPING = f"mutation ($id: ID!) {{ deleteShippingMethod(id: $id) {{ ... on OkPayload {{ ok }} {INFO} }} }}"
+SHIPPING_METHODS = "{ shippingMethods { id name price } }"
 VOUCHERS = "{ vouchers { edges { node { code } } } }"
 CREATE_SHIPPING = f"""mutation ($input: ShippingMethodInput!) {{
   createShippingMethod(input: $input) {{ ... on ShippingMethodPayload {{ shippingMethod {{ id name price }} }} {INFO} }}
@@ -340,6 +349,39 @@ def test_an_expired_or_used_up_voucher_is_refused(gql, shop, staff, customer):
     assert (order["voucherCode"], order["discount"]) == ("ONCE", "5.00")
     gql(ADD_TO_CART, {"variantId": shop["variants"]["M"], "quantity": 2}, user=customer)
     assert codes(gql(APPLY_VOUCHER, {"code": "ONCE"}, user=customer)["applyVoucher"]) == ["VOUCHER_USED_UP"]
+
+
+def test_staff_change_and_delete_variants_vouchers_and_methods_and_carts_follow(gql, shop, staff, customer):
+    medium = {"id": shop["variants"]["M"], "input": {"sku": "TEE-MED", "price": None}}
+    assert ok(gql(UPDATE_VARIANT, medium, user=staff)["updateProductVariant"])["variant"] == {
+        "sku": "TEE-MED",
+        "price": "20.00",  # the product's price again
+    }
+    left = ok(gql(DELETE_VARIANT, {"id": shop["variants"]["L"]}, user=staff)["deleteProductVariant"])
+    assert [variant["sku"] for variant in left["product"]["variants"]] == ["TEE-S", "TEE-MED"]
+
+    gql(ADD_TO_CART, {"variantId": shop["variants"]["M"], "quantity": 2}, user=customer)
+    ok(gql(APPLY_VOUCHER, {"code": "TENOFF"}, user=customer)["applyVoucher"])
+    ok(gql(SET_SHIPPING, {"id": shop["method"]["id"]}, user=customer)["setCartShippingMethod"])
+    # Customers manage neither; nothing changed.
+    voucher_input = {"code": "FREE", "kind": "FIXED", "value": "100"}
+    assert codes(gql(CREATE_VOUCHER, {"input": voucher_input}, user=customer)["createVoucher"]) == ["PERMISSION_DENIED"]
+    refused = gql(DELETE_SHIPPING, {"id": shop["method"]["id"]}, user=customer)["deleteShippingMethod"]
+    assert codes(refused) == ["PERMISSION_DENIED"]
+    assert gql(SHIPPING_METHODS)["shippingMethods"] == [shop["method"]]
+
+    ok(gql(DELETE_VOUCHER, {"id": shop["voucher"]["id"]}, user=staff)["deleteVoucher"])
+    ok(gql(DELETE_SHIPPING, {"id": shop["method"]["id"]}, user=staff)["deleteShippingMethod"])
+    assert gql(VOUCHERS, user=staff)["vouchers"]["edges"] == []
+    assert gql(SHIPPING_METHODS)["shippingMethods"] == []
+    cart = gql(CART, user=customer)["cart"]
+    assert (cart["voucherCode"], cart["discount"], cart["shippingMethod"], cart["shipping"]) == (
+        None,
+        "0.00",
+        None,
+        "0.00",
+    )
+    assert (cart["subtotal"], cart["tax"], cart["total"]) == ("40.00", "4.00", "44.00")
 
 
 # --- Guest checkout, fulfilment, events -----------------------------------------
