@@ -4,6 +4,7 @@ import guarantees the registration has run."""
 
 import strawberry
 
+from commerce.catalog.availability import Availability
 from commerce.models import OrderStatus, PaymentMethod, PaymentStatus, VoucherKind
 from commerce.payments.base import NextActionType
 
@@ -31,4 +32,17 @@ strawberry.enum(
     description="PERCENTAGE: `value` percent off the eligible lines. FIXED: `value` off them, at most their subtotal.",
 )
 
-__all__ = ["NextActionType", "OrderStatus", "PaymentMethod", "PaymentStatus", "VoucherKind"]
+strawberry.enum(
+    Availability,
+    name="ProductAvailability",
+    description="IN_STOCK; LOW_STOCK: a few units left (the server's `LOW_STOCK_THRESHOLD` or fewer); OUT_OF_STOCK.",
+)
+
+__all__ = [
+    "Availability",
+    "NextActionType",
+    "OrderStatus",
+    "PaymentMethod",
+    "PaymentStatus",
+    "VoucherKind",
+]
