@@ -18,10 +18,11 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, models
+from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
@@ -33,6 +34,9 @@ from partners.models import App, AppScope
 # One lock (any bigint constant) for every stream, so that a transaction
 # writing to two (a payment that moves its order) cannot deadlock with another.
 _SEQUENCE_LOCK = 1_600_016
+
+# The rows of a stream.
+StreamRow = TypeVar("StreamRow", OrderStatusChange, PaymentStatusChange)
 
 
 class InvalidCursor(DomainError):
@@ -59,13 +63,13 @@ def order_events_access_check(*, viewer: User | AnonymousUser | App) -> None:
 
 
 @dataclass(frozen=True)
-class EventStream:
+class EventStream(Generic[StreamRow]):
     """One durable stream: the rows of `model` (with `sequence` and `created_at`) in sequence order."""
 
-    model: type[models.Model]
+    model: type[StreamRow]
     cursor_prefix: str
 
-    def sequence_assign(self, row: models.Model) -> int:
+    def sequence_assign(self, row: StreamRow) -> int:
         """Give `row` the next sequence; call inside its transaction, as its last write."""
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

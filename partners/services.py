@@ -26,7 +26,9 @@ def _name_clean(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("Give the app a name.", code="INVALID_NAME", field="name")
-    if len(name) > App._meta.get_field("name").max_length:
+    max_length = App._meta.get_field("name").max_length
+    assert max_length is not None  # declared on the model
+    if len(name) > max_length:
         raise InvalidInput("The name is too long.", code="INVALID_NAME", field="name")
     return name
 

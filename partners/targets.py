@@ -74,8 +74,9 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise InvalidWebhookUrl("The webhook URL's host could not be resolved.") from exc
-    # Scoped IPv6 addresses come back as "fe80::1%eth0".
-    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    # Scoped IPv6 addresses come back as "fe80::1%eth0". The stubs allow an int host
+    # (AF_CAN and the like); an IP family's address always starts with the host string.
+    return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]  # type: ignore[union-attr]
 
 
 def webhook_target_check(url: str) -> Target:

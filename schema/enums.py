@@ -4,8 +4,10 @@ import guarantees the registration has run."""
 
 import strawberry
 
+from commerce.catalog.availability import Availability
 from commerce.models import OrderStatus, PaymentMethod, PaymentStatus, VoucherKind
 from commerce.payments.base import NextActionType
+from partners.models import AppScope, WebhookDeliveryStatus, WebhookEvent
 
 strawberry.enum(OrderStatus, name="OrderStatus", description="Where an order is in its lifecycle.")
 
@@ -31,4 +33,35 @@ strawberry.enum(
     description="PERCENTAGE: `value` percent off the eligible lines. FIXED: `value` off them, at most their subtotal.",
 )
 
-__all__ = ["NextActionType", "OrderStatus", "PaymentMethod", "PaymentStatus", "VoucherKind"]
+strawberry.enum(
+    Availability,
+    name="ProductAvailability",
+    description="IN_STOCK; LOW_STOCK: a few units left (the server's `LOW_STOCK_THRESHOLD` or fewer); OUT_OF_STOCK.",
+)
+
+strawberry.enum(
+    AppScope,
+    name="AppScope",
+    description="What a partner app may do: ORDERS_READ (orders:read: every order, orderStatusChanged), "
+    "ORDERS_WRITE (orders:write: updateOrderStatus), CATALOG_WRITE (catalog:write).",
+)
+
+strawberry.enum(WebhookEvent, name="WebhookEvent", description="An event a webhook can subscribe to.")
+
+strawberry.enum(
+    WebhookDeliveryStatus,
+    name="WebhookDeliveryStatus",
+    description="PENDING until an attempt succeeds or every attempt failed.",
+)
+
+__all__ = [
+    "AppScope",
+    "Availability",
+    "NextActionType",
+    "OrderStatus",
+    "PaymentMethod",
+    "PaymentStatus",
+    "VoucherKind",
+    "WebhookDeliveryStatus",
+    "WebhookEvent",
+]

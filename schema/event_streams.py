@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import models
 from graphql import GraphQLError
 from strawberry import relay
 
-from commerce.event_stream import EventStream, order_events_access_check
+from commerce.event_stream import EventStream, StreamRow, order_events_access_check
 from commerce.orders.selectors import order_visible
 from fmcore.errors import DomainError, NotFound
 from partners.models import AppScope
@@ -55,7 +54,7 @@ class OrderStreamScope:
 
 
 async def order_stream_scope(
-    info: Info, *, stream: EventStream, order_id: relay.GlobalID | None, after: str | None
+    info: Info, *, stream: EventStream[StreamRow], order_id: relay.GlobalID | None, after: str | None
 ) -> OrderStreamScope:
     """The caller's scope of `stream`; a `GraphQLError` with the code when it may not follow
     it, the order is not one it may see (`NOT_FOUND`) or the cursor is bad."""
@@ -87,7 +86,7 @@ async def order_stream_scope(
 
 
 # Sync, visibility-scoped: the rows with after < sequence <= up_to, in order, at most `limit`.
-RowsBetween = Callable[[int, int, int | None], Sequence[models.Model]]
+RowsBetween = Callable[[int, int, int | None], Sequence[StreamRow]]
 
 
 async def replay_then_live(
@@ -95,24 +94,26 @@ async def replay_then_live(
     consumer: Any,
     message_type: str,
     groups: list[str],
-    stream: EventStream,
+    stream: EventStream[StreamRow],
     after: int | None,
     wanted: Callable[[dict], bool],
-    rows_between: RowsBetween,
-    from_row: Callable[[models.Model], Event],
+    rows_between: RowsBetween[StreamRow],
+    from_row: Callable[[StreamRow], Event],
     from_message: Callable[[dict], Awaitable[Event | None]],
     sees_whole_stream: bool,
 ) -> AsyncGenerator[Event, None]:
     load = sync_to_async(rows_between)
     async with consumer.listen_to_channel(message_type, groups=groups) as messages:
         delivered = after
-        if after is not None:
+        if delivered is not None:
             horizon = await sync_to_async(stream.latest_sequence)()
             while delivered < horizon:
                 page = await load(delivered, horizon, REPLAY_PAGE)
                 for row in page:
                     yield from_row(row)
-                delivered = page[-1].sequence if len(page) == REPLAY_PAGE else horizon
+                replayed = page[-1].sequence if len(page) == REPLAY_PAGE else horizon
+                assert replayed is not None  # a replayed row has its sequence (> after)
+                delivered = replayed
         async for message in messages:
             if not wanted(message):
                 continue

@@ -40,6 +40,13 @@ def _locked_cart(owner: CartOwner) -> Cart:
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
 
+def _cart_reload(owner: CartOwner) -> Cart:
+    """The owner's cart as the API shows it, after a write that locked (so created) it."""
+    cart = cart_load(owner=owner)
+    assert cart is not None  # _locked_cart created it
+    return cart
+
+
 def _buyable_product(product_id: int) -> Product:
     product = visible_products().filter(pk=product_id).first()
     if product is None:
@@ -113,7 +120,7 @@ def cart_line_add(
             CartLine.objects.create(cart=cart, product=variant.product, variant=variant, quantity=new_quantity)
         cart.save(update_fields=["updated_at"])
         owner_cart_cache_invalidate(owner)
-    return cart_load(owner=owner)
+    return _cart_reload(owner)
 
 
 def cart_line_update(*, owner: CartOwner, line_id: int, quantity: int) -> Cart:
@@ -134,7 +141,7 @@ def cart_line_update(*, owner: CartOwner, line_id: int, quantity: int) -> Cart:
             line.save(update_fields=["quantity"])
         cart.save(update_fields=["updated_at"])
         owner_cart_cache_invalidate(owner)
-    return cart_load(owner=owner)
+    return _cart_reload(owner)
 
 
 def cart_line_remove(*, owner: CartOwner, line_id: int) -> Cart:
@@ -144,7 +151,7 @@ def cart_line_remove(*, owner: CartOwner, line_id: int) -> Cart:
         _own_line(cart, line_id).delete()
         cart.save(update_fields=["updated_at"])
         owner_cart_cache_invalidate(owner)
-    return cart_load(owner=owner)
+    return _cart_reload(owner)
 
 
 def cart_clear(*, owner: CartOwner) -> Cart:
@@ -154,7 +161,7 @@ def cart_clear(*, owner: CartOwner) -> Cart:
         cart.lines.all().delete()
         cart.save(update_fields=["updated_at"])
         owner_cart_cache_invalidate(owner)
-    return cart_load(owner=owner)
+    return _cart_reload(owner)
 
 
 def wishlist_add(*, user, product_id: int) -> WishlistItem:

@@ -130,7 +130,7 @@ class _Importer:
             self.categories[name.lower()] = category
             counts.created += 1
             return category
-        changes = {}
+        changes: dict[str, str | bool] = {}
         if description is not None and description != category.description:
             changes["description"] = description
         if is_active is not None and is_active != category.is_active:
@@ -204,7 +204,7 @@ class _Importer:
             setattr(product, key, value)
         if "is_active" in changed:
             product.deactivated_with_category = False
-        if options_changed:
+        if options is not None and options_changed:
             variants_refit(product, options)
         if changed or options_changed:
             product.save()

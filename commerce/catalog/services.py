@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -26,7 +26,7 @@ MAX_PRICE = Decimal("9999999999.99")
 MAX_IMAGES = 20
 _SLUG_ATTEMPTS = 8
 
-M = TypeVar("M", bound=models.Model)
+M = TypeVar("M", Category, Product)
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ def clean_price(value: Decimal | str | int | float | None) -> Decimal:
         raise InvalidInput("The price must be a decimal amount, e.g. 19.99.", field="price")
     if price < 0:
         raise InvalidInput("The price cannot be negative.", field="price")
-    if price.as_tuple().exponent < -2 and price != price.quantize(Decimal("0.01")):
+    exponent = price.as_tuple().exponent  # an int: the price is finite
+    if isinstance(exponent, int) and exponent < -2 and price != price.quantize(Decimal("0.01")):
         raise InvalidInput("The price has at most two decimal places.", field="price")
     if price > MAX_PRICE:
         raise InvalidInput("The price is too large.", field="price")
@@ -94,7 +95,7 @@ def clean_images(images: Sequence[ImageData]) -> list[ImageData]:
 
 
 def _slug_candidates(model: type[M], name: str, max_length: int) -> list[str]:
-    base = slugify(name)[: max_length - 8].strip("-") or model._meta.model_name
+    base = slugify(name)[: max_length - 8].strip("-") or str(model._meta.model_name)
     taken = set(model.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     candidates = [base] + [f"{base}-{n}" for n in range(2, len(taken) + _SLUG_ATTEMPTS + 2)]
     return [slug for slug in candidates if slug not in taken][:_SLUG_ATTEMPTS]
@@ -104,6 +105,7 @@ def _save_with_unique_slug(obj: M, name: str, on_conflict: Callable[[], None] | 
     """Insert `obj` with a free slug derived from `name`; a concurrent writer taking
     the same slug makes us try the next one (the unique index is the arbiter)."""
     max_length = type(obj)._meta.get_field("slug").max_length
+    assert max_length is not None  # both models declare it
     for slug in _slug_candidates(type(obj), name, max_length):
         obj.slug = slug
         try:

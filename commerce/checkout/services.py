@@ -142,7 +142,9 @@ def _checkout(
     email: str = "",
 ) -> Order:
     idempotency_key = (idempotency_key or "").strip() or None
-    if idempotency_key and len(idempotency_key) > Order._meta.get_field("idempotency_key").max_length:
+    max_key_length = Order._meta.get_field("idempotency_key").max_length
+    assert max_key_length is not None  # declared on the model
+    if idempotency_key and len(idempotency_key) > max_key_length:
         raise InvalidInput("The idempotency key is too long.", field="idempotencyKey")
     if payment_method not in PaymentMethod.values:
         raise InvalidInput("Choose a payment method we offer.", field="paymentMethod")
@@ -181,7 +183,7 @@ def _checkout_locked(
     if existing := _existing(owner, idempotency_key):
         return existing
     lines = list(CartLine.objects.filter(cart=cart).order_by("variant_id")) if cart else []
-    if not lines:
+    if cart is None or not lines:
         raise EmptyCart()
     address = shipping_address()
     # Locked in the one lock order, so concurrent checkouts and stock writers never deadlock.
@@ -210,7 +212,10 @@ def _checkout_locked(
         cart=cart,
         user=user,
         email=email,
-        lines=[pricing.PricedLine(ol.line_total, ol.product.category_id) for ol in order_lines],
+        lines=[
+            pricing.PricedLine(ol.line_total, line.variant.product.category_id)
+            for ol, line in zip(order_lines, lines, strict=True)
+        ],
         country=address["country"] if address else None,
         shipping_method_id=shipping_method_id,
     )

@@ -21,7 +21,7 @@ ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"
 PAYMENT_MISMATCH = "PAYMENT_MISMATCH"
 ORDER_FULFILLED = "ORDER_FULFILLED"
 
-_STATUS_WORDS = {
+_STATUS_WORDS: dict[str, str] = {
     OrderStatus.PENDING: "is waiting for payment",
     OrderStatus.CONFIRMED: "is confirmed",
     OrderStatus.PAID: "is paid",

@@ -1,7 +1,10 @@
+from collections.abc import Iterable
+
 import strawberry
 import strawberry_django
 
 from commerce.catalog import selectors
+from commerce.models import Category, Product
 from schema.connection import Connection
 from schema.context import Info
 
@@ -14,11 +17,14 @@ class CatalogQueries:
         Connection[CategoryType],
         description="Categories by name; the public sees active ones, staff all (filter `isActive`).",
     )
-    def categories(self, info: Info) -> list[CategoryType]:
+    def categories(self, info: Info) -> Iterable[Category]:
         return selectors.category_list(user=info.context.user)
 
-    @strawberry_django.field(description="The category with this slug; null if there is none you may see.")
-    def category(self, info: Info, slug: str) -> CategoryType | None:
+    @strawberry_django.field(
+        graphql_type=CategoryType | None,
+        description="The category with this slug; null if there is none you may see.",
+    )
+    def category(self, info: Info, slug: str) -> Category | None:
         return selectors.category_by_slug(user=info.context.user, slug=slug)
 
     @strawberry_django.connection(
@@ -26,9 +32,12 @@ class CatalogQueries:
         description="Products, newest first unless ordered. The public sees active products of active "
         "categories; staff see everything (filters `isActive`, `isDeleted`).",
     )
-    def products(self, info: Info) -> list[ProductType]:
+    def products(self, info: Info) -> Iterable[Product]:
         return selectors.product_list(user=info.context.user)
 
-    @strawberry_django.field(description="The product with this slug; null if there is none you may see.")
-    def product(self, info: Info, slug: str) -> ProductType | None:
+    @strawberry_django.field(
+        graphql_type=ProductType | None,
+        description="The product with this slug; null if there is none you may see.",
+    )
+    def product(self, info: Info, slug: str) -> Product | None:
         return selectors.product_by_slug(user=info.context.user, slug=slug)

@@ -2,6 +2,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from asgiref.sync import sync_to_async
@@ -14,9 +15,10 @@ from commerce.catalog.selectors import visible_products
 from commerce.models import Product
 from fmcore.errors import NotFound
 from schema.context import Info
+from schema.enums import Availability
 from schema.ids import node_pk
 
-from .types import ProductAvailabilityEnum, ProductAvailabilityEvent
+from .types import ProductAvailabilityEvent
 
 
 def _visible_product(product_id: int) -> Product | None:
@@ -38,7 +40,7 @@ class CatalogSubscriptions:
             wanted = {node_pk(product_id, "Product") for product_id in product_ids}
         except NotFound as error:
             raise GraphQLError(error.message, extensions={"code": error.code}) from None
-        consumer = info.context.request
+        consumer: Any = info.context.request  # a websocket's: the FmGraphQLWSConsumer
         last_sent: dict[int, float] = {}  # when each product's last event left
         interval = settings.PRODUCT_AVAILABILITY_THROTTLE_SECONDS
         pending: dict[int, dict] = {}  # the latest message per product still held back by the throttle
@@ -62,8 +64,8 @@ class CatalogSubscriptions:
                             continue
                         last_sent[product_id] = now
                         yield ProductAvailabilityEvent(
-                            product=product,  # type: ignore[arg-type]
-                            availability=ProductAvailabilityEnum(message["availability"]),
+                            product=product,
+                            availability=Availability(message["availability"]),
                             changed_at=datetime.fromisoformat(message["changed_at"]),
                         )
             finally:

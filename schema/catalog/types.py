@@ -8,9 +8,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
-from commerce.catalog.availability import Availability
 from commerce.catalog.search import product_search
 from commerce.models import Category, Product, ProductImage, ProductVariant
+from schema.enums import Availability
 
 
 @strawberry_django.filter_type(Category)
@@ -160,10 +160,11 @@ class ProductType(relay.Node):
     # A resolver reading the prefetched rows: strawberry-django's own relation field
     # rebuilds a filtered queryset for each product even when the rows are prefetched.
     @strawberry_django.field(
+        graphql_type=list[ProductImageType],
         description="Pictures of the product, in display order.",
         prefetch_related=[Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))],
     )
-    def images(self, root: Product) -> list[ProductImageType]:
+    def images(self, root: Product) -> list[ProductImage]:
         return list(root.images.all())
 
     @strawberry_django.field(
@@ -174,11 +175,12 @@ class ProductType(relay.Node):
         return [ProductOption(name=option["name"], values=list(option["values"])) for option in root.options]
 
     @strawberry_django.field(
+        graphql_type=list[ProductVariantType],
         description="The buyable versions, oldest first; exactly one (the default) for a product without options.",
         prefetch_related=[variants_prefetch()],
         only=["price"],  # a variant without its own price shows the product's
     )
-    def variants(self, root: Product) -> list[ProductVariantType]:
+    def variants(self, root: Product) -> list[ProductVariant]:
         return list(root.variants.all())
 
 
@@ -215,15 +217,8 @@ class StockPayload:
 StockResult = Annotated[StockPayload | OperationInfo, strawberry.union("StockResult")]
 
 
-ProductAvailabilityEnum = strawberry.enum(
-    Availability,
-    name="ProductAvailability",
-    description="IN_STOCK; LOW_STOCK: a few units left (the server's `LOW_STOCK_THRESHOLD` or fewer); OUT_OF_STOCK.",
-)
-
-
 @strawberry.type(description="A product moved to another availability level (a committed stock change).")
 class ProductAvailabilityEvent:
-    product: ProductType
-    availability: ProductAvailabilityEnum
+    product: Product = strawberry.field(graphql_type=ProductType)
+    availability: Availability
     changed_at: datetime

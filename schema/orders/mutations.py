@@ -33,7 +33,9 @@ class OrderMutations:
     def update_order_status(
         self, info: Info, order_id: relay.GlobalID, status: OrderStatus, note: str | None = None
     ) -> OrderResult:
+        actor = caller_actor(info)
+        assert actor is not None  # StaffOrAppScope lets only staff and apps through
         order = services.order_status_update(
-            actor=caller_actor(info), order_id=node_pk(order_id, "Order"), status=status.value, note=note or ""
+            actor=actor, order_id=node_pk(order_id, "Order"), status=status.value, note=note or ""
         )
         return OrderPayload(order=order)

@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 import strawberry
 import strawberry_django
 from strawberry import relay
@@ -34,22 +36,25 @@ class OrderQueries:
         "Filters `status`, `userEmail`, `createdAfter`, `createdBefore`.",
         extensions=[IsAuthenticatedOrAppScope(AppScope.ORDERS_READ)],
     )
-    def orders(self, info: Info) -> list[OrderType]:
+    def orders(self, info: Info) -> Iterable[Order]:
         return selectors.orders_visible_to(info.context.shopper).order_by("-created_at", "-id")
 
     @strawberry_django.field(
+        graphql_type=OrderType | None,
         description="One order: yours (a guest's with `X-Cart-Token`), or any for staff and apps with "
-        "`orders:read`; null otherwise."
+        "`orders:read`; null otherwise.",
     )
-    def order(self, info: Info, id: relay.GlobalID) -> OrderType | None:
+    def order(self, info: Info, id: relay.GlobalID) -> Order | None:
         try:
             order_id = node_pk(id, "Order")
         except NotFound:
             return None
         return _one(info, order_id)
 
-    @strawberry_django.field(description="Your most recent order; null if you have none.")
-    def latest_order(self, info: Info) -> OrderType | None:
+    @strawberry_django.field(
+        graphql_type=OrderType | None, description="Your most recent order; null if you have none."
+    )
+    def latest_order(self, info: Info) -> Order | None:
         return _one(info, selectors.order_latest_id(user=info.context.guest or info.context.user))
 
     @strawberry_django.field(

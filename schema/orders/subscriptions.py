@@ -36,7 +36,7 @@ async def _order_for_message(message: dict) -> Order | None:
 
 def _event_from_message(message: dict, order: Order) -> OrderStatusEvent:
     return OrderStatusEvent(
-        order=order,  # type: ignore[arg-type]
+        order=order,
         from_status=OrderStatus(message["from_status"]) if message["from_status"] else None,
         to_status=OrderStatus(message["to_status"]),
         changed_at=datetime.fromisoformat(message["changed_at"]),
@@ -68,10 +68,15 @@ class OrderSubscriptions:
             order = await _order_for_message(message)
             return _event_from_message(message, order) if order is not None else None
 
+        if scope.sees_all:
+            group = events.GROUP_ALL
+        else:
+            assert scope.user_id is not None  # order_stream_scope let only a logged-in user through
+            group = events.user_group(scope.user_id)
         events_stream = replay_then_live(
             consumer=info.context.request,
             message_type=events.MESSAGE_TYPE,
-            groups=[events.GROUP_ALL if scope.sees_all else events.user_group(scope.user_id)],
+            groups=[group],
             stream=ORDER_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,

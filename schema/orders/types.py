@@ -5,10 +5,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
+from accounts.models import User
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.notifications.services import order_recipient
@@ -96,10 +98,11 @@ class OrderStatusChangeType:
 
     @strawberry_django.field(
         description="Who made the change: visible to staff and to the person themself; null for the system.",
+        graphql_type=UserType | None,
         select_related=["actor"],
         only=["actor_id"],
     )
-    def actor(self, root: OrderStatusChange, info: Info) -> UserType | None:
+    def actor(self, root: OrderStatusChange, info: Info) -> User | None:
         viewer = info.context.user
         if root.actor_id is None or not viewer.is_authenticated:
             return None
@@ -115,7 +118,7 @@ class OrderStatusChangeType:
     def actor_role(self, root: OrderStatusChange) -> str:
         if root.actor_app_id is not None:
             return "APP"
-        if root.actor_id is None:
+        if root.actor is None:
             return "SYSTEM"
         return "STAFF" if root.actor.is_staff else "CUSTOMER"
 
@@ -179,7 +182,7 @@ class OrderType(relay.Node):
     )
     def available_transitions(self, root: Order, info: Info) -> list[OrderStatus]:
         actor = info.context.viewer
-        if actor is info.context.user and not actor.is_authenticated:
+        if isinstance(actor, AnonymousUser):
             return []
         return [OrderStatus(to) for to in available_transitions(order=root, actor=actor)]
 
@@ -206,8 +209,9 @@ class OrderStatusEvent:
 
     @classmethod
     def from_change(cls, change: OrderStatusChange) -> "OrderStatusEvent":
+        assert change.sequence is not None  # numbered in the transaction that wrote it
         return cls(
-            order=change.order,  # type: ignore[arg-type]
+            order=change.order,
             from_status=OrderStatus(change.from_status) if change.from_status else None,
             to_status=OrderStatus(change.to_status),
             changed_at=change.created_at,

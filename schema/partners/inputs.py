@@ -3,19 +3,19 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from .types import AppScopeEnum, WebhookEventEnum
+from schema.enums import AppScope, WebhookEvent
 
 
 @strawberry.input(description="A new partner app.")
 class CreateAppInput:
     name: str
-    scopes: list[AppScopeEnum]
+    scopes: list[AppScope]
 
 
 @strawberry.input(description="Changes to a partner app; omitted fields stay as they are.")
 class UpdateAppInput:
     name: str | None = None
-    scopes: list[AppScopeEnum] | None = None
+    scopes: list[AppScope] | None = None
     is_active: bool | None = None
 
 
@@ -23,7 +23,7 @@ class UpdateAppInput:
 class CreateWebhookInput:
     app_id: relay.GlobalID
     target_url: str = strawberry.field(description="A public http(s) URL.")
-    events: list[WebhookEventEnum]
+    events: list[WebhookEvent]
     is_active: bool = True
     query: str | None = strawberry.field(
         default=None,
@@ -36,7 +36,7 @@ class CreateWebhookInput:
 @strawberry.input(description="Changes to a webhook; omitted fields stay as they are.")
 class UpdateWebhookInput:
     target_url: str | None = None
-    events: list[WebhookEventEnum] | None = None
+    events: list[WebhookEvent] | None = None
     is_active: bool | None = None
     query: str | None = strawberry.field(
         default=None, description="A new payload document; an empty string removes it (documented payloads)."

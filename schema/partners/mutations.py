@@ -43,7 +43,7 @@ class PartnerMutations:
     )
     def create_app(self, info: Info, input: CreateAppInput) -> AppTokenResult:
         app, token = services.app_create(
-            name=input.name, scopes=_values(input.scopes), created_by=info.context.signed_in_user
+            name=input.name, scopes=[scope.value for scope in input.scopes], created_by=info.context.signed_in_user
         )
         return AppTokenPayload(app=app, token=token)
 
@@ -79,7 +79,7 @@ class PartnerMutations:
         webhook, secret = services.webhook_create(
             app_id=node_pk(input.app_id, "App"),
             target_url=input.target_url,
-            events=_values(input.events),
+            events=[event.value for event in input.events],
             is_active=input.is_active,
             query=input.query or "",
         )

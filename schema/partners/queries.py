@@ -1,3 +1,5 @@
+from collections.abc import Iterable
+
 import strawberry
 import strawberry_django
 
@@ -11,14 +13,17 @@ from .types import AppType, WebhookDeliveryType, WebhookType
 
 @strawberry.type
 class PartnerQueries:
-    @strawberry_django.field(description="The partner app making the call (`Authorization: App <token>`); else null.")
-    def current_app(self, info: Info) -> AppType | None:
+    @strawberry_django.field(
+        graphql_type=AppType | None,
+        description="The partner app making the call (`Authorization: App <token>`); else null.",
+    )
+    def current_app(self, info: Info) -> App | None:
         return info.context.app
 
     @strawberry_django.connection(
         Connection[AppType], description="Every partner app (staff only).", extensions=[IsStaff()]
     )
-    def apps(self) -> list[AppType]:
+    def apps(self) -> Iterable[App]:
         return App.objects.order_by("id")
 
     @strawberry_django.connection(
@@ -26,7 +31,7 @@ class PartnerQueries:
         description="Every webhook (staff only), with filters `app`, `isActive`.",
         extensions=[IsStaff()],
     )
-    def webhooks(self) -> list[WebhookType]:
+    def webhooks(self) -> Iterable[Webhook]:
         return Webhook.objects.order_by("id")
 
     @strawberry_django.connection(
@@ -34,5 +39,5 @@ class PartnerQueries:
         description="Webhook deliveries, newest first (staff only), with filters `status`, `event`, `webhook`.",
         extensions=[IsStaff()],
     )
-    def webhook_deliveries(self) -> list[WebhookDeliveryType]:
+    def webhook_deliveries(self) -> Iterable[WebhookDelivery]:
         return WebhookDelivery.objects.order_by("-created_at", "-id")

@@ -1,6 +1,5 @@
 """Partner apps, their webhooks and the deliveries of those webhooks."""
 
-from enum import Enum
 from typing import Annotated
 
 import strawberry
@@ -10,26 +9,10 @@ from strawberry import auto, relay
 from strawberry.scalars import JSON
 from strawberry_django.fields.types import OperationInfo
 
-from partners.models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.models import App, Webhook, WebhookAttempt, WebhookDelivery
 from schema.accounts.types import UserType
+from schema.enums import AppScope, WebhookDeliveryStatus, WebhookEvent
 from schema.permissions import IsStaff
-
-
-def _graphql_enum(choices: type, name: str, description: str) -> type[Enum]:
-    """A GraphQL enum mirroring a model's TextChoices (names and values)."""
-    return strawberry.enum(Enum(name, {member.name: member.value for member in choices}), description=description)
-
-
-AppScopeEnum = _graphql_enum(
-    AppScope,
-    "AppScope",
-    "What a partner app may do: ORDERS_READ (orders:read: every order, orderStatusChanged), "
-    "ORDERS_WRITE (orders:write: updateOrderStatus), CATALOG_WRITE (catalog:write).",
-)
-WebhookEventEnum = _graphql_enum(WebhookEvent, "WebhookEvent", "An event a webhook can subscribe to.")
-WebhookDeliveryStatusEnum = _graphql_enum(
-    WebhookDeliveryStatus, "WebhookDeliveryStatus", "PENDING until an attempt succeeds or every attempt failed."
-)
 
 
 @strawberry_django.type(App, name="App")
@@ -46,8 +29,8 @@ class AppType(relay.Node):
     )
 
     @strawberry_django.field(only=["scopes"], description="The granted scopes.")
-    def scopes(self, root: App) -> list[AppScopeEnum]:
-        return [AppScopeEnum(scope) for scope in root.scopes if scope in AppScope.values]
+    def scopes(self, root: App) -> list[AppScope]:
+        return [AppScope(scope) for scope in root.scopes if scope in AppScope.values]
 
 
 @strawberry_django.filter_type(Webhook)
@@ -69,8 +52,8 @@ class WebhookType(relay.Node):
     created_at: auto
 
     @strawberry_django.field(only=["events"], description="The subscribed events.")
-    def events(self, root: Webhook) -> list[WebhookEventEnum]:
-        return [WebhookEventEnum(event) for event in root.events if event in WebhookEvent.values]
+    def events(self, root: Webhook) -> list[WebhookEvent]:
+        return [WebhookEvent(event) for event in root.events if event in WebhookEvent.values]
 
     @strawberry_django.field(
         only=["query"], description="The subscription document that shapes the payloads; null: the documented ones."
@@ -94,11 +77,11 @@ class WebhookAttemptType:
 @strawberry_django.filter_type(WebhookDelivery)
 class WebhookDeliveryFilter:
     @strawberry_django.filter_field(description="Only deliveries in this status.")
-    def status(self, value: WebhookDeliveryStatusEnum, prefix: str) -> Q:
+    def status(self, value: WebhookDeliveryStatus, prefix: str) -> Q:
         return Q(**{f"{prefix}status": value.value})
 
     @strawberry_django.filter_field(description="Only deliveries of this event.")
-    def event(self, value: WebhookEventEnum, prefix: str) -> Q:
+    def event(self, value: WebhookEvent, prefix: str) -> Q:
         return Q(**{f"{prefix}event": value.value})
 
     @strawberry_django.filter_field(description="Only deliveries of this webhook.")
@@ -128,12 +111,12 @@ class WebhookDeliveryType(relay.Node):
     attempts: list[WebhookAttemptType] = strawberry_django.field(description="Every attempt, oldest first.")
 
     @strawberry_django.field(only=["event"], description="The event delivered.")
-    def event(self, root: WebhookDelivery) -> WebhookEventEnum:
-        return WebhookEventEnum(root.event)
+    def event(self, root: WebhookDelivery) -> WebhookEvent:
+        return WebhookEvent(root.event)
 
     @strawberry_django.field(only=["status"], description="PENDING, SUCCEEDED or FAILED.")
-    def status(self, root: WebhookDelivery) -> WebhookDeliveryStatusEnum:
-        return WebhookDeliveryStatusEnum(root.status)
+    def status(self, root: WebhookDelivery) -> WebhookDeliveryStatus:
+        return WebhookDeliveryStatus(root.status)
 
 
 @strawberry.type(description="A partner app with its token: store it now, it is never shown again.")

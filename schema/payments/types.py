@@ -3,7 +3,7 @@ the `PaymentPayload` of the payment mutations."""
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 import strawberry_django
@@ -28,8 +28,10 @@ class NextActionType:
     client_secret: str | None = strawberry.field(
         default=None, description="For the provider's browser SDK (CLIENT_SECRET)."
     )
-    data: JSON | None = strawberry.field(
-        default=None, description="Parameters for the provider's JS checkout (CLIENT_CHECKOUT); public values only."
+    data: dict[str, Any] | None = strawberry.field(
+        graphql_type=JSON | None,
+        default=None,
+        description="Parameters for the provider's JS checkout (CLIENT_CHECKOUT); public values only.",
     )
 
     @classmethod
@@ -78,7 +80,7 @@ PaymentResult = Annotated[PaymentPayload | OperationInfo, strawberry.union("Paym
 
 @strawberry.type(description="A committed change of a payment's status.")
 class PaymentStatusEvent:
-    payment: PaymentType
+    payment: Payment = strawberry.field(graphql_type=PaymentType)
     from_status: PaymentStatus | None = strawberry.field(description="Null when the payment was just opened.")
     to_status: PaymentStatus
     changed_at: datetime
@@ -88,8 +90,9 @@ class PaymentStatusEvent:
 
     @classmethod
     def from_change(cls, change: PaymentStatusChange) -> "PaymentStatusEvent":
+        assert change.sequence is not None  # numbered in the transaction that wrote it
         return cls(
-            payment=change.payment,  # type: ignore[arg-type]
+            payment=change.payment,
             from_status=PaymentStatus(change.from_status) if change.from_status else None,
             to_status=PaymentStatus(change.to_status),
             changed_at=change.created_at,
