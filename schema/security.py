@@ -96,19 +96,24 @@ def limit_rules(
     return tuple(rules)
 
 
+def configured_limit_rules() -> tuple[type[ASTValidationRule], ...]:
+    """The limit rules for the current settings (GRAPHQL_MAX_*, GRAPHQL_INTROSPECTION)."""
+    return limit_rules(
+        settings.GRAPHQL_MAX_DEPTH,
+        settings.GRAPHQL_MAX_ALIASES,
+        settings.GRAPHQL_MAX_MUTATIONS,
+        settings.GRAPHQL_INTROSPECTION,
+        settings.GRAPHQL_MAX_LIST_LENGTH,
+        settings.GRAPHQL_MAX_INPUT_DEPTH,
+    )
+
+
 class LimitRules(SchemaExtension):
     """Depth, aliases, mutation count, input literals and (unless enabled)
     introspection, read from the settings."""
 
     def on_operation(self) -> Iterator[None]:
-        rules = limit_rules(
-            settings.GRAPHQL_MAX_DEPTH,
-            settings.GRAPHQL_MAX_ALIASES,
-            settings.GRAPHQL_MAX_MUTATIONS,
-            settings.GRAPHQL_INTROSPECTION,
-            settings.GRAPHQL_MAX_LIST_LENGTH,
-            settings.GRAPHQL_MAX_INPUT_DEPTH,
-        )
+        rules = configured_limit_rules()
         self.execution_context.validation_rules = self.execution_context.validation_rules + rules
         yield
 

@@ -36,7 +36,7 @@ from partners.models import App, WebhookEvent
 from schema.context import Context
 from schema.orders.types import OrderStatusEvent
 from schema.payments.types import PaymentStatusEvent
-from schema.security import limit_rules
+from schema.security import configured_limit_rules
 
 logger = logging.getLogger("fmcore.partners")
 
@@ -87,17 +87,6 @@ def _schema():
     return schema._schema
 
 
-def _limit_rules() -> tuple:
-    return limit_rules(
-        settings.GRAPHQL_MAX_DEPTH,
-        settings.GRAPHQL_MAX_ALIASES,
-        settings.GRAPHQL_MAX_MUTATIONS,
-        settings.GRAPHQL_INTROSPECTION,
-        settings.GRAPHQL_MAX_LIST_LENGTH,
-        settings.GRAPHQL_MAX_INPUT_DEPTH,
-    )
-
-
 def _root_field(document: DocumentNode) -> FieldNode | None:
     [operation] = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
     [field] = operation.selection_set.selections
@@ -127,7 +116,7 @@ def webhook_document_check(*, query: str, events: list[str]) -> str:
     if operation.variable_definitions:
         raise InvalidWebhookQuery("The query cannot declare variables: nothing would set them.")
     errors = validate(_schema(), document, rules=None)
-    errors = errors or validate(_schema(), document, rules=_limit_rules())
+    errors = errors or validate(_schema(), document, rules=configured_limit_rules())
     if errors:
         raise InvalidWebhookQuery(f"The query is not valid: {errors[0].message}")
     field = _root_field(document)
