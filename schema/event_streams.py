@@ -52,6 +52,14 @@ class OrderStreamScope:
     def sees_whole_stream(self) -> bool:
         return self.sees_all and self.order_id is None
 
+    def group(self, *, everyone: str, of_user: Callable[[int], str]) -> str:
+        """The channel-layer group to listen to: the stream's group for everyone for a
+        caller who sees all orders, else the group of the caller's own."""
+        if self.sees_all:
+            return everyone
+        assert self.user_id is not None  # order_stream_scope let only a logged-in user through
+        return of_user(self.user_id)
+
 
 async def order_stream_scope(
     info: Info, *, stream: EventStream[StreamRow], order_id: relay.GlobalID | None, after: str | None

@@ -68,15 +68,10 @@ class OrderSubscriptions:
             order = await _order_for_message(message)
             return _event_from_message(message, order) if order is not None else None
 
-        if scope.sees_all:
-            group = events.GROUP_ALL
-        else:
-            assert scope.user_id is not None  # order_stream_scope let only a logged-in user through
-            group = events.user_group(scope.user_id)
         events_stream = replay_then_live(
             consumer=info.context.request,
             message_type=events.MESSAGE_TYPE,
-            groups=[group],
+            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.user_group)],
             stream=ORDER_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,

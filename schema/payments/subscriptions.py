@@ -39,15 +39,10 @@ class PaymentSubscriptions:
             rows = await sync_to_async(changes_between)(message["sequence"] - 1, message["sequence"], 1)
             return PaymentStatusEvent.from_change(rows[0]) if rows else None
 
-        if scope.sees_all:
-            group = events.GROUP_ALL
-        else:
-            assert scope.user_id is not None  # order_stream_scope let only a logged-in user through
-            group = events.user_group(scope.user_id)
         stream = replay_then_live(
             consumer=info.context.request,
             message_type=events.MESSAGE_TYPE,
-            groups=[group],
+            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.user_group)],
             stream=PAYMENT_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,
