@@ -34,14 +34,19 @@ _MISSING = object()
 T = TypeVar("T")
 
 
-def _version(scope: str) -> str:
-    key = f"v:{scope}"
-    token = _safe(lambda: cache.get(key))
-    if token is None:
-        token = uuid.uuid4().hex
-        # `add` keeps a token another process minted in the meantime.
-        if not _safe(lambda: cache.add(key, token, timeout=None)):
-            token = _safe(lambda: cache.get(key)) or token
+def cache_versions(*scopes: str) -> str:
+    """The current version tokens of `scopes`, joined with ":", read in one round trip;
+    a scope without one gets a token minted."""
+    keys = [f"v:{scope}" for scope in scopes]
+    found: dict[str, str] = _safe(lambda: cache.get_many(keys)) or {}
+    return ":".join(found.get(key) or _version_mint(key) for key in keys)
+
+
+def _version_mint(key: str) -> str:
+    token = uuid.uuid4().hex
+    # `add` keeps a token another process minted in the meantime.
+    if not _safe(lambda: cache.add(key, token, timeout=None)):
+        token = _safe(lambda: cache.get(key)) or token
     return token
 
 
@@ -64,8 +69,7 @@ def cached(key: str, scopes: tuple[str, ...], load: Callable[[], T]) -> T:
     Versions are read before loading, so a value loaded while a write commits
     is stored under the old version and never served after the bump.
     """
-    versions = ":".join(_version(scope) for scope in scopes)
-    full_key = f"{key}:{versions}"
+    full_key = f"{key}:{cache_versions(*scopes)}"
     value = _safe(lambda: cache.get(full_key, _MISSING))
     if value is not None and value is not _MISSING:
         return value

@@ -26,7 +26,7 @@ from graphql import ExecutionResult, OperationType
 from graphql.language import FieldNode, SelectionSetNode
 from strawberry.extensions import SchemaExtension
 
-from commerce.cache import CACHE_TTL, _safe, _version, cart_scope, catalog_scope, orders_scope, pricing_scope
+from commerce.cache import CACHE_TTL, _safe, cache_versions, cart_scope, catalog_scope, orders_scope, pricing_scope
 
 from .response_cache import MAX_CACHED_BYTES, _operation
 
@@ -97,8 +97,7 @@ class CustomerAnswerCache(SchemaExtension):
             scopes.append(orders_scope(user.pk))
         # Versions are read before executing: an answer computed while a write
         # commits is stored under the old versions and never served after the bump.
-        versions = ":".join(_version(scope) for scope in scopes)
-        return f"gql:customer:{user.pk}:{digest}:{versions}"
+        return f"gql:customer:{user.pk}:{digest}:{cache_versions(*scopes)}"
 
     def _store(self, key: str) -> None:
         result = self.execution_context.result

@@ -25,7 +25,7 @@ from graphql import ExecutionResult, OperationType
 from graphql.language import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
-from commerce.cache import CACHE_TTL, _safe, _version, catalog_scope
+from commerce.cache import CACHE_TTL, _safe, cache_versions, catalog_scope
 from observability import metrics
 
 from .front_cache import shareable_answer_mark
@@ -103,7 +103,7 @@ class AnonymousCatalogCache(SchemaExtension):
         ).hexdigest()
         # The version is read before executing: an answer computed while a write
         # commits is stored under the old version and never served after the bump.
-        return f"gql:catalog:{digest}:{_version(catalog_scope())}"
+        return f"gql:catalog:{digest}:{cache_versions(catalog_scope())}"
 
     def _store(self, key: str) -> None:
         result = self.execution_context.result
