@@ -21,15 +21,12 @@ from datetime import timedelta
 from typing import Generic, TypeVar
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Max
 from django.utils import timezone
 
-from accounts.models import User
 from commerce.models import OrderStatusChange, PaymentStatusChange
-from fmcore.errors import DomainError, ErrorKind, PermissionDenied, Unauthenticated
-from partners.models import App, AppScope
+from fmcore.errors import DomainError, ErrorKind
 
 # One lock (any bigint constant) for every stream, so that a transaction
 # writing to two (a payment that moves its order) cannot deadlock with another.
@@ -49,17 +46,6 @@ class CursorExpired(DomainError):
     code = "CURSOR_EXPIRED"
     kind = ErrorKind.VALIDATION
     default_message = "This cursor is older than the event retention: start again from the current state."
-
-
-def order_events_access_check(*, viewer: User | AnonymousUser | App) -> None:
-    """May `viewer` follow order events at all? Customers (their own orders),
-    staff and apps with `orders:read` (every order) may; which events each
-    sees is `orders_visible_to`."""
-    if isinstance(viewer, App):
-        if not viewer.has_scope(AppScope.ORDERS_READ):
-            raise PermissionDenied("This app lacks the orders:read scope.")
-    elif not viewer.is_authenticated or not viewer.is_active:
-        raise Unauthenticated("You must be logged in to follow orders.")
 
 
 @dataclass(frozen=True)

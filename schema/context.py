@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts.errors import InvalidToken
 from accounts.models import User
+from accounts.principal import Principal
 from commerce.cart.guests import CartOwner, Guest, guest_for_token
 from commerce.errors import InvalidCartToken
 from partners.models import App
@@ -51,10 +52,16 @@ class Context:
             return None
         return guest_for_token(self.cart_token)
 
-    @property
-    def shopper(self) -> User | AnonymousUser | App | Guest:
-        """Whom cart, order and payment reads are scoped to: the viewer, or the guest of a cart token."""
-        return self.guest or self.viewer
+    @cached_property
+    def principal(self) -> Principal:
+        """Who is calling, built once per request (a websocket connection sets
+        it when `connection_init` authenticates): what services, selectors and
+        the policies take."""
+        if self.app is not None:
+            return Principal.for_app(self.app)
+        if self.guest is not None:
+            return Principal.for_guest(self.guest)
+        return Principal.for_user(self.user)
 
     def cart_owner(self) -> CartOwner:
         """Whose cart a cart operation (behind `IsCustomerOrGuest`) is on: the

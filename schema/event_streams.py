@@ -18,13 +18,12 @@ from asgiref.sync import sync_to_async
 from graphql import GraphQLError
 from strawberry import relay
 
-from commerce.event_stream import EventStream, StreamRow, order_events_access_check
+from commerce.event_stream import EventStream, StreamRow
+from commerce.order_visibility import may_read_all_orders, order_events_access_check
 from commerce.orders.selectors import order_visible
 from fmcore.errors import DomainError, NotFound
-from partners.models import AppScope
 from schema.context import Info
 from schema.ids import node_pk
-from schema.permissions import caller_may
 
 Event = TypeVar("Event")
 REPLAY_PAGE = 100
@@ -66,9 +65,9 @@ async def order_stream_scope(
 ) -> OrderStreamScope:
     """The caller's scope of `stream`; a `GraphQLError` with the code when it may not follow
     it, the order is not one it may see (`NOT_FOUND`) or the cursor is bad."""
-    viewer = info.context.viewer
+    principal = info.context.principal
     try:
-        order_events_access_check(viewer=viewer)
+        order_events_access_check(principal=principal)
     except DomainError as error:
         raise subscription_refusal(error.message, error.code) from None
     wanted: int | None = None
@@ -77,7 +76,7 @@ async def order_stream_scope(
             wanted = node_pk(order_id, "Order")
         except NotFound:
             wanted = None
-        if wanted is None or not await sync_to_async(order_visible)(user=viewer, order_id=wanted):
+        if wanted is None or not await sync_to_async(order_visible)(principal=principal, order_id=wanted):
             raise subscription_refusal("No order with this id.", "NOT_FOUND")
     resume_from: int | None = None
     if after is not None:
@@ -86,7 +85,7 @@ async def order_stream_scope(
         except DomainError as error:
             raise subscription_refusal(error.message, error.code) from None
     return OrderStreamScope(
-        sees_all=caller_may(info, AppScope.ORDERS_READ),
+        sees_all=may_read_all_orders(principal),
         user_id=info.context.user.pk,
         order_id=wanted,
         resume_from=resume_from,

@@ -4,9 +4,10 @@
 caller lacks the right. Fields returning nullable types or connections
 answer null / empty instead, as strawberry-django does.
 
+Each extension asks the caller's `Principal` (`info.context.principal`).
 Partner apps (`Authorization: App <token>`) are not users: user-only
 extensions refuse them with `PERMISSION_DENIED`; `StaffOrAppScope(scope)`
-and `caller_may(info, scope)` admit staff users and apps holding the scope.
+admits staff users and apps holding the scope (`Principal.may`).
 """
 
 from typing import Any, ClassVar
@@ -14,8 +15,7 @@ from typing import Any, ClassVar
 from strawberry_django import permissions as sd
 from strawberry_django.fields.types import OperationInfo
 
-from accounts.models import User
-from partners.models import App
+from accounts.principal import Principal
 
 
 class _Refused(sd.DjangoNoPermission):
@@ -25,21 +25,23 @@ class _Refused(sd.DjangoNoPermission):
         self.message = message
 
 
-def _app(info: Any) -> App | None:
-    return getattr(info.context, "app", None)
+def _principal(info: Any) -> Principal:
+    return info.context.principal
 
 
-def _is_guest(user, info: Any) -> bool:
+def _is_guest(info: Any) -> bool:
     """Nobody logged in, no partner app, and an `X-Cart-Token` sent."""
-    return _app(info) is None and not user.is_authenticated and bool(getattr(info.context, "cart_token", None))
+    principal = _principal(info)
+    return principal.app is None and principal.user is None and bool(getattr(info.context, "cart_token", None))
 
 
-def _refuse_unless(user, *, info: Any = None, staff: bool = False, superuser: bool = False) -> None:
-    if user is None or not user.is_authenticated or not user.is_active:
-        if info is not None and _app(info) is not None:
+def _refuse_unless(info: Any, *, staff: bool = False, superuser: bool = False) -> None:
+    principal = _principal(info)
+    if principal.user is None:
+        if principal.app is not None:
             raise _Refused("PERMISSION_DENIED", "Partner apps may not do this.")
         raise _Refused("UNAUTHENTICATED", "You must be logged in to do this.")
-    if (staff and not user.is_staff) or (superuser and not user.is_superuser):
+    if (staff and not principal.is_staff) or (superuser and not principal.user.is_superuser):
         raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
 
 
@@ -56,39 +58,20 @@ class _Coded(sd.DjangoPermissionExtension):
 
 class IsAuthenticated(_Coded, sd.IsAuthenticated):
     def resolve_for_user(self, resolver, user, *, info, source):
-        _refuse_unless(user, info=info)
+        _refuse_unless(info)
         return resolver()
 
 
 class IsStaff(_Coded, sd.IsStaff):
     def resolve_for_user(self, resolver, user, *, info, source):
-        _refuse_unless(user, info=info, staff=True)
+        _refuse_unless(info, staff=True)
         return resolver()
 
 
 class IsSuperuser(_Coded, sd.IsSuperuser):
     def resolve_for_user(self, resolver, user, *, info, source):
-        _refuse_unless(user, info=info, superuser=True)
+        _refuse_unless(info, superuser=True)
         return resolver()
-
-
-def caller_may(info: Any, scope: str) -> bool:
-    """May the caller act with `scope` (e.g. "orders:read")? Active staff users
-    may do everything; a partner app only what its scopes grant."""
-    user = info.context.user
-    if user is not None and user.is_authenticated and user.is_active and user.is_staff:
-        return True
-    app = _app(info)
-    return app is not None and app.has_scope(str(scope))
-
-
-def caller_actor(info: Any) -> User | App | None:
-    """Who to record as the actor of a change: the partner app, else the user."""
-    app = _app(info)
-    if app is not None:
-        return app
-    user = info.context.user
-    return user if user is not None and user.is_authenticated else None
 
 
 class StaffOrAppScope(_Coded, sd.DjangoPermissionExtension):
@@ -108,11 +91,11 @@ class StaffOrAppScope(_Coded, sd.DjangoPermissionExtension):
         self.scope = str(scope)
 
     def resolve_for_user(self, resolver, user, *, info, source):
-        if caller_may(info, self.scope):
+        if _principal(info).may(self.scope):
             return resolver()
-        if _app(info) is not None:
+        if _principal(info).app is not None:
             raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
-        _refuse_unless(user, info=info, staff=True)
+        _refuse_unless(info, staff=True)
         raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
 
 
@@ -131,13 +114,13 @@ class IsAuthenticatedOrAppScope(_Coded, sd.DjangoPermissionExtension):
         self.scope = str(scope)
 
     def resolve_for_user(self, resolver, user, *, info, source):
-        app = _app(info)
-        if app is not None:
-            if not app.has_scope(self.scope):
+        principal = _principal(info)
+        if principal.app is not None:
+            if not principal.has_scope(self.scope):
                 raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
             return resolver()
-        if not _is_guest(user, info):
-            _refuse_unless(user, info=info)
+        if not _is_guest(info):
+            _refuse_unless(info)
         return resolver()
 
 
@@ -151,6 +134,6 @@ class IsCustomerOrGuest(IsAuthenticated):
     )
 
     def resolve_for_user(self, resolver, user, *, info, source):
-        if not _is_guest(user, info):
-            _refuse_unless(user, info=info)
+        if not _is_guest(info):
+            _refuse_unless(info)
         return resolver()

@@ -36,6 +36,7 @@ from accounts.authentication import request_authentication, token_from_authoriza
 from accounts.connections import session_group, user_group
 from accounts.errors import InvalidToken
 from accounts.models import User
+from accounts.principal import Principal
 from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
 from fmcore.error_codes import registered
 from fmcore.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
@@ -347,6 +348,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
             if not (await sync_to_async(user_for_token)(token)).is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             self.user = context.user = self.scope["user"] = user
+            context.principal = Principal.for_user(user)
             self.expiry = asyncio.create_task(self._close_at(user.token_claims["exp"]))
 
     async def _close_failed(self, error: Exception) -> None:
@@ -366,6 +368,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
         if not await sync_to_async(_app_still_valid)(app):
             raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
         self.app = context.app = app
+        context.principal = Principal.for_app(app)
 
     async def _join(self, *groups: str) -> None:
         assert self.channel_layer is not None  # CHANNEL_LAYERS is always configured

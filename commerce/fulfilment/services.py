@@ -15,14 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
-from accounts.models import User
+from accounts.principal import Principal
 from commerce.cache import orders_cache_invalidate
 from commerce.errors import FulfilmentExceedsOrder, InvalidQuantity, OrderNotFulfillable
 from commerce.models import Fulfilment, FulfilmentLine, Order, OrderLine, OrderStatus
 from commerce.orders.policy import order_for_shop_action
 from fmcore.errors import InvalidInput, NotFound
 from partners.actors import actor_fields
-from partners.models import App
 
 from . import events, selectors
 
@@ -92,7 +91,7 @@ def _shipment(
 
 def fulfilment_add(
     *,
-    actor: User | App | None,
+    principal: Principal,
     order_id: int,
     carrier: str,
     tracking_number: str,
@@ -105,7 +104,7 @@ def fulfilment_add(
     only. The customer's "shipped" email and notification and the
     ORDER_FULFILLED webhook leave on commit. Raises ORDER_NOT_FULFILLABLE for
     another status, FULFILMENT_EXCEEDS_ORDER for more units than are left."""
-    order = order_for_shop_action(actor=actor, order_id=order_id)
+    order = order_for_shop_action(principal=principal, order_id=order_id)
     carrier = _required_text(carrier, field="carrier", max_length=MAX_CARRIER_LENGTH)
     tracking_number = _required_text(tracking_number, field="trackingNumber", max_length=MAX_TRACKING_NUMBER_LENGTH)
     url = _tracking_url(tracking_url)
@@ -115,7 +114,11 @@ def fulfilment_add(
             raise OrderNotFulfillable(f"Order {order.number} is {order.status}; only paid orders can be shipped.")
         shipment = _shipment(order, lines, selectors.order_shipped_quantities(order=order))
         fulfilment = Fulfilment.objects.create(
-            order=order, carrier=carrier, tracking_number=tracking_number, tracking_url=url, **actor_fields(actor)
+            order=order,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            tracking_url=url,
+            **actor_fields(principal.actor),
         )
         FulfilmentLine.objects.bulk_create(
             FulfilmentLine(fulfilment=fulfilment, order_line=line, quantity=quantity) for line, quantity in shipment

@@ -1,58 +1,50 @@
 """The order lifecycle: the one transition table and the one way to move along it.
 
     PENDING -> CONFIRMED -> PAID -> COMPLETED
-    PENDING, CONFIRMED -> CANCELLED  (owner or staff)
-    PAID -> CANCELLED                (staff only; `commerce.settlement` queues the refund)
+    PENDING, CONFIRMED, PAID -> CANCELLED
 
-Who may make a move is part of the table. `actor=None` is the system itself
-(payment providers, the clean-up job): it may make any move of the table. A
-partner app holding the `orders:write` scope moves orders as staff do.
+Who may make each move is `commerce.orders.policy.may_move_order`;
+`actor=None` is the system itself (payment providers, the clean-up job).
 `order_transition()` is the only code that writes `Order.status`. It knows
 nothing of payments: a move that sets money going (cancelling a PAID order,
-marking a cash-on-delivery order PAID) is made through `commerce.settlement`.
+marking a cash-on-delivery order PAID) is made through `commerce.settlement`,
+and cancelling a PAID order is refused unless the caller hands over the
+refund it owes (`refund`), which only settlement does.
 """
 
-from enum import Enum
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.principal import Principal
 from commerce.cache import orders_cache_invalidate
 from commerce.catalog.stock import stock_change
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange
 from commerce.vouchers.services import voucher_use_release
 from partners.actors import Actor, actor_fields
-from partners.models import App, AppScope
 
-
-class Who(Enum):
-    STAFF = "staff"
-    OWNER_OR_STAFF = "owner or staff"
-
+from .policy import may_move_order
 
 S = OrderStatus
-TRANSITIONS: dict[str, dict[str, Who]] = {
-    S.PENDING: {S.CONFIRMED: Who.STAFF, S.CANCELLED: Who.OWNER_OR_STAFF},
-    S.CONFIRMED: {S.PAID: Who.STAFF, S.CANCELLED: Who.OWNER_OR_STAFF},
-    S.PAID: {S.COMPLETED: Who.STAFF, S.CANCELLED: Who.STAFF},
-    S.COMPLETED: {},
-    S.CANCELLED: {},
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.PENDING: (S.CONFIRMED, S.CANCELLED),
+    S.CONFIRMED: (S.PAID, S.CANCELLED),
+    S.PAID: (S.COMPLETED, S.CANCELLED),
+    S.COMPLETED: (),
+    S.CANCELLED: (),
 }
 
-
-def _may(who: Who, *, order: Order, actor: Actor) -> bool:
-    if isinstance(actor, App):
-        return actor.is_active and actor.has_scope(AppScope.ORDERS_WRITE)
-    if actor is None or actor.is_staff:
-        return True
-    return who is Who.OWNER_OR_STAFF and actor.pk == order.user_id
+# The moves that owe the buyer a refund: made only with `order_transition(refund=...)`.
+REFUND_OWED = {(S.PAID, S.CANCELLED)}
 
 
 def available_transitions(*, order: Order, actor: Actor) -> list[str]:
     """The statuses `actor` may move `order` to from its current status."""
-    return [to for to, who in TRANSITIONS[order.status].items() if _may(who, order=order, actor=actor)]
+    principal = Principal.of_actor(actor)
+    return [to for to in TRANSITIONS[order.status] if may_move_order(principal, order, to)]
 
 
 def _refused(order: Order, to: str, actor: Actor) -> InvalidTransition:
@@ -71,14 +63,18 @@ def _stock_restore(order: Order, actor: User | None) -> None:
         stock_change(changes=lines, reason=f"Order {order.number} cancelled", actor=actor)
 
 
-def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> Order:
+def order_transition(
+    *, order: Order, to: str, actor: Actor, note: str = "", refund: Callable[[Order], None] | None = None
+) -> Order:
     """Move `order` to status `to` on behalf of `actor` (None: the system).
 
     Locks the order row and checks the current status under the lock, so of
     two concurrent moves only one can win. Cancelling puts the stock back
-    exactly once, and an unpaid order its voucher use. Events and
-    notifications leave on commit. Returns the updated order; raises
-    `InvalidTransition` (INVALID_TRANSITION) otherwise.
+    exactly once, and an unpaid order its voucher use. Cancelling a PAID
+    order calls `refund` with the locked order, inside the transaction, and
+    is refused without one. Events and notifications leave on commit.
+    Returns the updated order; raises `InvalidTransition` (INVALID_TRANSITION)
+    otherwise.
     """
     from . import events
 
@@ -87,9 +83,14 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
     to = OrderStatus(to)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        who = TRANSITIONS[locked.status].get(to)
-        if who is None or not _may(who, order=locked, actor=actor):
+        if to not in TRANSITIONS[locked.status] or not may_move_order(Principal.of_actor(actor), locked, to):
             raise _refused(locked, to, actor)
+        refund_owed = (locked.status, to) in REFUND_OWED
+        if refund_owed and refund is None:
+            raise InvalidTransition(
+                f"Order {locked.number} is paid: cancelling it refunds its payments, through commerce.settlement.",
+                field="status",
+            )
         from_status = locked.status
         locked.status = to
         update_fields = ["status", "updated_at"]
@@ -104,6 +105,8 @@ def order_transition(*, order: Order, to: str, actor: Actor, note: str = "") -> 
             order=locked, from_status=from_status, to_status=to, note=note.strip(), **actor_fields(actor)
         )
         events.order_status_changed(change=change, order=locked)
+        if refund_owed and refund is not None:
+            refund(locked)
         if locked.user_id is not None:
             orders_cache_invalidate(locked.user_id)
     return locked

@@ -26,8 +26,10 @@ transaction commits; both actors are in `commerce.settlement.tasks`):
   that payment is refunded (`refund_payment`). Raising instead would make the
   provider retry its webhook forever.
 
-Who may cancel a PAID order is not decided here: it is the transition table
-in `commerce.orders.status` (staff, and apps holding `orders:write`).
+Who may cancel a PAID order is not decided here: it is
+`commerce.orders.policy.may_move_order` (staff, and apps holding
+`orders:write`). `order_transition` refuses that move unless handed the
+refund to queue, which only `_order_move` here does.
 
 Lock order, everywhere: the order row, then its payment rows, then product
 rows in primary-key order (stock), then the event-stream sequence lock, which
@@ -46,6 +48,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.principal import Principal
 from commerce.cart.guests import CartOwner
 from commerce.errors import InvalidPaymentState, InvalidRefundAmount, PaymentNotRefundable
 from commerce.models import Order, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus, Refund
@@ -62,7 +65,6 @@ from commerce.settlement import tasks
 from fmcore.errors import InvalidInput, NotFound
 from fmcore.outbox import enqueue
 from partners.actors import Actor
-from partners.models import App
 from partners.models import WebhookEvent as PartnerEvent
 from partners.payloads import payment_succeeded_payload
 from partners.webhooks import webhook_event_emit
@@ -79,43 +81,38 @@ def _order_lock(order_id: int) -> Order:
 # --- orders: the moves that set money going ---------------------------------------------
 
 
+def _order_payments_refund_queue(order: Order) -> None:
+    enqueue(tasks.refund_order_payments, order.pk)
+
+
 def _order_move(*, order: Order, to: str, actor: Actor, note: str) -> Order:
-    """`order_transition`, and the refund a cancelled PAID order is owed, in one transaction."""
-    with transaction.atomic():
-        was_paid = _order_lock(order.pk).status == OrderStatus.PAID
-        order = order_transition(order=order, to=to, actor=actor, note=note)
-        if was_paid and order.status == OrderStatus.CANCELLED:
-            enqueue(tasks.refund_order_payments, order.pk)
-    return order
+    """`order_transition`, handing it the refund a cancelled PAID order is owed
+    (queued in the cancelling transaction)."""
+    return order_transition(order=order, to=to, actor=actor, note=note, refund=_order_payments_refund_queue)
 
 
-def _visible_order(*, actor: User, order_id: int) -> Order:
-    order = order_selectors.order_visible(user=actor, order_id=order_id)
+def order_cancel(*, principal: Principal, order_id: int, reason: str = "") -> Order:
+    """Cancel an order: the owner while PENDING or CONFIRMED, the shop also
+    when PAID (its refund is then queued). Restores the stock once.
+    An order the caller may not see is NOT_FOUND."""
+    order = order_selectors.order_visible(principal=principal, order_id=order_id)
     if order is None:
         raise NotFound("No order with this id.", field="orderId")
-    return order
+    return _order_move(order=order, to=OrderStatus.CANCELLED, actor=principal.actor, note=reason or "")
 
 
-def order_cancel(*, actor: User, order_id: int, reason: str = "") -> Order:
-    """Cancel an order: the owner while PENDING or CONFIRMED, staff also when
-    PAID (its refund is then queued). Restores the stock once.
-    Another customer's order is NOT_FOUND."""
-    order = _visible_order(actor=actor, order_id=order_id)
-    return _order_move(order=order, to=OrderStatus.CANCELLED, actor=actor, note=reason or "")
-
-
-def order_status_update(*, actor: User | App, order_id: int, status: str, note: str = "") -> Order:
-    """Staff, or a partner app holding `orders:write`, move an order to `status`
-    along the transition table; the change records them as its actor.
-    Moving a cash-on-delivery order to PAID records its cash as collected;
-    cancelling a PAID order queues its refund."""
-    order = order_for_shop_action(actor=actor, order_id=order_id)
+def order_status_update(*, principal: Principal, order_id: int, status: str, note: str = "") -> Order:
+    """The shop (staff, or a partner app holding `orders:write`) moves an order
+    to `status` along the transition table; the change records them as its
+    actor. Moving a cash-on-delivery order to PAID records its cash as
+    collected; cancelling a PAID order queues its refund."""
+    order = order_for_shop_action(principal=principal, order_id=order_id)
     if status != OrderStatus.PAID:
-        return _order_move(order=order, to=status, actor=actor, note=note or "")
-    return _order_mark_paid(order=order, actor=actor, note=note)
+        return _order_move(order=order, to=status, actor=principal.actor, note=note or "")
+    return _order_mark_paid(order=order, actor=principal.actor, note=note)
 
 
-def _order_mark_paid(*, order: Order, actor: User | App, note: str) -> Order:
+def _order_mark_paid(*, order: Order, actor: Actor, note: str) -> Order:
     """Marking an order PAID collects its cash-on-delivery payment, in the same transaction."""
     with transaction.atomic():
         # The order, then its payment, before the transition writes to the event stream.

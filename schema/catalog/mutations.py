@@ -7,7 +7,7 @@ from partners.models import AppScope
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import StaffOrAppScope, caller_actor
+from schema.permissions import StaffOrAppScope
 
 from .inputs import (
     CategoryInput,
@@ -90,7 +90,7 @@ class CatalogMutations:
             images=_images(input.images) or (),
             is_active=input.is_active,
             options=_options(input.options) or (),
-            actor=caller_actor(info),
+            actor=info.context.principal.actor,
         )
         return ProductPayload(product=product)
 
@@ -109,7 +109,7 @@ class CatalogMutations:
             images=_images(input.images),
             is_active=input.is_active,
             options=_options(input.options),
-            actor=caller_actor(info),
+            actor=info.context.principal.actor,
         )
         return ProductPayload(product=product)
 
@@ -139,7 +139,7 @@ class CatalogMutations:
             variant_id=None if variant_id is None else node_pk(variant_id, "ProductVariant"),
             delta=delta,
             reason=reason or "",
-            actor=caller_actor(info),
+            actor=info.context.principal.actor,
         )
         return StockPayload(product=product)
 
@@ -155,7 +155,7 @@ class CatalogMutations:
             options=_choice(input.options) or [],
             price=input.price,
             stock_quantity=input.stock_quantity,
-            actor=caller_actor(info),
+            actor=info.context.principal.actor,
         )
         return ProductVariantPayload(variant=variant, product=variant.product)
 
@@ -174,7 +174,7 @@ class CatalogMutations:
             price=None if input.price is UNSET else input.price,
             clear_price=input.price is None,
             stock_quantity=input.stock_quantity,
-            actor=caller_actor(info),
+            actor=info.context.principal.actor,
         )
         return ProductVariantPayload(variant=variant, product=variant.product)
 
@@ -184,5 +184,5 @@ class CatalogMutations:
         permissions=CATALOG_WRITERS,
     )
     def delete_product_variant(self, info: Info, id: relay.GlobalID) -> ProductResult:
-        product = variants.variant_delete(variant_id=node_pk(id, "ProductVariant"), actor=caller_actor(info))
+        product = variants.variant_delete(variant_id=node_pk(id, "ProductVariant"), actor=info.context.principal.actor)
         return ProductPayload(product=product)

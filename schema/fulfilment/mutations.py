@@ -7,7 +7,7 @@ from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
 from schema.orders.types import OrderPayload, OrderResult
-from schema.permissions import StaffOrAppScope, caller_actor
+from schema.permissions import StaffOrAppScope
 
 from .inputs import FulfilmentInput
 
@@ -26,7 +26,7 @@ class FulfilmentMutations:
             for line in input.lines or []
         ]
         fulfilment = fulfilment_add(
-            actor=caller_actor(info),
+            principal=info.context.principal,
             order_id=node_pk(order_id, "Order"),
             carrier=input.carrier,
             tracking_number=input.tracking_number,

@@ -5,11 +5,12 @@ import strawberry_django
 from strawberry import relay
 from strawberry_django.optimizer import optimize
 
-from commerce.event_stream import ORDER_EVENTS, order_events_access_check
+from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order
+from commerce.order_visibility import order_events_access_check
 from commerce.orders import selectors
 from fmcore.errors import InvalidInput, NotFound
-from partners.models import App, AppScope
+from partners.models import AppScope
 from schema.connection import Connection
 from schema.context import Info
 from schema.ids import node_pk
@@ -23,7 +24,7 @@ ORDER_EVENTS_PAGE_MAX = 100
 def _one(info: Info, order_id: int | None) -> Order | None:
     if order_id is None:
         return None
-    queryset = selectors.orders_visible_to(info.context.shopper).filter(pk=order_id)
+    queryset = selectors.orders_visible_to(info.context.principal).filter(pk=order_id)
     return optimize(queryset, info).first()
 
 
@@ -37,7 +38,7 @@ class OrderQueries:
         extensions=[IsAuthenticatedOrAppScope(AppScope.ORDERS_READ)],
     )
     def orders(self, info: Info) -> Iterable[Order]:
-        return selectors.orders_visible_to(info.context.shopper).order_by("-created_at", "-id")
+        return selectors.orders_visible_to(info.context.principal).order_by("-created_at", "-id")
 
     @strawberry_django.field(
         graphql_type=OrderType | None,
@@ -55,7 +56,7 @@ class OrderQueries:
         graphql_type=OrderType | None, description="Your most recent order; null if you have none."
     )
     def latest_order(self, info: Info) -> Order | None:
-        return _one(info, selectors.order_latest_id(user=info.context.guest or info.context.user))
+        return _one(info, selectors.order_latest_id(principal=info.context.principal))
 
     @strawberry_django.field(
         description="The order events you may see (your orders; staff and apps with `orders:read`: every "
@@ -68,18 +69,22 @@ class OrderQueries:
     ) -> OrderEventConnection:
         if first is None or not 0 <= first <= ORDER_EVENTS_PAGE_MAX:
             raise InvalidInput(f"`first` must be between 0 and {ORDER_EVENTS_PAGE_MAX}.", code="INVALID_PAGINATION")
-        viewer = info.context.shopper
-        if isinstance(viewer, App):
-            order_events_access_check(viewer=viewer)
+        principal = info.context.principal
+        if principal.app is not None:
+            order_events_access_check(principal=principal)
         # Anonymous callers get an empty page, as from `orders`.
         wanted = node_pk(order_id, "Order") if order_id is not None else None
         after_sequence = ORDER_EVENTS.cursor_decode(after) if after is not None else 0
-        changes = selectors.order_events_visible(user=viewer, after=after_sequence, order_id=wanted, limit=first + 1)
+        changes = selectors.order_events_visible(
+            principal=principal, after=after_sequence, order_id=wanted, limit=first + 1
+        )
         events = [OrderStatusEvent.from_change(change) for change in changes]
         edges = [OrderEventEdge(cursor=event.cursor, node=event) for event in events]
         page = edges[:first]
         return OrderEventConnection(
-            count=lambda: selectors.order_events_visible_count(user=viewer, after=after_sequence, order_id=wanted),
+            count=lambda: selectors.order_events_visible_count(
+                principal=principal, after=after_sequence, order_id=wanted
+            ),
             edges=page,
             page_info=relay.PageInfo(
                 has_next_page=len(edges) > first,

@@ -57,11 +57,11 @@ class OrderSubscriptions:
         self, info: Info, order_id: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[OrderStatusEvent, None]:
         scope = await order_stream_scope(info, stream=ORDER_EVENTS, order_id=order_id, after=after)
-        viewer = info.context.viewer
+        principal = info.context.principal
 
         def changes_between(after_sequence: int, up_to: int, limit: int | None) -> list[OrderStatusChange]:
             return selectors.order_events_visible(
-                user=viewer, after=after_sequence, up_to=up_to, order_id=scope.order_id, limit=limit
+                principal=principal, after=after_sequence, up_to=up_to, order_id=scope.order_id, limit=limit
             )
 
         async def event_from_message(message: dict) -> OrderStatusEvent | None:

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
@@ -14,6 +13,7 @@ from accounts.models import User
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderLine, OrderStatusChange
 from commerce.notifications.services import order_recipient
+from commerce.orders.policy import may_see_change_actor
 from commerce.orders.status import available_transitions
 from schema.accounts.types import UserType
 from schema.catalog.types import ProductType, ProductVariantType
@@ -103,12 +103,7 @@ class OrderStatusChangeType:
         only=["actor_id"],
     )
     def actor(self, root: OrderStatusChange, info: Info) -> User | None:
-        viewer = info.context.user
-        if root.actor_id is None or not viewer.is_authenticated:
-            return None
-        if viewer.is_staff or viewer.pk == root.actor_id:
-            return root.actor
-        return None
+        return root.actor if may_see_change_actor(info.context.principal, root) else None
 
     @strawberry_django.field(
         description="Who made the change: CUSTOMER, STAFF, APP (a partner app) or SYSTEM.",
@@ -181,8 +176,8 @@ class OrderType(relay.Node):
         description="The statuses the caller may move this order to now.", only=["status", "user_id"]
     )
     def available_transitions(self, root: Order, info: Info) -> list[OrderStatus]:
-        actor = info.context.viewer
-        if isinstance(actor, AnonymousUser):
+        actor = info.context.principal.actor
+        if actor is None:
             return []
         return [OrderStatus(to) for to in available_transitions(order=root, actor=actor)]
 

@@ -16,7 +16,7 @@ from .types import NextActionType, PaymentPayload, PaymentResult
 
 
 def _visible_payment(info: Info, payment_id: relay.GlobalID):
-    payment = selectors.payment_visible(viewer=info.context.shopper, payment_id=node_pk(payment_id, "Payment"))
+    payment = selectors.payment_visible(principal=info.context.principal, payment_id=node_pk(payment_id, "Payment"))
     if payment is None:
         raise NotFound("No payment with this id.", field="paymentId")
     return payment

@@ -27,11 +27,11 @@ class PaymentSubscriptions:
         self, info: Info, order_id: relay.GlobalID | None = None, after: str | None = None
     ) -> AsyncGenerator[PaymentStatusEvent, None]:
         scope = await order_stream_scope(info, stream=PAYMENT_EVENTS, order_id=order_id, after=after)
-        viewer = info.context.viewer
+        principal = info.context.principal
 
         def changes_between(after_sequence: int, up_to: int, limit: int | None) -> list[PaymentStatusChange]:
             return payment_events_visible(
-                viewer=viewer, after=after_sequence, up_to=up_to, order_id=scope.order_id, limit=limit
+                principal=principal, after=after_sequence, up_to=up_to, order_id=scope.order_id, limit=limit
             )
 
         # The payment as it is now, as the replay shows it: one row read per live event.

@@ -64,7 +64,7 @@ class PaymentType(relay.Node):
     @classmethod
     def get_queryset(cls, queryset: QuerySet[Payment], info: Info, **kwargs) -> QuerySet[Payment]:
         # Whoever sees the order sees its payments; others see nothing (no existence oracle).
-        return payments_visible_filter(queryset, info.context.shopper)
+        return payments_visible_filter(queryset, info.context.principal)
 
 
 @strawberry.type(description="A payment and what the buyer must do next.")

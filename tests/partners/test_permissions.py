@@ -1,5 +1,5 @@
 """The hooks the order and catalog code use to admit partner apps:
-`StaffOrAppScope(scope)`, `caller_may(info, scope)`, `caller_actor(info)`."""
+`StaffOrAppScope(scope)`, `Principal.may(scope)`, `Principal.actor`."""
 
 import pytest
 import strawberry
@@ -13,7 +13,7 @@ from partners.models import App, AppScope
 from schema.accounts.types import OkPayload, OkResult
 from schema.context import Context, Info
 from schema.errors import mutation
-from schema.permissions import StaffOrAppScope, caller_actor, caller_may
+from schema.permissions import StaffOrAppScope
 from tests.conftest import codes
 
 recorded: list = []
@@ -27,14 +27,14 @@ class Query:
 
     @strawberry_django.field
     def may_write(self, info: Info) -> bool:
-        return caller_may(info, AppScope.ORDERS_WRITE)
+        return info.context.principal.may(AppScope.ORDERS_WRITE)
 
 
 @strawberry.type
 class Mutation:
     @mutation(description="A stand-in for updateOrderStatus.", permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),))
     def move_order(self, info: Info) -> OkResult:
-        recorded.append(caller_actor(info))
+        recorded.append(info.context.principal.actor)
         return OkPayload()
 
 

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.db import close_old_connections, connection
 
+from accounts.principal import Principal
 from commerce.fulfilment.services import fulfilment_add
 from commerce.models import Fulfilment, Notification, Order, OrderStatus
 from fmcore.errors import DomainError
@@ -208,7 +209,9 @@ def test_concurrent_shipments_of_the_whole_order_ship_it_once(paid_order, staff)
     def ship() -> None:
         try:
             barrier.wait()
-            fulfilment_add(actor=staff, order_id=paid_order.pk, carrier="DHL", tracking_number="1")
+            fulfilment_add(
+                principal=Principal.for_user(staff), order_id=paid_order.pk, carrier="DHL", tracking_number="1"
+            )
             results.append("ok")
         except DomainError as error:
             results.append(error.code)
