@@ -252,8 +252,9 @@ def webhook_deliveries_retry(
         failed = failed.filter(created_at__gt=created_after)
     if created_before is not None:
         failed = failed.filter(created_at__lt=created_before)
-    rows = failed.select_for_update(of=("self",)).values_list("pk", "event", "webhook__app__scopes")
-    ids = [pk for pk, event, scopes in rows if EVENT_SCOPES[event] in (scopes or [])]
+    rows = failed.select_for_update(of=("self",)).select_related("webhook__app")
+    rows = rows.only("pk", "event", "webhook__app__is_active", "webhook__app__scopes")
+    ids = [row.pk for row in rows if row.webhook.app.has_scope(EVENT_SCOPES[row.event])]
     for start in range(0, len(ids), RETRY_UPDATE_BATCH):  # bounded IN lists (SQLite's parameter limit)
         chunk = ids[start : start + RETRY_UPDATE_BATCH]
         WebhookDelivery.objects.filter(pk__in=chunk).update(status=WebhookDeliveryStatus.PENDING)

@@ -32,7 +32,7 @@ def webhooks_for_event(event: str) -> list[Webhook]:
     scope = EVENT_SCOPES[event]
     candidates = Webhook.objects.filter(is_active=True, app__is_active=True).select_related("app")
     # JSON containment differs between SQLite and PostgreSQL; there are few webhooks.
-    return [hook for hook in candidates if event in hook.events and scope in hook.app.scopes]
+    return [hook for hook in candidates if event in hook.events and hook.app.has_scope(scope)]
 
 
 def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
