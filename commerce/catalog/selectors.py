@@ -8,13 +8,14 @@ import hashlib
 
 from django.db.models import Prefetch, QuerySet
 
+from accounts.principal import Principal
 from commerce.cache import cached, catalog_scope
 from commerce.models import Category, Product, ProductImage
 
 
 def sees_everything(user) -> bool:
     """Staff see inactive and deleted catalog entries too."""
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+    return Principal.for_user(user).is_staff
 
 
 def visible_products(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
