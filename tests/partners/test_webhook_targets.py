@@ -4,11 +4,11 @@ again at delivery time against what the host resolves to then."""
 import socket
 
 import pytest
-from strawberry import relay
 
 from partners import services
 from partners.models import AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.conftest import codes
+from tests.factories import gid
 
 CREATE = """
 mutation($input: CreateWebhookInput!) {
@@ -53,7 +53,7 @@ def app(db):
 
 
 def _input(app, url: str) -> dict:
-    return {"appId": str(relay.GlobalID("App", str(app.pk))), "targetUrl": url, "events": ["ORDER_STATUS_CHANGED"]}
+    return {"appId": gid("App", app.pk), "targetUrl": url, "events": ["ORDER_STATUS_CHANGED"]}
 
 
 @pytest.mark.django_db
@@ -117,7 +117,7 @@ def test_a_public_target_is_accepted_and_the_secret_shown_once(gql, staff, app, 
         "app": {"name": "Fulfilment"},
     }
     assert Webhook.objects.get().secret == payload["secret"]
-    webhook_id = str(relay.GlobalID("Webhook", str(Webhook.objects.get().pk)))
+    webhook_id = gid("Webhook", Webhook.objects.get().pk)
     updated = gql(UPDATE, {"id": webhook_id, "input": {"events": ["ORDER_CREATED"]}}, user=staff)["updateWebhook"]
     assert updated["secret"] is None
     assert updated["webhook"]["events"] == ["ORDER_CREATED"]
@@ -126,7 +126,7 @@ def test_a_public_target_is_accepted_and_the_secret_shown_once(gql, staff, app, 
 @pytest.mark.django_db
 def test_updating_to_a_private_target_is_refused(gql, staff, app, fake_dns):
     webhook, _ = services.webhook_create(app_id=app.pk, target_url="https://93.184.215.14/x", events=["ORDER_CREATED"])
-    webhook_id = str(relay.GlobalID("Webhook", str(webhook.pk)))
+    webhook_id = gid("Webhook", webhook.pk)
     payload = gql(UPDATE, {"id": webhook_id, "input": {"targetUrl": "http://169.254.169.254/"}}, user=staff)
     assert codes(payload["updateWebhook"]) == ["INVALID_WEBHOOK_URL"]
     webhook.refresh_from_db()

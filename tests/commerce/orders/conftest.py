@@ -4,12 +4,10 @@ cart APIs are another module's), and helpers to check out through the API."""
 from collections.abc import Callable
 
 import pytest
-from strawberry.relay import to_base64
 
 from accounts.models import User
-from commerce.checkout.services import order_checkout
-from commerce.models import Address, Cart, CartLine, Category, Order, Product
-from tests.commerce.catalog import factories
+from commerce.models import Address, Cart, Category, Order, Product
+from tests import factories
 
 ORDER_FIELDS = """
     id number status subtotal tax total currency paymentMethod note createdAt
@@ -54,10 +52,6 @@ ORDER = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
 LATEST = f"query {{ latestOrder {{ {ORDER_FIELDS} }} }}"
 
 
-def gid(type_name: str, pk: int) -> str:
-    return to_base64(type_name, pk)
-
-
 @pytest.fixture
 def category(db) -> Category:
     return Category.objects.create(name="Groceries", slug="groceries")
@@ -65,7 +59,7 @@ def category(db) -> Category:
 
 @pytest.fixture
 def make_product(category) -> Callable[..., Product]:
-    """`make_product` of the catalog factories, in this module's one category."""
+    """`factories.make_product`, in this module's one category."""
 
     def make(name: str = "Coffee", **fields) -> Product:
         return factories.make_product(name, category=category, **fields)
@@ -75,36 +69,21 @@ def make_product(category) -> Callable[..., Product]:
 
 @pytest.fixture
 def fill_cart() -> Callable[..., Cart]:
-    def fill(user: User, *items: tuple[Product, int]) -> Cart:
-        cart, _ = Cart.objects.get_or_create(user=user)
-        for product, quantity in items:
-            CartLine.objects.update_or_create(
-                cart=cart, product=product, variant=product.variants.get(), defaults={"quantity": quantity}
-            )
-        return cart
-
-    return fill
+    return factories.cart_fill
 
 
 @pytest.fixture
 def make_address() -> Callable[..., Address]:
-    def make(user: User, *, default: bool = False, city: str = "Lisbon") -> Address:
-        return Address.objects.create(
-            user=user, full_name="Cora Customer", line1="Rua 1", city=city, country="PT", is_default=default
-        )
-
-    return make
+    return factories.make_address
 
 
 @pytest.fixture
-def place_order(make_product, fill_cart, django_capture_on_commit_callbacks) -> Callable[..., Order]:
+def place_order(make_product, django_capture_on_commit_callbacks) -> Callable[..., Order]:
     """An order placed through the checkout service (no API round trip); its
     on-commit callbacks run as after a real commit."""
 
     def place(user: User, *, product: Product | None = None, quantity: int = 2) -> Order:
-        product = product or make_product(stock=10)
-        fill_cart(user, (product, quantity))
         with django_capture_on_commit_callbacks(execute=True):
-            return order_checkout(user=user, payment_method="DUMMY")
+            return factories.order_place(user, (product or make_product(stock=10), quantity))
 
     return place

@@ -4,9 +4,9 @@ from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange, Product, StockMovement
 from commerce.orders.status import TRANSITIONS, available_transitions, order_transition
 from fmcore.models import OutboxMessage
+from tests.commerce.orders.conftest import CANCEL, CHECKOUT, UPDATE_STATUS
 from tests.conftest import codes, messages
-
-from .conftest import CANCEL, CHECKOUT, UPDATE_STATUS, gid
+from tests.factories import gid
 
 ALL = [s.value for s in OrderStatus]
 PATH = {

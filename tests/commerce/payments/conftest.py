@@ -5,34 +5,21 @@ import hmac
 import json
 import time
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 import responses
 
-from commerce.models import Order, OrderStatus, PaymentMethod, PaymentStatus, PaymentStatusChange
+from accounts.models import User
+from commerce.models import Order, PaymentMethod, PaymentStatus, PaymentStatusChange, Product
+from tests import factories
 
 
 @pytest.fixture
 def make_order(customer) -> Callable[..., Order]:
-    def make(
-        total: str = "19.99",
-        *,
-        currency: str = "USD",
-        method: str = PaymentMethod.DUMMY,
-        status: str = OrderStatus.PENDING,
-        user=None,
-    ) -> Order:
-        amount = Decimal(total)
-        return Order.objects.create(
-            user=user or customer,
-            status=status,
-            currency=currency,
-            subtotal=amount,
-            tax=Decimal("0.00"),
-            total=amount,
-            payment_method=method,
-        )
+    """`factories.order_of_total`, the customer's unless `user` is given."""
+
+    def make(total: str = "19.99", *, user: User | None = None, **fields) -> Order:
+        return factories.order_of_total(user or customer, total, **fields)
 
     return make
 
@@ -176,48 +163,24 @@ query($id: ID!) {
 """
 
 
-def gid(type_name: str, pk: int) -> str:
-    from strawberry.relay import to_base64
-
-    return to_base64(type_name, pk)
-
-
-def pk_of(global_id: str) -> int:
-    from strawberry.relay import from_base64
-
-    return int(from_base64(global_id)[1])
-
-
 @pytest.fixture
-def product(db):
-    from commerce.catalog.options import default_variants_seed
-    from commerce.models import Category, Product
-
-    category = Category.objects.create(name="Groceries", slug="groceries")
-    product = Product.objects.create(
-        name="Coffee",
+def product(db) -> Product:
+    return factories.make_product(
+        "Coffee",
         slug="coffee",
-        price=Decimal("10.00"),
-        stock_quantity=10,
-        category=category,
+        price="10.00",
+        stock=10,
+        category=factories.make_category("Groceries", slug="groceries"),
     )
-    default_variants_seed([product])
-    return product
 
 
 @pytest.fixture
 def place_order(product, django_capture_on_commit_callbacks) -> Callable[..., Order]:
     """An order checked out from a cart (2 x 10.00 = 20.00 USD, stock 10 -> 8)."""
-    from commerce.checkout.services import order_checkout
-    from commerce.models import Cart, CartLine
 
     def place(user, *, quantity: int = 2, method: str = PaymentMethod.DUMMY) -> Order:
-        cart, _ = Cart.objects.get_or_create(user=user)
-        CartLine.objects.update_or_create(
-            cart=cart, product=product, variant=product.variants.get(), defaults={"quantity": quantity}
-        )
         with django_capture_on_commit_callbacks(execute=True):
-            return order_checkout(user=user, payment_method=method)
+            return factories.order_place(user, (product, quantity), method=method)
 
     return place
 

@@ -22,8 +22,7 @@ from commerce.settlement.services import (
     payment_confirm,
     payment_refund,
 )
-
-from .conftest import DUMMY_WEBHOOK_SECRET
+from tests.commerce.payments.conftest import DUMMY_WEBHOOK_SECRET
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dummy_settings")]
 

@@ -12,8 +12,7 @@ from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.registry import method_availability
 from commerce.payments.sessions import payment_create
 from commerce.settlement.services import payment_confirm, payment_refund
-
-from .conftest import STRIPE_SECRET, stripe_signed
+from tests.commerce.payments.conftest import STRIPE_SECRET, stripe_signed
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 
