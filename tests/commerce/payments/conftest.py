@@ -1,9 +1,5 @@
 """Orders to pay, provider credentials, and what settlement saw succeed."""
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Callable
 
 import pytest
@@ -11,7 +7,19 @@ import responses
 
 from accounts.models import User
 from commerce.models import Order, PaymentMethod, PaymentStatus, PaymentStatusChange, Product
+from commerce.payments.sessions import payment_create
 from tests import factories
+from tests.commerce.payments.provider_fakes import (
+    DUMMY_WEBHOOK_SECRET,
+    MAYA_API,
+    MAYA_CHECKOUT_ID,
+    PAYPAL_API,
+    STRIPE_API,
+    STRIPE_SECRET,
+    STRIPE_WEBHOOK_SECRET,
+    order_json,
+    session_json,
+)
 
 
 @pytest.fixture
@@ -59,9 +67,6 @@ def post_webhook(client):
 
 # --- provider credentials --------------------------------------------------------------
 
-STRIPE_SECRET = "sk_test_fmcore"
-STRIPE_WEBHOOK_SECRET = "whsec_fmcore_test"
-
 
 @pytest.fixture
 def stripe_settings(settings):
@@ -69,14 +74,6 @@ def stripe_settings(settings):
     settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
     settings.STRIPE_FLOW = "checkout"
     return settings
-
-
-def stripe_signed(payload: dict, *, secret: str = STRIPE_WEBHOOK_SECRET, timestamp: int | None = None):
-    """A webhook body and its Stripe-Signature header, computed as Stripe does."""
-    body = json.dumps(payload)
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={signature}"
 
 
 @pytest.fixture
@@ -107,14 +104,55 @@ def epayco_settings(settings):
     return settings
 
 
-DUMMY_WEBHOOK_SECRET = "dummy-webhook-secret"
-
-
 @pytest.fixture
 def dummy_settings(settings):
     settings.PAYMENTS_DUMMY_ENABLED = True
     settings.PAYMENTS_DUMMY_WEBHOOK_SECRET = DUMMY_WEBHOOK_SECRET
     return settings
+
+
+# --- payments opened with each provider, its API faked ---------------------------------
+
+
+@pytest.fixture
+def card_payment(make_order, http):
+    http.add(responses.POST, f"{STRIPE_API}/checkout/sessions", json=session_json())
+    payment = payment_create(order=make_order("19.99"), method=PaymentMethod.CARD, idempotency_key="k")
+    http.calls.reset()
+    return payment
+
+
+@pytest.fixture
+def paypal_http(http):
+    http.add(responses.POST, f"{PAYPAL_API}/v1/oauth2/token", json={"access_token": "A21-token", "expires_in": 32400})
+    return http
+
+
+@pytest.fixture
+def paypal_payment(make_order, paypal_http):
+    paypal_http.add(responses.POST, f"{PAYPAL_API}/v2/checkout/orders", json=order_json())
+    payment = payment_create(order=make_order("19.99"), method=PaymentMethod.PAYPAL)
+    paypal_http.calls.reset()
+    return payment
+
+
+@pytest.fixture
+def maya_payment(make_order, http):
+    http.add(
+        responses.POST,
+        f"{MAYA_API}/checkout/v1/checkouts",
+        json={
+            "checkoutId": MAYA_CHECKOUT_ID,
+            "redirectUrl": f"https://payments-web-sandbox.paymaya.com/v2/checkout?id={MAYA_CHECKOUT_ID}",
+        },
+    )
+    payment = payment_create(order=make_order("250.00", currency="PHP"), method=PaymentMethod.MAYA)
+    return payment
+
+
+@pytest.fixture
+def epayco_payment(make_order):
+    return payment_create(order=make_order("119000.00", currency="COP"), method=PaymentMethod.EPAYCO)
 
 
 # --- phase 2: real orders, the API, and the work queued on commit ------------------------

@@ -123,7 +123,7 @@ def test_a_refund_provider_outage_is_retried_by_the_task(gql, customer, staff, p
     from commerce.payments.base import ProviderError
     from commerce.payments.providers.dummy import dummy_signature
     from commerce.settlement.tasks import refund_order_payments
-    from tests.commerce.payments.conftest import DUMMY_WEBHOOK_SECRET
+    from tests.commerce.payments.provider_fakes import DUMMY_WEBHOOK_SECRET
 
     product.price = "10.33"  # 2 x 10.33 = 20.66
     product.save()

@@ -12,7 +12,7 @@ from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.providers.dummy import dummy_signature
 from commerce.payments.sessions import payment_create
 from commerce.settlement.services import payment_confirm
-from tests.commerce.payments.conftest import DUMMY_WEBHOOK_SECRET
+from tests.commerce.payments.provider_fakes import DUMMY_WEBHOOK_SECRET
 
 pytestmark = [
     pytest.mark.postgres,
