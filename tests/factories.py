@@ -26,7 +26,7 @@ ADDRESS_INPUT: dict[str, str] = {"fullName": "Gus Guest", "line1": "Main St 1", 
 ADDRESS_DATA = AddressData(full_name="Gus Guest", line1="Main St 1", city="Berlin", country="DE")
 
 # The statuses a placed order passes through on the way to each, moved by the system.
-_PATH_TO: dict[str, list[str]] = {
+ORDER_PATH: dict[str, list[str]] = {
     OrderStatus.PENDING: [],
     OrderStatus.CONFIRMED: [OrderStatus.CONFIRMED],
     OrderStatus.PAID: [OrderStatus.CONFIRMED, OrderStatus.PAID],
@@ -113,6 +113,11 @@ def order_of_total(
     whose currency is `currency`, then moved to `status` by the system."""
     with override_settings(CURRENCY=currency, TAX_RATE=Decimal("0")):
         order = order_place(user, (make_product(price=total, stock=1), 1), method=method)
-    for to in _PATH_TO[status]:
-        order = order_transition(order=order, to=to, actor=None)
+    return order_advance(order, status)
+
+
+def order_advance(order: Order, to: str) -> Order:
+    """Walk a PENDING `order` along the lifecycle to `to`, as the system would."""
+    for step in ORDER_PATH[to]:
+        order = order_transition(order=order, to=step, actor=None)
     return order
