@@ -1,5 +1,5 @@
-"""Catalog, cart and address rows made straight with the ORM (the catalog and
-cart APIs are another module's), and helpers to check out through the API."""
+"""The order tests' fixtures over the shared factories: one category and its
+products, carts, addresses, and orders placed through the checkout service."""
 
 from collections.abc import Callable
 
@@ -8,48 +8,6 @@ import pytest
 from accounts.models import User
 from commerce.models import Address, Cart, Category, Order, Product
 from tests import factories
-
-ORDER_FIELDS = """
-    id number status subtotal tax total currency paymentMethod note createdAt
-    user { email }
-    lines { productName unitPrice quantity lineTotal }
-    shippingAddress { fullName city country }
-    history { fromStatus toStatus note actorRole actor { email } }
-    availableTransitions
-"""
-
-CHECKOUT = f"""
-mutation($input: CheckoutInput!) {{
-  checkout(input: $input) {{
-    __typename
-    ... on CheckoutPayload {{ order {{ {ORDER_FIELDS} }} }}
-    ... on OperationInfo {{ messages {{ kind message field code }} }}
-  }}
-}}
-"""
-
-CANCEL = f"""
-mutation($id: ID!, $reason: String) {{
-  cancelOrder(orderId: $id, reason: $reason) {{
-    __typename
-    ... on OrderPayload {{ order {{ {ORDER_FIELDS} }} }}
-    ... on OperationInfo {{ messages {{ kind message field code }} }}
-  }}
-}}
-"""
-
-UPDATE_STATUS = f"""
-mutation($id: ID!, $status: OrderStatus!, $note: String) {{
-  updateOrderStatus(orderId: $id, status: $status, note: $note) {{
-    __typename
-    ... on OrderPayload {{ order {{ {ORDER_FIELDS} }} }}
-    ... on OperationInfo {{ messages {{ kind message field code }} }}
-  }}
-}}
-"""
-
-ORDER = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
-LATEST = f"query {{ latestOrder {{ {ORDER_FIELDS} }} }}"
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 
 from commerce.models import CartLine, Order, Product, StockMovement
-from tests.commerce.orders.conftest import CHECKOUT
+from tests.commerce.orders.operations import CHECKOUT
 from tests.conftest import codes, messages
 from tests.factories import gid
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from commerce.models import CartLine, Order, Product
-from tests.commerce.orders.conftest import CHECKOUT
+from tests.commerce.orders.operations import CHECKOUT
 from tests.conftest import access_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from commerce.models import Order
 from commerce.orders.status import order_transition
-from tests.commerce.orders.conftest import LATEST, ORDER, ORDER_FIELDS
+from tests.commerce.orders.operations import LATEST, ORDER, ORDER_FIELDS
 from tests.conftest import access_token
 from tests.factories import gid
 

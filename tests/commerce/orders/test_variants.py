@@ -10,7 +10,7 @@ from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create
 from commerce.catalog.variants import variant_create, variant_delete
 from commerce.models import Category, OrderLine, Product, ProductVariant, StockMovement
-from tests.commerce.orders.conftest import CANCEL
+from tests.commerce.orders.operations import CANCEL
 from tests.conftest import codes
 from tests.factories import gid
 

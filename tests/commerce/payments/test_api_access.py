@@ -4,7 +4,7 @@ import pytest
 import responses
 
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
-from tests.commerce.payments.conftest import CONFIRM, INITIATE, ORDER_PAYMENTS, REFUND
+from tests.commerce.payments.operations import CONFIRM, INITIATE, ORDER_PAYMENTS, REFUND
 from tests.conftest import codes
 from tests.factories import gid
 

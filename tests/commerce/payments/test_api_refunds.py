@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Product, RefundStatus, StockMovement
-from tests.commerce.payments.conftest import CONFIRM, INITIATE, REFUND
+from tests.commerce.payments.operations import CONFIRM, INITIATE, REFUND
 from tests.conftest import codes
 from tests.factories import gid
 

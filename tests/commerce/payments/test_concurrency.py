@@ -116,7 +116,7 @@ def test_webhook_and_confirm_payment_racing_through_the_api_pay_the_order_once(
     from accounts.tokens import token_pair_issue
     from commerce.models import Notification, OrderStatus
     from commerce.settlement.services import payment_initiate
-    from tests.commerce.payments.conftest import CONFIRM
+    from tests.commerce.payments.operations import CONFIRM
     from tests.factories import gid
 
     order = place_order(customer)

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from commerce.models import Cart, Order, VoucherUse
-from tests.commerce.vouchers.conftest import APPLY, AVAILABLE, CART, REMOVE, SET_SHIPPING
+from tests.commerce.vouchers.operations import APPLY, AVAILABLE, CART, REMOVE, SET_SHIPPING
 from tests.conftest import codes, messages
 from tests.factories import gid, make_category, make_product
 

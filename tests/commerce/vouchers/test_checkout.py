@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from commerce.models import Cart, CartLine, Order, Product, VoucherUse
-from tests.commerce.vouchers.conftest import APPLY, CANCEL, CART, CHECKOUT, SET_SHIPPING
+from tests.commerce.vouchers.operations import APPLY, CANCEL, CART, CHECKOUT, SET_SHIPPING
 from tests.conftest import codes, messages
 from tests.factories import gid
 
