@@ -12,7 +12,7 @@ from django.conf import settings
 
 from partners.models import AppScope
 from partners.services import app_create
-from tests.commerce.catalog.factories import gid, make_category, make_product
+from tests.factories import gid, make_category, make_product
 from tests.processes import process_env, running_server
 from tests.test_observability import metric_samples, process_token, real_processes, total
 

@@ -16,7 +16,7 @@ from accounts.tokens import token_pair_issue
 from bench import answers, cpu, operations, pgbench
 from bench.loadgen import Request, graphql_body
 from commerce.models import Cart, CartLine, Order, OrderLine
-from tests.commerce.catalog.factories import make_category, make_product
+from tests.factories import make_category, make_product
 from tests.processes import database_url, process_env, running_server
 
 

@@ -15,6 +15,7 @@ from django.db import connection, connections
 from tests.accounts.conftest import link_token  # noqa: F401 (a fixture)
 from tests.commerce.orders.test_subscriptions import connect
 from tests.conftest import DEFAULT_PASSWORD, codes
+from tests.factories import ADDRESS_INPUT
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +124,6 @@ TOKEN_AUTH = f"""mutation ($email: String!, $password: String!) {{
   tokenAuth(email: $email, password: $password) {{ ... on TokenPayload {{ token }} {INFO} }}
 }}"""
 
-BERLIN = {"fullName": "Gus Guest", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
 SIZES = [{"name": "Size", "values": ["S", "M", "L"]}]
 
 
@@ -139,7 +139,7 @@ def as_guest(token: str) -> dict:
 
 def checkout_in_berlin(gql, shop: dict, customer) -> dict:
     """A `checkout` input shipping by the shop's method to a new address of `customer` in Berlin."""
-    address = gql(CREATE_ADDRESS, {"input": BERLIN}, user=customer)["createAddress"]["address"]
+    address = gql(CREATE_ADDRESS, {"input": ADDRESS_INPUT}, user=customer)["createAddress"]["address"]
     return {"shippingAddressId": address["id"], "paymentMethod": "DUMMY", "shippingMethodId": shop["method"]["id"]}
 
 
@@ -295,7 +295,7 @@ def test_a_voucher_and_shipping_method_price_the_cart_and_are_frozen_on_the_orde
     assert cart["shippingMethod"] is None and cart["shipping"] == "0.00"
     # The method ships to Germany only: offered once the customer has an address there.
     assert cart["availableShippingMethods"] == []
-    address = gql(CREATE_ADDRESS, {"input": BERLIN}, user=customer)["createAddress"]["address"]
+    address = gql(CREATE_ADDRESS, {"input": ADDRESS_INPUT}, user=customer)["createAddress"]["address"]
     assert gql(CART, user=customer)["cart"]["availableShippingMethods"] == [shop["method"]]
 
     # Methods ship to Germany, so checking out without one is refused and changes nothing.
@@ -400,7 +400,7 @@ def test_a_guest_buys_pays_gets_the_order_shipped_and_finds_it_on_a_new_account(
     guest = as_guest(token)
     ok(gql(ADD_TO_CART, {"variantId": shop["variants"]["M"], "quantity": 2}, **guest)["addToCart"])
     ok(gql(APPLY_VOUCHER, {"code": "TENOFF"}, **guest)["applyVoucher"])
-    checkout_input = {"email": "gus@example.com", "shippingAddress": BERLIN, "paymentMethod": "DUMMY"}
+    checkout_input = {"email": "gus@example.com", "shippingAddress": ADDRESS_INPUT, "paymentMethod": "DUMMY"}
     unshipped = gql(GUEST_CHECKOUT, {"input": checkout_input}, **guest)["guestCheckout"]
     assert codes(unshipped) == ["SHIPPING_METHOD_REQUIRED"]
     assert gql(CART, **guest)["cart"]["itemCount"] == 2

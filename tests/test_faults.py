@@ -9,11 +9,11 @@ import pytest
 import redis
 from django.core.cache import caches
 from django.test import override_settings
-from strawberry import relay
 
 from commerce.catalog.options import default_variants_seed
 from commerce.models import Category, Product
 from tests.conftest import DEFAULT_PASSWORD
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +85,7 @@ def test_login_health_and_checkout_survive_redis_dying(gql, client, customer, ow
     product = Product.objects.create(name="Sencha", slug="sencha", price="4.50", stock_quantity=3, category=category)
     default_variants_seed([product])
     assert gql('{ product(slug: "sencha") { name } }')["product"] == {"name": "Sencha"}
-    added = gql(ADD_TO_CART, {"p": relay.to_base64("Product", product.pk)}, user=customer)["addToCart"]
+    added = gql(ADD_TO_CART, {"p": gid("Product", product.pk)}, user=customer)["addToCart"]
     assert added["cart"]["total"] == "9.00"
     placed = gql(CHECKOUT, user=customer)["checkout"]
     assert placed["order"]["status"] == "PENDING"

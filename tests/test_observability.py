@@ -28,10 +28,9 @@ from partners import services as partner_services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from partners.tasks import QUEUE as WEBHOOK_QUEUE
 from partners.webhooks import webhook_event_emit
-from tests.processes import free_port, json_lines, process_token, running_server, running_worker
+from tests.processes import ROOT, free_port, json_lines, process_token, running_server, running_worker
 from tests.receivers import http_receiver
 
-ROOT = Path(__file__).resolve().parent.parent
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
 ME = "query Me { me { email } }"
 REQUEST_RESET = 'mutation RequestReset { requestPasswordReset(email: "customer@example.com") { __typename } }'

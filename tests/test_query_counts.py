@@ -24,7 +24,7 @@ from commerce.models import (
 )
 from partners import services as partner_services
 from partners.models import AppScope, Webhook
-from tests.commerce.catalog.factories import make_category, make_product
+from tests.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.db import connection
 
 from bench import operations
 from commerce.models import Cart, CartLine, Order, Product, ShippingMethod, Voucher, VoucherUse
-from tests.commerce.catalog.factories import make_category, make_product
+from tests.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

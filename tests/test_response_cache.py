@@ -6,7 +6,7 @@ import json
 import pytest
 
 from bench import operations
-from tests.commerce.catalog.factories import gid, make_category, make_product
+from tests.factories import gid, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -20,10 +20,10 @@ import requests
 import websockets
 from django.conf import settings
 from django.db import connection
-from strawberry.relay import to_base64
 
 from bench import operations
 from commerce.models import Order
+from tests.factories import gid
 from tests.processes import RunningProcess, process_token, rss_bytes, running_server, worker_pids
 
 pytestmark = [
@@ -139,7 +139,7 @@ def _staff_order(make_user) -> tuple[str, str]:
         total=Decimal("10.00"),
         payment_method="COD",
     )
-    return process_token(staff), to_base64("Order", order.pk)
+    return process_token(staff), gid("Order", order.pk)
 
 
 def _confirm(server: RunningProcess, token: str, order_id: str) -> None:

@@ -9,9 +9,8 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
+from tests.accounts.operations import TOKEN_AUTH
 from tests.conftest import DEFAULT_PASSWORD
-
-from .operations import TOKEN_AUTH
 
 
 @pytest.fixture

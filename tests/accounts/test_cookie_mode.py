@@ -7,9 +7,8 @@ from django.conf import settings
 from django.test import Client
 
 from accounts.models import RefreshToken
+from tests.accounts.operations import LOGOUT, ME, REFRESH, TOKEN_AUTH, UPDATE_PROFILE
 from tests.conftest import DEFAULT_PASSWORD, access_token
-
-from .operations import LOGOUT, ME, REFRESH, TOKEN_AUTH, UPDATE_PROFILE
 
 pytestmark = pytest.mark.django_db
 

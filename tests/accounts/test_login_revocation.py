@@ -10,9 +10,18 @@ from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 
 from fmcore.asgi import application
+from tests.accounts.operations import (
+    CHANGE_PASSWORD,
+    DEACTIVATE,
+    LOGOUT,
+    ME,
+    REFRESH,
+    REQUEST_RESET,
+    RESET_PASSWORD,
+    REVOKE,
+)
 from tests.conftest import DEFAULT_PASSWORD, codes
-
-from .operations import CHANGE_PASSWORD, DEACTIVATE, LOGOUT, ME, REFRESH, REQUEST_RESET, RESET_PASSWORD, REVOKE
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,9 +97,8 @@ def _deactivate(gql, session: dict, **_) -> list[str]:
 
 
 def _deactivate_by_staff(gql, session: dict, customer, staff, **_) -> list[str]:
-    from strawberry import relay
 
-    variables = {"id": relay.to_base64("User", customer.pk)}
+    variables = {"id": gid("User", customer.pk)}
     assert gql(SET_USER_ACTIVE, variables, user=staff)["setUserActive"]["__typename"] == "UserPayload"
     return [session["token"]]
 

@@ -8,10 +8,9 @@ from django.conf import settings
 from django.test import override_settings
 
 from accounts.models import RefreshToken
+from tests.accounts.operations import CHANGE_PASSWORD, ME, REFRESH, REQUEST_RESET, RESET_PASSWORD, VERIFY_TOKEN
 from tests.conftest import DEFAULT_PASSWORD, codes
 from tests.timing import slower_share
-
-from .operations import CHANGE_PASSWORD, ME, REFRESH, REQUEST_RESET, RESET_PASSWORD, VERIFY_TOKEN
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +82,7 @@ def test_reset_password_refuses_an_expired_token(customer, gql, reset_token):
 
 
 def test_reset_password_refuses_garbage_and_verification_tokens(make_user, gql, run_tasks, link_token):
-    from .operations import RESEND
+    from tests.accounts.operations import RESEND
 
     user = make_user("pending@example.com", verified=False)
     gql(RESEND, {"email": "pending@example.com"})

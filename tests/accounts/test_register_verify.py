@@ -11,9 +11,8 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from accounts.models import User
+from tests.accounts.operations import ME, REGISTER, RESEND, VERIFY_EMAIL
 from tests.conftest import DEFAULT_PASSWORD, codes
-
-from .operations import ME, REGISTER, RESEND, VERIFY_EMAIL
 
 pytestmark = pytest.mark.django_db
 
@@ -148,7 +147,7 @@ def test_verify_email_refuses_garbage(gql, make_user, token):
 
 
 def test_verify_email_refuses_a_password_reset_token(gql, make_user, run_tasks, link_token):
-    from .operations import REQUEST_RESET
+    from tests.accounts.operations import REQUEST_RESET
 
     user = make_user("mixed@example.com", verified=False)
     gql(REQUEST_RESET, {"email": "mixed@example.com"})

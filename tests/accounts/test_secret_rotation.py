@@ -6,9 +6,8 @@ import secrets
 import pytest
 
 from accounts.models import User
+from tests.accounts.operations import ME, REGISTER, REQUEST_RESET, RESET_PASSWORD, VERIFY_EMAIL
 from tests.conftest import access_token, codes
-
-from .operations import ME, REGISTER, REQUEST_RESET, RESET_PASSWORD, VERIFY_EMAIL
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,8 @@ import responses
 from social_django.models import UserSocialAuth
 
 from accounts.models import RefreshToken, User
+from tests.accounts.operations import ME, SOCIAL_AUTH
 from tests.conftest import DEFAULT_PASSWORD, codes
-
-from .operations import ME, SOCIAL_AUTH
 
 pytestmark = pytest.mark.django_db
 

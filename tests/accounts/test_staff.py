@@ -3,18 +3,12 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from strawberry import relay
 
-from accounts.models import User
+from tests.accounts.operations import ME, REFRESH, SET_USER_ACTIVE, USERS
 from tests.conftest import access_token, codes
-
-from .operations import ME, REFRESH, SET_USER_ACTIVE, USERS
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
-
-
-def gid(user: User) -> str:
-    return str(relay.GlobalID("User", str(user.pk)))
 
 
 def emails(connection: dict) -> list[str]:
@@ -35,7 +29,7 @@ def test_staff_list_users_with_filters(gql, staff, customer, make_user):
     assert emails(inactive) == ["inactive@example.com"]
     assert sorted(emails(staff_only)) == ["other.staff@example.com", "staff@example.com"]
     node = by_email["edges"][0]["node"]
-    assert node == {"id": gid(customer), "email": "customer@example.com", "isActive": True, "isStaff": False}
+    assert node == {"id": gid("User", customer.pk), "email": "customer@example.com", "isActive": True, "isStaff": False}
 
 
 def test_users_pages_with_a_constant_number_of_queries(gql, staff, make_user, django_assert_num_queries):
@@ -58,11 +52,11 @@ def test_users_is_empty_for_customers_and_anonymous(gql, customer, staff):
 def test_staff_deactivates_a_customer_whose_tokens_die(gql, staff, customer, login):
     session = login("customer@example.com")
 
-    payload = gql(SET_USER_ACTIVE, {"userId": gid(customer), "active": False}, user=staff)["setUserActive"]
+    payload = gql(SET_USER_ACTIVE, {"userId": gid("User", customer.pk), "active": False}, user=staff)["setUserActive"]
 
     assert payload == {
         "__typename": "UserPayload",
-        "user": {"id": gid(customer), "email": customer.email, "isActive": False},
+        "user": {"id": gid("User", customer.pk), "email": customer.email, "isActive": False},
     }
     customer.refresh_from_db()
     assert not customer.is_active
@@ -71,7 +65,7 @@ def test_staff_deactivates_a_customer_whose_tokens_die(gql, staff, customer, log
     assert codes(login("customer@example.com")) == ["INVALID_CREDENTIALS"]
 
     # Switched on again, the account logs in anew; the old tokens stay dead.
-    again = gql(SET_USER_ACTIVE, {"userId": gid(customer), "active": True}, user=staff)["setUserActive"]
+    again = gql(SET_USER_ACTIVE, {"userId": gid("User", customer.pk), "active": True}, user=staff)["setUserActive"]
     assert again["user"]["isActive"] is True
     assert login("customer@example.com")["__typename"] == "TokenPayload"
     assert gql.error_codes(ME, token=session["token"]) == ["INVALID_TOKEN"]
@@ -82,7 +76,7 @@ def test_staff_cannot_change_a_staff_account(gql, staff, make_user):
     boss = make_user("boss@example.com", superuser=True)
 
     for target in (colleague, boss):
-        payload = gql(SET_USER_ACTIVE, {"userId": gid(target), "active": False}, user=staff)["setUserActive"]
+        payload = gql(SET_USER_ACTIVE, {"userId": gid("User", target.pk), "active": False}, user=staff)["setUserActive"]
         assert payload["__typename"] == "OperationInfo"
         assert codes(payload) == ["PERMISSION_DENIED"]
         target.refresh_from_db()
@@ -93,7 +87,7 @@ def test_staff_cannot_change_a_staff_account(gql, staff, make_user):
 def test_superuser_may_change_a_staff_account(gql, superuser, staff, login):
     session = login("staff@example.com")
 
-    payload = gql(SET_USER_ACTIVE, {"userId": gid(staff), "active": False}, user=superuser)["setUserActive"]
+    payload = gql(SET_USER_ACTIVE, {"userId": gid("User", staff.pk), "active": False}, user=superuser)["setUserActive"]
 
     assert payload["user"]["isActive"] is False
     staff.refresh_from_db()
@@ -102,7 +96,9 @@ def test_superuser_may_change_a_staff_account(gql, superuser, staff, login):
 
 
 def test_nobody_deactivates_their_own_account_here(gql, superuser):
-    payload = gql(SET_USER_ACTIVE, {"userId": gid(superuser), "active": False}, user=superuser)["setUserActive"]
+    payload = gql(SET_USER_ACTIVE, {"userId": gid("User", superuser.pk), "active": False}, user=superuser)[
+        "setUserActive"
+    ]
 
     assert codes(payload) == ["PERMISSION_DENIED"]
     superuser.refresh_from_db()
@@ -112,8 +108,10 @@ def test_nobody_deactivates_their_own_account_here(gql, superuser):
 def test_set_user_active_refuses_customers_and_anonymous(gql, customer, make_user):
     target = make_user("target@example.com")
 
-    as_customer = gql(SET_USER_ACTIVE, {"userId": gid(target), "active": False}, user=customer)["setUserActive"]
-    anonymous = gql(SET_USER_ACTIVE, {"userId": gid(target), "active": False})["setUserActive"]
+    as_customer = gql(SET_USER_ACTIVE, {"userId": gid("User", target.pk), "active": False}, user=customer)[
+        "setUserActive"
+    ]
+    anonymous = gql(SET_USER_ACTIVE, {"userId": gid("User", target.pk), "active": False})["setUserActive"]
 
     assert codes(as_customer) == ["PERMISSION_DENIED"]
     assert codes(anonymous) == ["UNAUTHENTICATED"]
@@ -122,8 +120,8 @@ def test_set_user_active_refuses_customers_and_anonymous(gql, customer, make_use
 
 
 def test_set_user_active_on_unknown_ids(gql, staff, customer):
-    missing = str(relay.GlobalID("User", "999999"))
-    wrong_type = str(relay.GlobalID("Product", str(customer.pk)))
+    missing = gid("User", 999999)
+    wrong_type = gid("Product", customer.pk)
 
     for user_id in (missing, wrong_type):
         payload = gql(SET_USER_ACTIVE, {"userId": user_id, "active": False}, user=staff)["setUserActive"]

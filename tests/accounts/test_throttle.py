@@ -10,10 +10,9 @@ import requests
 from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 
+from tests.accounts.operations import TOKEN_AUTH
 from tests.conftest import DEFAULT_PASSWORD, codes
 from tests.processes import running_redis, running_server
-
-from .operations import TOKEN_AUTH
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.tokens import token_pair_issue
-
-from .operations import ME, REFRESH
+from tests.accounts.operations import ME, REFRESH
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts.models import RefreshToken, RevokedAccessToken, User
+from tests.accounts.operations import DEACTIVATE, LOGOUT, ME, REFRESH, REVOKE, TOKEN_AUTH, UPDATE_PROFILE, VERIFY_TOKEN
 from tests.conftest import DEFAULT_PASSWORD, codes
-
-from .operations import DEACTIVATE, LOGOUT, ME, REFRESH, REVOKE, TOKEN_AUTH, UPDATE_PROFILE, VERIFY_TOKEN
 
 pytestmark = pytest.mark.django_db
 

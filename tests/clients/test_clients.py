@@ -18,10 +18,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from accounts.tokens import token_pair_issue
-from tests.commerce.catalog.factories import make_product
+from tests.clients.snippets.gql_client import make_gql_client, product_names
+from tests.factories import make_product
 from tests.processes import running_server
-
-from .snippets.gql_client import make_gql_client, product_names
 
 CLIENTS = Path(__file__).parent
 SNIPPETS = CLIENTS / "snippets"

@@ -22,9 +22,8 @@ from commerce.models import Order, OrderStatusChange
 from commerce.orders.status import order_transition
 from partners import services
 from partners.models import AppScope
+from tests.clients.test_clients import node_modules  # noqa: F401  (the fixture installing tests/clients/node_modules)
 from tests.processes import PYTHON, RunningProcess, running, running_server
-
-from .test_clients import node_modules  # noqa: F401  (the fixture installing tests/clients/node_modules)
 
 CLIENTS = Path(__file__).parent
 DOCS = Path(settings.BASE_DIR) / "docs" / "partners.md"

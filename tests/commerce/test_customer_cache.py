@@ -3,8 +3,9 @@ write path through the API shows in the next read."""
 
 import pytest
 
-from tests.commerce.catalog.factories import gid
-from tests.commerce.payments.conftest import CONFIRM, INITIATE, dummy_settings, place_order, product  # noqa: F401
+from tests.commerce.payments.conftest import dummy_settings, place_order, product  # noqa: F401
+from tests.commerce.payments.operations import CONFIRM, INITIATE
+from tests.factories import gid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dummy_settings")]
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.utils.module_loading import autodiscover_modules
 
-from .definitions import CADDYFILE, PROMETHEUS_CONFIG, compose, image_cmd, image_env, interpolate
+from tests.deploy.definitions import CADDYFILE, PROMETHEUS_CONFIG, compose, image_cmd, image_env, interpolate
 
 LONG_RUNNING = ("proxy", "web", "worker", "scheduler", "postgres", "redis")
 # PostgreSQL keeps superuser_reserved_connections (3) of max_connections for admins.

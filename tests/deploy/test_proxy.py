@@ -17,9 +17,8 @@ import pytest
 import requests
 from websockets.sync.client import connect
 
+from tests.deploy.definitions import CADDYFILE
 from tests.processes import RunningProcess, free_port, running, running_server, wait_until_serving
-
-from .definitions import CADDYFILE
 
 pytestmark = [
     pytest.mark.postgres,

@@ -12,9 +12,8 @@ import pytest
 import requests
 from django.conf import settings
 
+from tests.deploy.definitions import local_argv, local_command, local_env, service
 from tests.processes import RunningProcess, free_port, running, wait_for_output, wait_until_serving
-
-from .definitions import local_argv, local_command, local_env, service
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("real_services")]
 

@@ -12,9 +12,8 @@ from django.contrib.auth.hashers import make_password
 
 from tests.accounts.operations import TOKEN_AUTH
 from tests.conftest import DEFAULT_PASSWORD
+from tests.deploy.definitions import image_env, local_argv
 from tests.processes import RunningProcess, free_port, process_env, running, wait_until_serving
-
-from .definitions import image_env, local_argv
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("real_services")]
 

@@ -18,12 +18,11 @@ from websockets.sync.client import ClientConnection, connect
 from accounts.models import User
 from commerce.orders import events
 from commerce.orders.status import order_transition
-from tests.commerce.orders.conftest import gid
 from tests.conftest import access_token
+from tests.deploy.definitions import image_env, local_argv
+from tests.deploy.held_http import held_endpoint
+from tests.factories import gid
 from tests.processes import free_port, process_env, running, wait_until_serving
-
-from .definitions import image_env, local_argv
-from .held_http import held_endpoint
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("real_services")]
 

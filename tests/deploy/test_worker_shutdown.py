@@ -17,9 +17,8 @@ from partners import services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from partners.tasks import QUEUE
 from partners.webhooks import webhook_event_emit
+from tests.deploy.held_http import HeldEndpoint, held_endpoint
 from tests.processes import RunningProcess, running_worker, wait_for_output
-
-from .held_http import HeldEndpoint, held_endpoint
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.usefixtures("real_services")]
 

@@ -1,6 +1,7 @@
 """Fixtures of the partner tests: apps with tokens, a GraphQL client calling as
 an app, a real HTTP receiver on 127.0.0.1 and a real Dramatiq worker."""
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -121,3 +122,31 @@ def emit(django_capture_on_commit_callbacks) -> Callable[..., list]:
             return webhook_event_emit(event=event, payload=payload or {})
 
     return call
+
+
+REAL_GETADDRINFO = socket.getaddrinfo
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Names under `.partner.test` resolve to what the test says; the rest as usual."""
+    answers: dict[str, str] = {}
+    asked: list[str] = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(".partner.test"):
+            asked.append(host)
+            family = socket.AF_INET6 if ":" in answers[host] else socket.AF_INET
+            return [(family, socket.SOCK_STREAM, 6, "", (answers[host], port or 0))]
+        return REAL_GETADDRINFO(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    answers["asked"] = asked  # type: ignore[assignment]
+    return answers
+
+
+@pytest.fixture
+def webhook_app(db) -> App:
+    """An app that may receive order webhooks."""
+    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    return app

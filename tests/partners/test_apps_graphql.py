@@ -3,10 +3,10 @@
 import hashlib
 
 import pytest
-from strawberry import relay
 
 from partners.models import App, AppScope
 from tests.conftest import codes
+from tests.factories import gid
 
 CREATE = """
 mutation($input: CreateAppInput!) {
@@ -35,10 +35,6 @@ mutation($id: ID!) {
 }"""
 APPS = "{ apps(first: 10) { totalCount edges { node { name scopes isActive } } } }"
 CURRENT_APP = "{ currentApp { name scopes isActive createdBy { email } } me { email } }"
-
-
-def gid(app: App) -> str:
-    return str(relay.GlobalID("App", str(app.pk)))
 
 
 @pytest.mark.django_db
@@ -94,7 +90,7 @@ def test_an_app_cannot_use_staff_operations(app_gql, make_app):
     app, token = make_app(scopes=tuple(AppScope.values))
     payload = app_gql(CREATE, {"input": {"name": "Sneaky", "scopes": ["ORDERS_READ"]}}, token=token)["createApp"]
     assert codes(payload) == ["PERMISSION_DENIED"]
-    payload = app_gql(UPDATE, {"id": gid(app), "input": {"name": "Renamed"}}, token=token)["updateApp"]
+    payload = app_gql(UPDATE, {"id": gid("App", app.pk), "input": {"name": "Renamed"}}, token=token)["updateApp"]
     assert codes(payload) == ["PERMISSION_DENIED"]
     assert app_gql(APPS, token=token) == {"apps": {"totalCount": 0, "edges": []}}
     assert list(App.objects.values_list("name", flat=True)) == ["Fulfilment"]
@@ -103,7 +99,7 @@ def test_an_app_cannot_use_staff_operations(app_gql, make_app):
 @pytest.mark.django_db
 def test_rotating_the_token_kills_the_old_one_at_once(gql, app_gql, make_app, staff):
     app, old_token = make_app()
-    payload = gql(ROTATE, {"id": gid(app)}, user=staff)["rotateAppToken"]
+    payload = gql(ROTATE, {"id": gid("App", app.pk)}, user=staff)["rotateAppToken"]
     new_token = payload["token"]
     assert new_token != old_token
     assert payload["app"]["tokenPrefix"] == new_token[:10]
@@ -114,17 +110,19 @@ def test_rotating_the_token_kills_the_old_one_at_once(gql, app_gql, make_app, st
 @pytest.mark.django_db
 def test_a_deactivated_app_stops_working_at_once_and_can_come_back(gql, app_gql, make_app, staff):
     app, token = make_app()
-    payload = gql(UPDATE, {"id": gid(app), "input": {"isActive": False}}, user=staff)["updateApp"]
+    payload = gql(UPDATE, {"id": gid("App", app.pk), "input": {"isActive": False}}, user=staff)["updateApp"]
     assert payload["app"]["isActive"] is False
     assert app_gql(CURRENT_APP, token=token)["currentApp"] is None
-    gql(UPDATE, {"id": gid(app), "input": {"isActive": True}}, user=staff)
+    gql(UPDATE, {"id": gid("App", app.pk), "input": {"isActive": True}}, user=staff)
     assert app_gql(CURRENT_APP, token=token)["currentApp"]["name"] == "Fulfilment"
 
 
 @pytest.mark.django_db
 def test_staff_change_name_and_scopes(gql, make_app, staff):
     app, _ = make_app()
-    payload = gql(UPDATE, {"id": gid(app), "input": {"name": "Shipping", "scopes": ["CATALOG_WRITE"]}}, user=staff)
+    payload = gql(
+        UPDATE, {"id": gid("App", app.pk), "input": {"name": "Shipping", "scopes": ["CATALOG_WRITE"]}}, user=staff
+    )
     assert payload["updateApp"]["app"] | {"id": None} == {
         "id": None,
         "name": "Shipping",
@@ -138,15 +136,15 @@ def test_staff_change_name_and_scopes(gql, make_app, staff):
 @pytest.mark.django_db
 def test_delete_app(gql, app_gql, make_app, staff):
     app, token = make_app()
-    assert gql(DELETE, {"id": gid(app)}, user=staff)["deleteApp"] == {"ok": True}
+    assert gql(DELETE, {"id": gid("App", app.pk)}, user=staff)["deleteApp"] == {"ok": True}
     assert not App.objects.exists()
     assert app_gql(CURRENT_APP, token=token)["currentApp"] is None
-    assert codes(gql(DELETE, {"id": gid(app)}, user=staff)["deleteApp"]) == ["NOT_FOUND"]
+    assert codes(gql(DELETE, {"id": gid("App", app.pk)}, user=staff)["deleteApp"]) == ["NOT_FOUND"]
 
 
 @pytest.mark.django_db
 def test_an_id_of_another_type_is_not_found(gql, make_app, staff):
     app, _ = make_app()
-    wrong = str(relay.GlobalID("User", str(app.pk)))
+    wrong = gid("User", app.pk)
     assert codes(gql(ROTATE, {"id": wrong}, user=staff)["rotateAppToken"]) == ["NOT_FOUND"]
     assert App.objects.get().token_rotated_at is None

@@ -7,13 +7,13 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
-from strawberry import relay
 
 from fmcore.models import OutboxMessage
 from partners import services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from partners.webhooks import webhook_event_emit
 from tests.conftest import codes
+from tests.factories import gid
 
 RETRY = """
 mutation($filter: RetryWebhookDeliveriesFilter!) {
@@ -30,10 +30,6 @@ def _hook(receiver, name: str, *, scopes=(AppScope.ORDERS_READ,)):
         app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_STATUS_CHANGED]
     )
     return app, webhook
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 def _statuses() -> dict[int, str]:
@@ -61,7 +57,7 @@ def test_staff_retry_one_apps_failed_deliveries_in_bulk(gql, staff, receiver, wo
     beta_deliveries = set(WebhookDelivery.objects.filter(webhook__app=beta).values_list("pk", flat=True))
     assert len(beta_deliveries) == 2 and WebhookDelivery.objects.count() == 4
 
-    answer = gql(RETRY, {"filter": {"appId": _gid("App", acme.pk)}}, user=staff)["retryWebhookDeliveries"]
+    answer = gql(RETRY, {"filter": {"appId": gid("App", acme.pk)}}, user=staff)["retryWebhookDeliveries"]
 
     assert answer == {"count": 2}
     statuses = _statuses()
@@ -81,7 +77,7 @@ def test_the_filter_narrows_by_webhook_and_time_and_skips_what_would_fail_again(
     WebhookDelivery.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=2))
     yesterday = (timezone.now() - timedelta(days=1)).isoformat()
 
-    older = gql(RETRY, {"filter": {"webhookId": _gid("Webhook", acme_hook.pk), "createdBefore": yesterday}}, user=staff)
+    older = gql(RETRY, {"filter": {"webhookId": gid("Webhook", acme_hook.pk), "createdBefore": yesterday}}, user=staff)
     assert older["retryWebhookDeliveries"] == {"count": 1}
     assert _statuses()[first.pk] == WebhookDeliveryStatus.PENDING
 
@@ -108,7 +104,7 @@ def test_only_staff_may_retry_and_nothing_changes_otherwise(gql, customer, recei
 
 @pytest.mark.django_db(transaction=True)
 def test_a_wrong_kind_of_id_is_not_found(gql, staff, failed):
-    answer = gql(RETRY, {"filter": {"appId": _gid("Webhook", 1)}}, user=staff)["retryWebhookDeliveries"]
+    answer = gql(RETRY, {"filter": {"appId": gid("Webhook", 1)}}, user=staff)["retryWebhookDeliveries"]
     assert codes(answer) == ["NOT_FOUND"]
 
 

@@ -1,11 +1,11 @@
 """Staff follow deliveries and send failed ones again."""
 
 import pytest
-from strawberry import relay
 
 from partners import services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
 from tests.conftest import codes
+from tests.factories import gid
 
 DELIVERIES = """
 query($filters: WebhookDeliveryFilter, $first: Int) {
@@ -28,10 +28,6 @@ mutation($id: ID!) {
 DELETE_WEBHOOK = """
 mutation($id: ID!) { deleteWebhook(id: $id) { ... on OkPayload { ok } ... on OperationInfo { messages { code } } } }
 """
-
-
-def gid(type_name: str, pk: int) -> str:
-    return str(relay.GlobalID(type_name, str(pk)))
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from commerce.models import Order, OrderLine, OrderStatus
 from partners import services
 from partners.models import AppScope, WebhookEvent
 from partners.signing import webhook_signature_valid
-from tests.commerce.catalog.factories import gid, make_product
+from tests.factories import gid, make_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

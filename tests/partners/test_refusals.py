@@ -2,15 +2,11 @@
 apps are refused with a code, and nothing changes."""
 
 import pytest
-from strawberry import relay
 
 from partners import services
 from partners.models import App, AppScope, Webhook, WebhookDelivery, WebhookEvent
 from tests.conftest import codes
-
-
-def _gid(type_name: str, pk: int) -> str:
-    return str(relay.GlobalID(type_name, str(pk)))
+from tests.factories import gid
 
 
 @pytest.fixture
@@ -25,9 +21,9 @@ def existing(db, settings):
 
 
 def _operations(existing) -> list[tuple[str, str, dict]]:
-    app_id = _gid("App", existing["app"].pk)
-    webhook_id = _gid("Webhook", existing["webhook"].pk)
-    delivery_id = _gid("WebhookDelivery", existing["delivery"].pk)
+    app_id = gid("App", existing["app"].pk)
+    webhook_id = gid("Webhook", existing["webhook"].pk)
+    delivery_id = gid("WebhookDelivery", existing["delivery"].pk)
     return [
         ("createApp", 'createApp(input: {name: "X", scopes: [ORDERS_READ]})', {}),
         ("updateApp", 'updateApp(id: $id, input: {isActive: false, name: "X"})', {"id": app_id}),

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import dramatiq
 import pytest
-from strawberry import relay
 
 from commerce.models import Order, OrderLine
 from partners import payloads, services
 from partners.models import AppScope, WebhookDelivery, WebhookEvent
+from tests.factories import gid
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_order_payloads(order):
     )
     assert data == {
         "order": {
-            "id": str(relay.GlobalID("Order", str(order.pk))),
+            "id": gid("Order", order.pk),
             "number": order.number,
             "status": "PAID",
             "currency": order.currency,
@@ -157,7 +157,7 @@ def test_payment_payload(order):
     )
     data = payloads.payment_succeeded_payload(payment)
     assert data["payment"] == {
-        "id": str(relay.GlobalID("Payment", "7")),
+        "id": gid("Payment", 7),
         "method": "CARD",
         "status": "SUCCEEDED",
         "amount": "23.80",

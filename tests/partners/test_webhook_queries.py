@@ -7,14 +7,13 @@ import time
 from decimal import Decimal
 
 import pytest
-from strawberry import relay
 
 from commerce.models import Cart, CartLine, Order, OrderLine
 from partners import services
 from partners.models import AppScope, Webhook, WebhookDelivery
 from partners.signing import webhook_signature_valid
-from tests.commerce.catalog.factories import make_product
 from tests.conftest import codes, messages
+from tests.factories import gid, make_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -82,7 +81,7 @@ def order(customer) -> Order:
 
 def _app_id(scopes: list[str]) -> str:
     app, _ = services.app_create(name="Fulfilment", scopes=scopes)
-    return str(relay.GlobalID("App", str(app.pk)))
+    return gid("App", app.pk)
 
 
 def _create(gql, staff, receiver, *, query: str | None, events=("ORDER_STATUS_CHANGED",), scopes=None) -> dict:
@@ -98,7 +97,7 @@ def _create(gql, staff, receiver, *, query: str | None, events=("ORDER_STATUS_CH
 
 
 def _order_id(order: Order) -> str:
-    return str(relay.GlobalID("Order", str(order.pk)))
+    return gid("Order", order.pk)
 
 
 def test_the_payload_is_exactly_the_selected_fields_signed_as_always(gql, staff, receiver, worker, order):

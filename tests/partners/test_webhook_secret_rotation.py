@@ -11,13 +11,13 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from strawberry import relay
 
 from partners import services
 from partners.models import AppScope, Webhook, WebhookEvent
 from partners.signing import webhook_signature_valid
 from partners.webhooks import webhook_event_emit
 from tests.conftest import codes
+from tests.factories import gid
 from tests.processes import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,7 +45,7 @@ WEBHOOK_FIELDS = """
 def created(gql, staff, receiver) -> tuple[str, str]:
     """A webhook made through the API: its global id and its first secret."""
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
-    app_id = str(relay.GlobalID("App", str(app.pk)))
+    app_id = gid("App", app.pk)
     variables = {"input": {"appId": app_id, "targetUrl": receiver.url, "events": ["ORDER_STATUS_CHANGED"]}}
     payload = gql(CREATE, variables, user=staff)["createWebhook"]
     return payload["webhook"]["id"], payload["secret"]
@@ -153,7 +153,7 @@ def test_rotating_needs_staff_and_an_existing_webhook(gql, make_user, created):
     customer = make_user("buyer@example.com")
 
     refused = gql(ROTATE, {"id": webhook_id}, user=customer)["rotateWebhookSecret"]
-    missing = gql(ROTATE, {"id": str(relay.GlobalID("Webhook", "999999"))}, user=make_user("s@example.com", staff=True))
+    missing = gql(ROTATE, {"id": gid("Webhook", 999999)}, user=make_user("s@example.com", staff=True))
 
     assert codes(refused) == ["PERMISSION_DENIED"]
     assert codes(missing["rotateWebhookSecret"]) == ["NOT_FOUND"]

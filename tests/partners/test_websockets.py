@@ -12,6 +12,7 @@ from fmcore.asgi import application
 from fmcore.connections import CLOSE_CODE
 from partners import services
 from partners.models import AppScope
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -122,14 +123,13 @@ async def test_a_rename_keeps_the_connection_open(app_and_token):
 
 
 async def test_deactivation_through_graphql_closes_the_connection(app_and_token, staff, client):
-    from strawberry import relay
 
     app, token = app_and_token
     communicator, output = await _connect(f"App {token}")
     assert _acked(output)
     staff_token = await sync_to_async(lambda: token_pair_issue(user=staff).token)()
     query = "mutation($id: ID!) { updateApp(id: $id, input: {isActive: false}) { __typename } }"
-    variables = {"id": str(relay.GlobalID("App", str(app.pk)))}
+    variables = {"id": gid("App", app.pk)}
 
     def post():
         return client.post(

@@ -14,8 +14,7 @@ from django.apps import apps
 
 from schema import permissions
 from tests.conftest import access_token
-
-from .walk import call, fields, root_fields
+from tests.schema.walk import call, fields, root_fields
 
 PUBLIC_MUTATIONS = {
     "register",

@@ -14,8 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis_graphql import mutations, queries
 
 from tests.conftest import access_token
-
-from .fuzz_scalars import SCALARS, SDL
+from tests.schema.fuzz_scalars import SCALARS, SDL
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 FUZZ = settings(

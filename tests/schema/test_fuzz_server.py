@@ -22,8 +22,7 @@ from hypothesis.errors import Unsatisfiable
 
 from accounts.tokens import token_pair_issue
 from tests.processes import ROOT, running_server
-
-from .fuzz_scalars import SCALARS
+from tests.schema.fuzz_scalars import SCALARS
 
 EXAMPLES = int(os.environ.get("FUZZ_SERVER_EXAMPLES", "0"))
 SCHEMA = schemathesis.graphql.from_path(ROOT / "schema.graphql")

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fmcore.models import TrustedDocument
-from tests.commerce.catalog.factories import make_product
+from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from graphql import GraphQLCompositeType, get_named_type
 
 from fmcore.asgi import application
 from tests.conftest import access_token
-
-from .walk import call, render, root_fields, text_variants
+from tests.schema.walk import call, render, root_fields, text_variants
 
 NUL_TEXT = "a\x00b"
 OPERATIONS = [(kind, name) for kind in ("query", "mutation") for name in sorted(root_fields(kind))]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.commerce.catalog.factories import gid, make_category, make_product
+from tests.factories import gid, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from django.db import IntegrityError, transaction
 
 from commerce.addresses.countries import COUNTRY_CODES
 from commerce.models import Address
-from tests.commerce.catalog.factories import gid
 from tests.conftest import codes
+from tests.factories import gid
 
 FIELDS = "id fullName line1 line2 city region postalCode country phone isDefault"
 ADDRESSES = f"{{ addresses {{ {FIELDS} }} }}"

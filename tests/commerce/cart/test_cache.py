@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from commerce.cart.services import cart_cache_invalidate
 from commerce.models import CartLine
-from tests.commerce.catalog.factories import gid, make_product
+from tests.factories import gid, make_product
 
 CART = "{ cart { itemCount subtotal lines { quantity unitPrice product { slug price } } } }"
 PRODUCT = "query ($slug: String!) { product(slug: $slug) { price stockQuantity category { name } images { url } } }"

@@ -7,8 +7,8 @@ from django.test import override_settings
 from django.utils import timezone
 
 from commerce.models import Cart, CartLine
-from tests.commerce.catalog.factories import gid, make_category, make_product
 from tests.conftest import codes
+from tests.factories import gid, make_category, make_product
 
 CART_FIELDS = (
     "id lines { id quantity unitPrice lineTotal available product { slug name } } subtotal tax total currency itemCount"

@@ -13,8 +13,8 @@ from django.utils import timezone
 from accounts.email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_make
 from commerce.models import Cart, CartLine, Notification, Order, OrderStatus, Product, ProductVariant, StockMovement
 from fmcore.housekeeping import housekeeping_run
-from tests.commerce.catalog.factories import gid, make_product
 from tests.conftest import codes
+from tests.factories import ADDRESS_INPUT, gid, make_product
 from tests.processes import running_server
 from tests.test_answer_front import access_line
 from tests.test_observability import real_processes
@@ -73,11 +73,9 @@ VERIFY = """mutation ($token: String!) {
 }"""
 PRODUCTS = "{ products(first: 5) { edges { node { name } } } }"
 
-ADDRESS = {"fullName": "Gus Guest", "line1": "Main St 1", "city": "Berlin", "country": "DE"}
-
 
 def checkout_input(email: str = "gus@example.com", **fields) -> dict:
-    return {"email": email, "shippingAddress": ADDRESS, "paymentMethod": "DUMMY", **fields}
+    return {"email": email, "shippingAddress": ADDRESS_INPUT, "paymentMethod": "DUMMY", **fields}
 
 
 @pytest.fixture
@@ -191,11 +189,11 @@ def test_out_of_stock_and_bad_input_leave_nothing_written(gql, guest_cart):
 
     refused = gql(GUEST_CHECKOUT, {"input": checkout_input()}, **as_guest(token))["guestCheckout"]
     assert codes(refused) == ["OUT_OF_STOCK"]
-    bad_country = checkout_input(shippingAddress={**ADDRESS, "country": "XX"})
+    bad_country = checkout_input(shippingAddress={**ADDRESS_INPUT, "country": "XX"})
     assert codes(gql(GUEST_CHECKOUT, {"input": bad_country}, **as_guest(token))["guestCheckout"]) == ["INVALID_COUNTRY"]
     bad_email = checkout_input("not-an-email")
     assert codes(gql(GUEST_CHECKOUT, {"input": bad_email}, **as_guest(token))["guestCheckout"]) == ["INVALID_EMAIL"]
-    no_city = checkout_input(shippingAddress={**ADDRESS, "city": ""})
+    no_city = checkout_input(shippingAddress={**ADDRESS_INPUT, "city": ""})
     assert gql(GUEST_CHECKOUT, {"input": no_city}, **as_guest(token))["guestCheckout"]["__typename"] == "OperationInfo"
 
     assert not Order.objects.exists() and not StockMovement.objects.exists()

@@ -5,22 +5,19 @@ with one idempotency key makes one order."""
 import pytest
 from django.db import connection
 
-from commerce.addresses.services import AddressData
 from commerce.cart.guests import guest_cart_create, guest_for_token
 from commerce.cart.services import cart_line_add
 from commerce.checkout.services import order_guest_checkout
 from commerce.errors import OutOfStock
 from commerce.models import Order, Product
-from tests.commerce.catalog.factories import make_product
 from tests.commerce.orders.test_concurrency import race
+from tests.factories import ADDRESS_DATA, make_product
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks"),
 ]
-
-ADDRESS = AddressData(full_name="Gus Guest", line1="Main St 1", city="Berlin", country="DE")
 
 
 def _guest_with(product: Product, quantity: int = 1):
@@ -35,7 +32,7 @@ def _checkout(guest, key: str | None = None) -> Order:
     return order_guest_checkout(
         guest=guest,
         email="gus@example.com",
-        shipping_address=ADDRESS,
+        shipping_address=ADDRESS_DATA,
         payment_method="DUMMY",
         client_ip="10.0.0.1",
         idempotency_key=key,

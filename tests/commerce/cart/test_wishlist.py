@@ -3,8 +3,8 @@
 import pytest
 
 from commerce.models import WishlistItem
-from tests.commerce.catalog.factories import gid, make_product
 from tests.conftest import codes
+from tests.factories import gid, make_product
 
 WISHLIST = "{ wishlist { id addedAt product { slug } } }"
 ADD = """

@@ -13,8 +13,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from commerce.models import Category, Product, StockMovement
-
-from .factories import make_category, make_product
+from tests.factories import make_category, make_product
 
 SAMPLE = Path(settings.BASE_DIR) / "docs" / "sample_products.json"
 PRODUCT = "query ($slug: String!) { product(slug: $slug) { name price stockQuantity images { url } } }"

@@ -7,8 +7,7 @@ from django.db import IntegrityError, transaction
 
 from commerce.models import Category, Product, StockMovement
 from tests.conftest import codes
-
-from .factories import gid, make_category, make_product
+from tests.factories import gid, make_category, make_product
 
 CREATE_CATEGORY = """
 mutation ($input: CategoryInput!) {

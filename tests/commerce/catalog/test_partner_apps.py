@@ -6,10 +6,7 @@ import pytest
 from commerce.models import Category, Product, StockMovement
 from partners import services as partners
 from partners.models import AppScope
-from tests.conftest import codes, messages
-
-from .factories import gid, make_category, make_product
-from .test_mutations import (
+from tests.commerce.catalog.test_mutations import (
     ADJUST_STOCK,
     CREATE_CATEGORY,
     CREATE_PRODUCT,
@@ -19,6 +16,8 @@ from .test_mutations import (
     UPDATE_PRODUCT,
     product_input,
 )
+from tests.conftest import codes, messages
+from tests.factories import gid, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

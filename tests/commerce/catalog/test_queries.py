@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from commerce.models import Product
-
-from .factories import make_category, make_product
+from tests.factories import make_category, make_product
 
 PRODUCTS = """
 query ($filters: ProductFilter, $ordering: [ProductOrder!], $first: Int) {

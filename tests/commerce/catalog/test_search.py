@@ -9,10 +9,9 @@ from django.utils import timezone
 
 from commerce.catalog.importing import catalog_import
 from commerce.models import Product
-
-from .factories import gid, make_category, make_product
-from .test_mutations import UPDATE_CATEGORY, UPDATE_PRODUCT
-from .test_queries import PRODUCTS, names
+from tests.commerce.catalog.test_mutations import UPDATE_CATEGORY, UPDATE_PRODUCT
+from tests.commerce.catalog.test_queries import PRODUCTS, names
+from tests.factories import gid, make_category, make_product
 
 postgres_only = (
     pytest.mark.postgres,

@@ -5,8 +5,7 @@ import pytest
 
 from commerce.models import Product, ProductVariant, StockMovement
 from tests.conftest import codes
-
-from .factories import gid, make_category, make_product
+from tests.factories import gid, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,7 @@
-from strawberry.relay import to_base64
-
 from commerce.models import Notification
 from commerce.notifications.services import notification_create
 from tests.conftest import codes
+from tests.factories import gid
 
 NOTIFICATIONS = """
 query($filters: NotificationFilter) {
@@ -42,7 +41,7 @@ def test_mark_some_read_ignoring_other_peoples_ids(gql, customer, make_user):
     a = notification_create(user=customer, kind="K", title="a")
     b = notification_create(user=customer, kind="K", title="b")
     theirs = notification_create(user=other, kind="K", title="theirs")
-    ids = [to_base64("Notification", n.pk) for n in (a, theirs)] + [to_base64("Order", b.pk)]
+    ids = [gid("Notification", n.pk) for n in (a, theirs)] + [gid("Order", b.pk)]
 
     assert gql(MARK_READ, {"ids": ids}, user=customer)["markNotificationsRead"] == {
         "__typename": "OkPayload",

@@ -1,61 +1,13 @@
-"""Catalog, cart and address rows made straight with the ORM (the catalog and
-cart APIs are another module's), and helpers to check out through the API."""
+"""The order tests' fixtures over the shared factories: one category and its
+products, carts, addresses, and orders placed through the checkout service."""
 
 from collections.abc import Callable
 
 import pytest
-from strawberry.relay import to_base64
 
 from accounts.models import User
-from commerce.checkout.services import order_checkout
-from commerce.models import Address, Cart, CartLine, Category, Order, Product
-from tests.commerce.catalog import factories
-
-ORDER_FIELDS = """
-    id number status subtotal tax total currency paymentMethod note createdAt
-    user { email }
-    lines { productName unitPrice quantity lineTotal }
-    shippingAddress { fullName city country }
-    history { fromStatus toStatus note actorRole actor { email } }
-    availableTransitions
-"""
-
-CHECKOUT = f"""
-mutation($input: CheckoutInput!) {{
-  checkout(input: $input) {{
-    __typename
-    ... on CheckoutPayload {{ order {{ {ORDER_FIELDS} }} }}
-    ... on OperationInfo {{ messages {{ kind message field code }} }}
-  }}
-}}
-"""
-
-CANCEL = f"""
-mutation($id: ID!, $reason: String) {{
-  cancelOrder(orderId: $id, reason: $reason) {{
-    __typename
-    ... on OrderPayload {{ order {{ {ORDER_FIELDS} }} }}
-    ... on OperationInfo {{ messages {{ kind message field code }} }}
-  }}
-}}
-"""
-
-UPDATE_STATUS = f"""
-mutation($id: ID!, $status: OrderStatus!, $note: String) {{
-  updateOrderStatus(orderId: $id, status: $status, note: $note) {{
-    __typename
-    ... on OrderPayload {{ order {{ {ORDER_FIELDS} }} }}
-    ... on OperationInfo {{ messages {{ kind message field code }} }}
-  }}
-}}
-"""
-
-ORDER = f"query($id: ID!) {{ order(id: $id) {{ {ORDER_FIELDS} }} }}"
-LATEST = f"query {{ latestOrder {{ {ORDER_FIELDS} }} }}"
-
-
-def gid(type_name: str, pk: int) -> str:
-    return to_base64(type_name, pk)
+from commerce.models import Address, Cart, Category, Order, Product
+from tests import factories
 
 
 @pytest.fixture
@@ -65,7 +17,7 @@ def category(db) -> Category:
 
 @pytest.fixture
 def make_product(category) -> Callable[..., Product]:
-    """`make_product` of the catalog factories, in this module's one category."""
+    """`factories.make_product`, in this module's one category."""
 
     def make(name: str = "Coffee", **fields) -> Product:
         return factories.make_product(name, category=category, **fields)
@@ -75,36 +27,21 @@ def make_product(category) -> Callable[..., Product]:
 
 @pytest.fixture
 def fill_cart() -> Callable[..., Cart]:
-    def fill(user: User, *items: tuple[Product, int]) -> Cart:
-        cart, _ = Cart.objects.get_or_create(user=user)
-        for product, quantity in items:
-            CartLine.objects.update_or_create(
-                cart=cart, product=product, variant=product.variants.get(), defaults={"quantity": quantity}
-            )
-        return cart
-
-    return fill
+    return factories.cart_fill
 
 
 @pytest.fixture
 def make_address() -> Callable[..., Address]:
-    def make(user: User, *, default: bool = False, city: str = "Lisbon") -> Address:
-        return Address.objects.create(
-            user=user, full_name="Cora Customer", line1="Rua 1", city=city, country="PT", is_default=default
-        )
-
-    return make
+    return factories.make_address
 
 
 @pytest.fixture
-def place_order(make_product, fill_cart, django_capture_on_commit_callbacks) -> Callable[..., Order]:
+def place_order(make_product, django_capture_on_commit_callbacks) -> Callable[..., Order]:
     """An order placed through the checkout service (no API round trip); its
     on-commit callbacks run as after a real commit."""
 
     def place(user: User, *, product: Product | None = None, quantity: int = 2) -> Order:
-        product = product or make_product(stock=10)
-        fill_cart(user, (product, quantity))
         with django_capture_on_commit_callbacks(execute=True):
-            return order_checkout(user=user, payment_method="DUMMY")
+            return factories.order_place(user, (product or make_product(stock=10), quantity))
 
     return place

@@ -10,9 +10,8 @@ from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create, stock_adjust
 from commerce.catalog.variants import variant_create
 from commerce.orders.status import order_transition
-
-from .conftest import gid
-from .test_subscriptions import Client, connect
+from tests.commerce.orders.test_subscriptions import Client, connect
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,9 +4,9 @@ import pytest
 from django.core import mail
 
 from commerce.models import CartLine, Order, Product, StockMovement
+from tests.commerce.orders.operations import CHECKOUT
 from tests.conftest import codes, messages
-
-from .conftest import CHECKOUT, gid
+from tests.factories import gid
 
 
 def _stock(product: Product) -> int:

@@ -13,9 +13,8 @@ from django.conf import settings
 from django.db import connection
 
 from commerce.models import CartLine, Order, Product
+from tests.commerce.orders.operations import CHECKOUT
 from tests.conftest import access_token
-
-from .conftest import CHECKOUT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -15,9 +15,8 @@ from commerce.models import OrderStatusChange
 from commerce.orders.status import order_transition
 from partners import services as partners
 from partners.models import AppScope
-
-from .conftest import gid
-from .test_subscriptions import Client, connect
+from tests.commerce.orders.test_subscriptions import Client, connect
+from tests.factories import gid
 
 RESUMABLE = """
 subscription($id: ID, $after: String) {

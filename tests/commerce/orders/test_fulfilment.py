@@ -14,8 +14,7 @@ from fmcore.errors import DomainError
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery
 from tests.conftest import codes
-
-from .conftest import gid
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,7 @@ from commerce.orders.status import order_transition
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery, WebhookEvent
 from tests.conftest import codes
-
-from .conftest import gid
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
 

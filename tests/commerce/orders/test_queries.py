@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from commerce.models import Order
 from commerce.orders.status import order_transition
+from tests.commerce.orders.operations import LATEST, ORDER, ORDER_FIELDS
 from tests.conftest import access_token
-
-from .conftest import LATEST, ORDER, ORDER_FIELDS, gid
+from tests.factories import gid
 
 ORDERS = f"""
 query($filters: OrderFilter, $ordering: [OrderOrder!], $first: Int) {{

@@ -15,8 +15,7 @@ from fmcore.asgi import application
 from partners import services as partners
 from partners.models import AppScope
 from tests.conftest import access_token
-
-from .conftest import gid
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,9 +10,9 @@ from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create
 from commerce.catalog.variants import variant_create, variant_delete
 from commerce.models import Category, OrderLine, Product, ProductVariant, StockMovement
+from tests.commerce.orders.operations import CANCEL
 from tests.conftest import codes
-
-from .conftest import CANCEL, gid
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
 

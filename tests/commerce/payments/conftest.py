@@ -1,38 +1,33 @@
 """Orders to pay, provider credentials, and what settlement saw succeed."""
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 import responses
 
-from commerce.models import Order, OrderStatus, PaymentMethod, PaymentStatus, PaymentStatusChange
+from accounts.models import User
+from commerce.models import Order, PaymentMethod, PaymentStatus, PaymentStatusChange, Product
+from commerce.payments.sessions import payment_create
+from tests import factories
+from tests.commerce.payments.provider_fakes import (
+    DUMMY_WEBHOOK_SECRET,
+    MAYA_API,
+    MAYA_CHECKOUT_ID,
+    PAYPAL_API,
+    STRIPE_API,
+    STRIPE_SECRET,
+    STRIPE_WEBHOOK_SECRET,
+    order_json,
+    session_json,
+)
 
 
 @pytest.fixture
 def make_order(customer) -> Callable[..., Order]:
-    def make(
-        total: str = "19.99",
-        *,
-        currency: str = "USD",
-        method: str = PaymentMethod.DUMMY,
-        status: str = OrderStatus.PENDING,
-        user=None,
-    ) -> Order:
-        amount = Decimal(total)
-        return Order.objects.create(
-            user=user or customer,
-            status=status,
-            currency=currency,
-            subtotal=amount,
-            tax=Decimal("0.00"),
-            total=amount,
-            payment_method=method,
-        )
+    """`factories.order_of_total`, the customer's unless `user` is given."""
+
+    def make(total: str = "19.99", *, user: User | None = None, **fields) -> Order:
+        return factories.order_of_total(user or customer, total, **fields)
 
     return make
 
@@ -72,9 +67,6 @@ def post_webhook(client):
 
 # --- provider credentials --------------------------------------------------------------
 
-STRIPE_SECRET = "sk_test_fmcore"
-STRIPE_WEBHOOK_SECRET = "whsec_fmcore_test"
-
 
 @pytest.fixture
 def stripe_settings(settings):
@@ -82,14 +74,6 @@ def stripe_settings(settings):
     settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
     settings.STRIPE_FLOW = "checkout"
     return settings
-
-
-def stripe_signed(payload: dict, *, secret: str = STRIPE_WEBHOOK_SECRET, timestamp: int | None = None):
-    """A webhook body and its Stripe-Signature header, computed as Stripe does."""
-    body = json.dumps(payload)
-    timestamp = int(time.time()) if timestamp is None else timestamp
-    signature = hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
-    return body, f"t={timestamp},v1={signature}"
 
 
 @pytest.fixture
@@ -120,9 +104,6 @@ def epayco_settings(settings):
     return settings
 
 
-DUMMY_WEBHOOK_SECRET = "dummy-webhook-secret"
-
-
 @pytest.fixture
 def dummy_settings(settings):
     settings.PAYMENTS_DUMMY_ENABLED = True
@@ -130,94 +111,71 @@ def dummy_settings(settings):
     return settings
 
 
-# --- phase 2: real orders, the API, and the work queued on commit ------------------------
-
-INITIATE = """
-mutation($orderId: ID!, $method: PaymentMethod, $key: String) {
-  initiatePayment(orderId: $orderId, method: $method, idempotencyKey: $key) {
-    __typename
-    ... on PaymentPayload {
-      payment { id method status amount currency providerReference createdAt paidAt failureReason }
-      nextAction { type url clientSecret data }
-    }
-    ... on OperationInfo { messages { kind message field code } }
-  }
-}
-"""
-
-CONFIRM = """
-mutation($id: ID!) {
-  confirmPayment(paymentId: $id) {
-    __typename
-    ... on PaymentPayload { payment { id status paidAt failureReason } nextAction { type } }
-    ... on OperationInfo { messages { kind message field code } }
-  }
-}
-"""
-
-REFUND = """
-mutation($id: ID!, $amount: Decimal, $reason: String) {
-  refundPayment(paymentId: $id, amount: $amount, reason: $reason) {
-    __typename
-    ... on PaymentPayload { payment { id status amount refundedAmount } }
-    ... on OperationInfo { messages { kind message field code } }
-  }
-}
-"""
-
-ORDER_PAYMENTS = """
-query($id: ID!) {
-  order(id: $id) {
-    status paymentMethod
-    history { fromStatus toStatus actorRole }
-    payments { id method status amount currency providerReference paidAt refundedAmount }
-  }
-}
-"""
-
-
-def gid(type_name: str, pk: int) -> str:
-    from strawberry.relay import to_base64
-
-    return to_base64(type_name, pk)
-
-
-def pk_of(global_id: str) -> int:
-    from strawberry.relay import from_base64
-
-    return int(from_base64(global_id)[1])
+# --- payments opened with each provider, its API faked ---------------------------------
 
 
 @pytest.fixture
-def product(db):
-    from commerce.catalog.options import default_variants_seed
-    from commerce.models import Category, Product
+def card_payment(make_order, http):
+    http.add(responses.POST, f"{STRIPE_API}/checkout/sessions", json=session_json())
+    payment = payment_create(order=make_order("19.99"), method=PaymentMethod.CARD, idempotency_key="k")
+    http.calls.reset()
+    return payment
 
-    category = Category.objects.create(name="Groceries", slug="groceries")
-    product = Product.objects.create(
-        name="Coffee",
-        slug="coffee",
-        price=Decimal("10.00"),
-        stock_quantity=10,
-        category=category,
+
+@pytest.fixture
+def paypal_http(http):
+    http.add(responses.POST, f"{PAYPAL_API}/v1/oauth2/token", json={"access_token": "A21-token", "expires_in": 32400})
+    return http
+
+
+@pytest.fixture
+def paypal_payment(make_order, paypal_http):
+    paypal_http.add(responses.POST, f"{PAYPAL_API}/v2/checkout/orders", json=order_json())
+    payment = payment_create(order=make_order("19.99"), method=PaymentMethod.PAYPAL)
+    paypal_http.calls.reset()
+    return payment
+
+
+@pytest.fixture
+def maya_payment(make_order, http):
+    http.add(
+        responses.POST,
+        f"{MAYA_API}/checkout/v1/checkouts",
+        json={
+            "checkoutId": MAYA_CHECKOUT_ID,
+            "redirectUrl": f"https://payments-web-sandbox.paymaya.com/v2/checkout?id={MAYA_CHECKOUT_ID}",
+        },
     )
-    default_variants_seed([product])
-    return product
+    payment = payment_create(order=make_order("250.00", currency="PHP"), method=PaymentMethod.MAYA)
+    return payment
+
+
+@pytest.fixture
+def epayco_payment(make_order):
+    return payment_create(order=make_order("119000.00", currency="COP"), method=PaymentMethod.EPAYCO)
+
+
+# --- phase 2: real orders, the API, and the work queued on commit ------------------------
+
+
+@pytest.fixture
+def product(db) -> Product:
+    return factories.make_product(
+        "Coffee",
+        slug="coffee",
+        price="10.00",
+        stock=10,
+        category=factories.make_category("Groceries", slug="groceries"),
+    )
 
 
 @pytest.fixture
 def place_order(product, django_capture_on_commit_callbacks) -> Callable[..., Order]:
     """An order checked out from a cart (2 x 10.00 = 20.00 USD, stock 10 -> 8)."""
-    from commerce.checkout.services import order_checkout
-    from commerce.models import Cart, CartLine
 
     def place(user, *, quantity: int = 2, method: str = PaymentMethod.DUMMY) -> Order:
-        cart, _ = Cart.objects.get_or_create(user=user)
-        CartLine.objects.update_or_create(
-            cart=cart, product=product, variant=product.variants.get(), defaults={"quantity": quantity}
-        )
         with django_capture_on_commit_callbacks(execute=True):
-            return order_checkout(user=user, payment_method=method)
+            return factories.order_place(user, (product, quantity), method=method)
 
     return place
 

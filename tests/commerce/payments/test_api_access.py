@@ -4,9 +4,9 @@ import pytest
 import responses
 
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
+from tests.commerce.payments.operations import CONFIRM, INITIATE, ORDER_PAYMENTS, REFUND
 from tests.conftest import codes
-
-from .conftest import CONFIRM, INITIATE, ORDER_PAYMENTS, REFUND, gid
+from tests.factories import gid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dummy_settings")]
 

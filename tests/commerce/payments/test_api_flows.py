@@ -11,17 +11,10 @@ from commerce.models import Notification, OrderStatus, Payment, PaymentEvent, Pa
 from commerce.payments.providers.dummy import dummy_signature
 from commerce.payments.providers.epayco import epayco_signature
 from partners.models import WebhookDelivery, WebhookEvent
+from tests.commerce.payments.operations import CONFIRM, INITIATE, ORDER_PAYMENTS
+from tests.commerce.payments.provider_fakes import DUMMY_WEBHOOK_SECRET, stripe_signed
 from tests.conftest import codes
-
-from .conftest import (
-    CONFIRM,
-    DUMMY_WEBHOOK_SECRET,
-    INITIATE,
-    ORDER_PAYMENTS,
-    gid,
-    pk_of,
-    stripe_signed,
-)
+from tests.factories import gid, pk_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dummy_settings")]
 

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus, Product, RefundStatus, StockMovement
+from tests.commerce.payments.operations import CONFIRM, INITIATE, REFUND
 from tests.conftest import codes
-
-from .conftest import CONFIRM, INITIATE, REFUND, gid
+from tests.factories import gid
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dummy_settings")]
 
@@ -123,8 +123,7 @@ def test_a_refund_provider_outage_is_retried_by_the_task(gql, customer, staff, p
     from commerce.payments.base import ProviderError
     from commerce.payments.providers.dummy import dummy_signature
     from commerce.settlement.tasks import refund_order_payments
-
-    from .conftest import DUMMY_WEBHOOK_SECRET
+    from tests.commerce.payments.provider_fakes import DUMMY_WEBHOOK_SECRET
 
     product.price = "10.33"  # 2 x 10.33 = 20.66
     product.save()
@@ -172,7 +171,7 @@ STRIPE_API = "https://api.stripe.com/v1"
 
 
 def _age(payment_id: str | int, minutes: int) -> None:
-    from .conftest import pk_of
+    from tests.factories import pk_of
 
     pk = pk_of(payment_id) if isinstance(payment_id, str) else payment_id
     Payment.objects.filter(pk=pk).update(created_at=timezone.now() - timedelta(minutes=minutes))

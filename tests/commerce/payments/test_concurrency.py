@@ -12,8 +12,7 @@ from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.providers.dummy import dummy_signature
 from commerce.payments.sessions import payment_create
 from commerce.settlement.services import payment_confirm
-
-from .conftest import DUMMY_WEBHOOK_SECRET
+from tests.commerce.payments.provider_fakes import DUMMY_WEBHOOK_SECRET
 
 pytestmark = [
     pytest.mark.postgres,
@@ -117,8 +116,8 @@ def test_webhook_and_confirm_payment_racing_through_the_api_pay_the_order_once(
     from accounts.tokens import token_pair_issue
     from commerce.models import Notification, OrderStatus
     from commerce.settlement.services import payment_initiate
-
-    from .conftest import CONFIRM, gid
+    from tests.commerce.payments.operations import CONFIRM
+    from tests.factories import gid
 
     order = place_order(customer)
     payment = payment_initiate(actor=customer, order_id=order.pk)

@@ -12,8 +12,7 @@ from commerce.settlement.services import payment_confirm, payment_refund
 from partners import services as partners
 from partners.models import AppScope
 from tests.commerce.orders.test_subscriptions import Client, connect
-
-from .conftest import gid
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,10 +7,9 @@ import pytest
 from django.utils import timezone
 
 from commerce.models import Cart, Order, VoucherUse
+from tests.commerce.vouchers.operations import APPLY, AVAILABLE, CART, REMOVE, SET_SHIPPING
 from tests.conftest import codes, messages
-
-from ..catalog.factories import gid, make_category, make_product
-from .conftest import APPLY, AVAILABLE, CART, REMOVE, SET_SHIPPING
+from tests.factories import gid, make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

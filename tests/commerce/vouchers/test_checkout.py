@@ -8,10 +8,9 @@ import pytest
 from django.utils import timezone
 
 from commerce.models import Cart, CartLine, Order, Product, VoucherUse
+from tests.commerce.vouchers.operations import APPLY, CANCEL, CART, CHECKOUT, SET_SHIPPING
 from tests.conftest import codes, messages
-
-from ..catalog.factories import gid
-from .conftest import APPLY, CANCEL, CART, CHECKOUT, SET_SHIPPING
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 
 from commerce.models import Cart, ShippingMethod, Voucher
 from tests.conftest import codes, messages
-
-from ..catalog.factories import gid, make_category
+from tests.factories import gid, make_category
 
 pytestmark = pytest.mark.django_db
 
