@@ -126,27 +126,11 @@ def test_staff_cancel_a_paid_order_and_a_refund_is_requested(gql, customer, staf
 
 
 def test_staff_moving_a_paid_order_to_cancelled_queues_its_refund(gql, customer, staff, place_order):
-    order = advance(place_order(customer), "PAID")
+    order = order_advance(place_order(customer), "PAID")
     data = gql(UPDATE_STATUS, {"id": gid("Order", order.pk), "status": "CANCELLED"}, user=staff)["updateOrderStatus"]
 
     assert data["order"]["status"] == "CANCELLED"
     assert _refunds_queued() == [order.pk]
-
-
-@pytest.mark.parametrize("actor", ["staff", None])
-def test_a_paid_order_is_not_cancelled_past_settlement(request, customer, place_order, actor):
-    """`order_transition` is public: called directly it would cancel a PAID order
-    without the refund settlement queues, so it refuses that move."""
-    order = advance(place_order(customer), "PAID")
-    product = Product.objects.get(pk=order.lines.get().product_id)
-    with pytest.raises(InvalidTransition, match=r"through commerce\.settlement"):
-        order_transition(order=order, to="CANCELLED", actor=request.getfixturevalue(actor) if actor else None)
-
-    order.refresh_from_db()
-    assert order.status == "PAID"
-    assert order.history.filter(to_status="CANCELLED").count() == 0
-    assert _stock(product) == 8
-    assert _refunds_queued() == []
 
 
 def test_refund_is_not_requested_for_unpaid_cancellations(gql, customer, place_order):

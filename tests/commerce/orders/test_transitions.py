@@ -4,8 +4,9 @@ where, and the status checked under the lock."""
 import pytest
 
 from commerce.errors import InvalidTransition
-from commerce.models import Order
+from commerce.models import Order, Product
 from commerce.orders.status import available_transitions, order_transition
+from fmcore.models import OutboxMessage
 from tests.factories import order_advance
 
 
@@ -34,3 +35,20 @@ def test_an_unknown_status_is_an_invalid_transition(customer, place_order):
         order_transition(order=order, to="SHIPPED", actor=None)
     order.refresh_from_db()
     assert order.status == "PENDING"
+
+
+@pytest.mark.parametrize("actor", ["staff", None])
+def test_a_paid_order_is_not_cancelled_past_settlement(request, customer, place_order, actor):
+    """`order_transition` is public: called directly it would cancel a PAID order
+    without the refund settlement queues, so it refuses that move."""
+    order = order_advance(place_order(customer), "PAID")
+    product = Product.objects.get(pk=order.lines.get().product_id)
+    with pytest.raises(InvalidTransition, match=r"through commerce\.settlement"):
+        order_transition(order=order, to="CANCELLED", actor=request.getfixturevalue(actor) if actor else None)
+
+    order.refresh_from_db()
+    assert order.status == "PAID"
+    assert order.history.filter(to_status="CANCELLED").count() == 0
+    product.refresh_from_db()
+    assert product.stock_quantity == 8
+    assert not OutboxMessage.objects.filter(actor_name="refund_order_payments").exists()
