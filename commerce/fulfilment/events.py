@@ -1,21 +1,20 @@
-"""A shipment left: tell the customer (email, in-app) and partner apps
-(ORDER_FULFILLED webhook). Called in the recording transaction; everything
-leaves through the outbox only if it commits."""
+"""What happens to shipments: a fulfilment left (recorded in its transaction;
+notifications and partner webhooks subscribe to it)."""
+
+from dataclasses import dataclass
 
 from commerce.models import Fulfilment
-from commerce.notifications import tasks
-from fmcore.outbox import enqueue
-from partners.models import WebhookEvent
-from partners.payloads import order_fulfilled_payload
-from partners.webhooks import webhook_event_emit
+from fmcore.domain_events import DomainEvent, record
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderFulfilled(DomainEvent, name="order.fulfilled"):
+    """A shipment of (part of) an order left."""
+
+    fulfilment_id: int
+    order_id: int
 
 
 def order_fulfilled(*, fulfilment: Fulfilment) -> None:
-    """Queue the shipped email and notification, and the partner webhooks, of `fulfilment`."""
-    enqueue(tasks.email_order_fulfilled, fulfilment.pk)
-    enqueue(tasks.notify_order_fulfilled, fulfilment.pk)
-    webhook_event_emit(
-        event=WebhookEvent.ORDER_FULFILLED,
-        payload=lambda: order_fulfilled_payload(fulfilment),
-        subject=fulfilment,
-    )
+    """In the recording transaction: record that `fulfilment` left."""
+    record(OrderFulfilled(fulfilment_id=fulfilment.pk, order_id=fulfilment.order_id))
