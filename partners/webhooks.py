@@ -18,6 +18,7 @@ from fmcore.outbox import enqueue_batch
 
 from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
 
+
 def _json_ready(payload: dict) -> dict:
     """The payload as plain JSON values (Decimal and datetime become strings)."""
     return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
