@@ -83,10 +83,13 @@ def relay(django_capture_on_commit_callbacks) -> Callable[[], int]:
 def test_an_order_placed_in_a_rolled_back_transaction_dispatches_nothing(
     customer, cart, webhook, relay, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ZeroDivisionError):
-        with transaction.atomic():
-            order_checkout(user=customer, payment_method="COD")
-            raise ZeroDivisionError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(ZeroDivisionError),
+        transaction.atomic(),
+    ):
+        order_checkout(user=customer, payment_method="COD")
+        raise ZeroDivisionError
     assert callbacks == []
     assert relay() == 0
     assert not Order.objects.exists() and not OutboxMessage.objects.exists()
