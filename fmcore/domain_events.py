@@ -100,16 +100,22 @@ def handlers_of(event_type: type[DomainEvent]) -> list[Handler[Any]]:
 
 
 def record(event: DomainEvent) -> None:
-    """Record `event` in the current transaction; its handlers run once it commits."""
+    """Record `event` in the current transaction; its handlers run once it commits.
+
+    Only an event with durable handlers needs the outbox row (one that has
+    only at-commit handlers, a payment's status push, is gone with its process)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record() belongs inside the transaction that makes the change.")
-    data = dataclasses.asdict(event)
-    row = OutboxMessage.objects.create(actor_name=EVENT_ROW_ACTOR, args=[event.name, data])
-    transaction.on_commit(lambda: _committed(event, row.pk))
-
-
-def _committed(event: DomainEvent, row_id: int) -> None:
     handlers = handlers_of(type(event))
+    row_id = None
+    if any(not handler.at_commit for handler in handlers):
+        row_id = OutboxMessage.objects.create(
+            actor_name=EVENT_ROW_ACTOR, args=[event.name, dataclasses.asdict(event)]
+        ).pk
+    transaction.on_commit(lambda: _committed(event, handlers, row_id))
+
+
+def _committed(event: DomainEvent, handlers: list[Handler[Any]], row_id: int | None) -> None:
     for handler in handlers:
         if handler.at_commit:
             try:
@@ -117,6 +123,8 @@ def _committed(event: DomainEvent, row_id: int) -> None:
             except Exception:
                 # The change is committed; a broken push must not turn it into an error.
                 logger.exception("At-commit handler of %s %s failed", event.name, event.id)
+    if row_id is None:
+        return
     try:
         with transaction.atomic():
             claimed = OutboxMessage.objects.filter(pk=row_id, sent_at__isnull=True).update(
