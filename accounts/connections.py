@@ -8,7 +8,8 @@ import uuid
 from fmcore.connections import connections_close_on_commit
 
 
-def user_group(user_id: int) -> str:
+def user_connections_group(user_id: int) -> str:
+    """The channel-layer group of every open connection of one user (closed together)."""
     return f"accounts.user.{user_id}"
 
 
@@ -17,7 +18,7 @@ def session_group(family: str | uuid.UUID) -> str:
 
 
 def user_connections_close_on_commit(user_id: int) -> None:
-    connections_close_on_commit(user_group(user_id))
+    connections_close_on_commit(user_connections_group(user_id))
 
 
 def session_connections_close_on_commit(family: str | uuid.UUID) -> None:

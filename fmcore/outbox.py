@@ -7,7 +7,9 @@ worker process, drains the outbox every `OUTBOX_RELAY_INTERVAL_SECONDS`, in
 batches until nothing is left, so it sends as fast as the broker takes
 messages, and it starts within one interval of the broker's recovery.
 Actors must be idempotent: a message can be delivered twice (sent, then the
-bookkeeping failed).
+bookkeeping failed). Rows that carry a domain event (`fmcore.domain_events`)
+are not sent to the broker: the relay dispatches them to their handlers in the
+transaction that marks them sent, so each is dispatched once.
 """
 
 import logging
@@ -22,6 +24,7 @@ from django.utils import timezone
 
 from observability.actors import with_request_id
 
+from .domain_events import EVENT_ROW_ACTOR, event_row_dispatch
 from .models import OutboxMessage
 from .purge import queryset_delete_in_batches
 
@@ -94,6 +97,17 @@ def _send_committed(row: OutboxMessage) -> None:
     )
 
 
+def _event_row_relay(row: OutboxMessage) -> bool:
+    """Dispatch a domain event whose dispatch at commit did not happen; whether it succeeded."""
+    try:
+        with transaction.atomic():
+            event_row_dispatch(row)
+    except Exception as exc:  # a handler failed: its effects rolled back, the next round tries again
+        _failed(row, exc)
+        return False
+    return True
+
+
 def _relay_batch(cutoff, batch_size: int) -> tuple[int, bool]:
     """Send one batch of unsent messages; (how many were sent, whether the broker took them all)."""
     with transaction.atomic():
@@ -105,6 +119,10 @@ def _relay_batch(cutoff, batch_size: int) -> tuple[int, bool]:
         sent_ids = []
         broker_up = True
         for row in rows:
+            if row.actor_name == EVENT_ROW_ACTOR:
+                if _event_row_relay(row):
+                    sent_ids.append(row.pk)
+                continue
             try:
                 _broker_send(row)
             except Exception as exc:  # the broker is still down: the next round tries again

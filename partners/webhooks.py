@@ -1,25 +1,22 @@
 """Partner events in, webhook deliveries out.
 
-`webhook_event_emit` is the one entry point: order and payment code call it
-inside their transaction. The delivery rows are written in that transaction
-(so they exist exactly when the business change commits: an outbox) and the
-delivery actor is enqueued on commit. Nothing here talks to a receiver, so a
+`webhook_event_emit` is the one entry point: the partner handlers of domain
+events (`partners.handlers`) call it in the dispatch of a committed event,
+which runs once per event. The delivery rows are written in that transaction
+and the delivery actor is enqueued through the outbox on its commit. Nothing here talks to a receiver, so a
 receiver that is down or slow cannot block or fail the business transaction.
 """
 
 import json
-import logging
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import DatabaseError, models, transaction
+from django.db import models
 
 from fmcore.outbox import enqueue_batch
 
 from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
-
-logger = logging.getLogger("fmcore.partners")
 
 
 def _json_ready(payload: dict) -> dict:
@@ -49,39 +46,32 @@ def delivery_enqueue_on_commit(delivery_ids: Iterable[int]) -> None:
 
 
 def webhook_event_emit(
-    *, event: str, payload: dict | Callable[[], dict], subject: models.Model | None = None
+    *, event: str, payload: dict | Callable[[], dict], subject: tuple[type[models.Model], int] | None = None
 ) -> list[WebhookDelivery]:
     """Record `event` for every webhook that wants it and deliver it after commit.
 
     `event` is a `WebhookEvent` value (ORDER_CREATED, ORDER_STATUS_CHANGED,
-    PAYMENT_SUCCEEDED); `payload` is the event's data (see `partners.payloads`),
+    PAYMENT_SUCCEEDED, ORDER_FULFILLED); `payload` is the event's data (see `partners.payloads`),
     frozen now, or a function building it, called only when some webhook wants
     the event (building it reads rows that most checkouts need not read).
-    `subject` is the row the event is about (an order status change, a
-    payment): a webhook with a `query` gets that query's answer over it instead,
-    computed at the first delivery attempt.
-    Call it inside the business transaction. A failure here is logged and
-    never breaks the caller's transaction.
+    `subject` is the row the event is about, as (model, primary key): an
+    order status change, a payment, a fulfilment. A webhook with a `query`
+    gets that query's answer over it instead, computed at the first delivery
+    attempt.
+    Call it inside a transaction: a failure rolls back the event's whole
+    dispatch, which the outbox relay then retries.
     """
     if event not in WebhookEvent.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
-    about = {"subject_type": subject._meta.label_lower, "subject_id": subject.pk} if subject is not None else {}
-    try:
-        with transaction.atomic():
-            hooks = webhooks_for_event(event)
-            if not hooks:
-                return []
-            data = None
-            if any(not hook.query for hook in hooks):
-                data = _json_ready(payload() if callable(payload) else payload)
-            deliveries = WebhookDelivery.objects.bulk_create(
-                [
-                    WebhookDelivery(webhook=hook, event=event, payload=None if hook.query else data, **about)
-                    for hook in hooks
-                ]
-            )
-    except DatabaseError:
-        logger.exception("Could not record the %s webhook deliveries.", event)
+    about = {"subject_type": subject[0]._meta.label_lower, "subject_id": subject[1]} if subject is not None else {}
+    hooks = webhooks_for_event(event)
+    if not hooks:
         return []
+    data = None
+    if any(not hook.query for hook in hooks):
+        data = _json_ready(payload() if callable(payload) else payload)
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [WebhookDelivery(webhook=hook, event=event, payload=None if hook.query else data, **about) for hook in hooks]
+    )
     delivery_enqueue_on_commit(delivery.pk for delivery in deliveries)
     return deliveries

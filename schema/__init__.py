@@ -26,6 +26,7 @@ from .catalog.subscriptions import CatalogSubscriptions
 from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .fulfilment.mutations import FulfilmentMutations
+from .fulfilment.subscriptions import FulfilmentSubscriptions
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -90,7 +91,9 @@ Mutation = merge_types(
         ShippingMutations,
     ),
 )
-Subscription = merge_types("Subscription", (OrderSubscriptions, PaymentSubscriptions, CatalogSubscriptions))
+Subscription = merge_types(
+    "Subscription", (OrderSubscriptions, PaymentSubscriptions, FulfilmentSubscriptions, CatalogSubscriptions)
+)
 
 
 class Schema(strawberry.Schema):

@@ -33,7 +33,7 @@ from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from accounts.authentication import request_authentication, token_from_authorization, user_for_token, uses_cookie_auth
-from accounts.connections import session_group, user_group
+from accounts.connections import session_group, user_connections_group
 from accounts.errors import InvalidToken
 from accounts.models import User
 from accounts.principal import Principal
@@ -342,7 +342,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
             user = await sync_to_async(user_for_token)(token)
             if not user.is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
-            await self._join(user_group(user.pk), session_group(user.token_claims["sid"]))
+            await self._join(user_connections_group(user.pk), session_group(user.token_claims["sid"]))
             # A revocation committed between the check and joining the groups
             # told nobody: check the token again.
             if not (await sync_to_async(user_for_token)(token)).is_authenticated:

@@ -2,8 +2,9 @@
 lines: one locked read of the products and one of the variants, one set-based
 stock update per table, one insert per table (the database numbers the order itself).
 
-Counts include authenticating the token and the two order-placed outbox
-messages, which are marked sent after commit.
+Counts include authenticating the token, the order-placed event (written to
+the outbox in the transaction) and its dispatch after commit: the two
+notification messages it queues, which are marked sent after that.
 """
 
 from decimal import Decimal
@@ -20,12 +21,14 @@ pytestmark = pytest.mark.django_db
 # token (2); savepoint; cart locked; lines; default address; products locked, then
 # their variants (catalog/stock.py's lock order); the shipping methods; order; stock
 # update of the variants and of the products' totals; stock movements; lines, PENDING
-# step; cart emptied, touched; 2 outbox messages; webhooks wanting ORDER_CREATED
-# (savepoint, select, release); the event's sequence (latest, update; on PostgreSQL
-# first its advisory lock); release; the answer's lines; 2 outbox messages marked sent.
+# step; cart emptied, touched; the OrderPlaced event; the event's sequence (latest,
+# update; on PostgreSQL first its advisory lock); release; the answer's lines; after
+# commit: the subscription push reads the sequence; the dispatch (a savepoint here, a
+# transaction outside tests) claims the event, queues 2 outbox messages, reads the
+# webhooks wanting ORDER_CREATED, releases; 2 outbox messages marked sent.
 # (26 before variants and shipping: one locked read of lines with products, one stock
 # update, and a read of the products' stock for the availability announcement.)
-CHECKOUT_STATEMENTS = 28
+CHECKOUT_STATEMENTS = 31
 # With a voucher limited in uses: it locked, its uses counted, its categories, its use recorded.
 VOUCHER_STATEMENTS = 4
 

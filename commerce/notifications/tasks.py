@@ -1,8 +1,8 @@
 """Dramatiq actors that notify people: ids in, fresh rows loaded, one notification service call.
 
 Each is idempotent (the services dedupe on a unique key), so a message
-delivered twice notifies or mails once. Orders and payments queue these
-through the outbox; neither needs the other to do so.
+delivered twice notifies or mails once. The handlers of order, payment and
+fulfilment events (`handlers.py`) queue them through the outbox.
 """
 
 from typing import Any

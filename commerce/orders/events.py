@@ -1,25 +1,23 @@
-"""Order status events, published once the change is committed.
+"""What happens to orders: placed, and each status change after that.
 
-Each event goes to the channel layer (groups `orders.all` and
-`orders.user.<id>`, message type `order.status`), which feeds the
-`orderStatusChanged` subscription, to the Dramatiq actors that notify people
-(through the outbox), and to partner webhooks. Nothing leaves for a
-transaction that rolls back.
+The placing or changing transaction records the event (`fmcore.domain_events`)
+and, as its last write, puts the change on the order stream (`ORDER_EVENTS`).
+Other domains subscribe to the events (notifications, partner webhooks). This
+module's own handler pushes each committed change to the channel layer right
+at commit (groups `orders.all` and `orders.user.<owner id>`, message type
+`order.status`), which feeds the `orderStatusChanged` subscription.
 """
 
 import logging
+from dataclasses import dataclass
+from typing import Any, Self
 
 from asgiref.sync import async_to_sync
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import transaction
 
 from commerce.event_stream import ORDER_EVENTS
-from commerce.models import Order, OrderStatus, OrderStatusChange
-from commerce.notifications import tasks
-from fmcore.outbox import enqueue
-from partners.models import WebhookEvent
-from partners.payloads import order_created_payload, order_status_changed_payload
-from partners.webhooks import webhook_event_emit
+from commerce.models import Order, OrderStatusChange
+from fmcore.domain_events import DomainEvent, Handler, record
 
 logger = logging.getLogger(__name__)
 
@@ -27,11 +25,47 @@ MESSAGE_TYPE = "order.status"
 GROUP_ALL = "orders.all"
 
 
-def user_group(user_id: int) -> str:
+def order_owner_group(user_id: int) -> str:
+    """The channel-layer group of the events of one customer's orders."""
     return f"orders.user.{user_id}"
 
 
-def status_message(change: OrderStatusChange, order: Order) -> dict:
+@dataclass(frozen=True, kw_only=True)
+class OrderStatusEvent(DomainEvent):
+    """The fields every order status event carries (`changed_at` in ISO 8601)."""
+
+    change_id: int
+    order_id: int
+    user_id: int | None  # None for a guest's order
+    from_status: str  # "" when just placed
+    to_status: str
+    actor_id: int | None
+    changed_at: str
+
+    @classmethod
+    def from_change(cls, change: OrderStatusChange, order: Order) -> Self:
+        return cls(
+            change_id=change.pk,
+            order_id=order.pk,
+            user_id=order.user_id,
+            from_status=change.from_status,
+            to_status=change.to_status,
+            actor_id=change.actor_id,
+            changed_at=change.created_at.isoformat(),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderPlaced(OrderStatusEvent, name="order.placed"):
+    """A new PENDING order."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderStatusChanged(OrderStatusEvent, name="order.status_changed"):
+    """An order moved from `from_status` to `to_status`."""
+
+
+def status_message(change: OrderStatusChange, order: Order) -> dict[str, Any]:
     """The channel-layer message announcing `change` of `order` (JSON-safe)."""
     return {
         "type": MESSAGE_TYPE,
@@ -46,13 +80,13 @@ def status_message(change: OrderStatusChange, order: Order) -> dict:
     }
 
 
-async def _send_to_groups(layer: BaseChannelLayer, message: dict) -> None:
+async def _send_to_groups(layer: BaseChannelLayer, message: dict[str, Any]) -> None:
     await layer.group_send(GROUP_ALL, message)
     if message["user_id"] is not None:  # a guest's order has no owner's group
-        await layer.group_send(user_group(message["user_id"]), message)
+        await layer.group_send(order_owner_group(message["user_id"]), message)
 
 
-def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None) -> None:
+def status_event_publish(message: dict[str, Any], *, layer: BaseChannelLayer | None = None) -> None:
     """Send one committed status event to the staff group and the owner's group."""
     layer = layer or get_channel_layer()
     if layer is None:
@@ -66,39 +100,37 @@ def status_event_publish(message: dict, *, layer: BaseChannelLayer | None = None
         logger.exception("Could not publish order status event %s", message.get("change_id"))
 
 
-def _stream_append(change: OrderStatusChange, order: Order) -> None:
-    # Last step of the transaction: the sequence lock is held until commit.
-    ORDER_EVENTS.sequence_assign(change)
-    message = status_message(change, order)
-    transaction.on_commit(lambda: status_event_publish(message))
+def _status_event_push(event: OrderStatusEvent) -> None:
+    # The sequence was the transaction's last write, after the event was recorded.
+    sequence = OrderStatusChange.objects.values_list("sequence", flat=True).get(pk=event.change_id)
+    status_event_publish(
+        {
+            "type": MESSAGE_TYPE,
+            "change_id": event.change_id,
+            "sequence": sequence,
+            "order_id": event.order_id,
+            "user_id": event.user_id,
+            "from_status": event.from_status or None,
+            "to_status": event.to_status,
+            "actor_id": event.actor_id,
+            "changed_at": event.changed_at,
+        }
+    )
+
+
+HANDLERS: list[Handler[Any]] = [
+    Handler(OrderPlaced, _status_event_push, at_commit=True),
+    Handler(OrderStatusChanged, _status_event_push, at_commit=True),
+]
 
 
 def order_placed(*, change: OrderStatusChange, order: Order) -> None:
-    """In the placing transaction: announce a new PENDING order, queue its
-    notifications and its partner webhooks; all leave only if it commits."""
-    enqueue(tasks.notify_order_placed, order.pk)
-    enqueue(tasks.email_order_placed, order.pk)
-    webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload=lambda: order_created_payload(order), subject=change)
-    _stream_append(change, order)
+    """In the placing transaction, as its last step: record that `order` was placed."""
+    record(OrderPlaced.from_change(change, order))
+    ORDER_EVENTS.sequence_assign(change)
 
 
 def order_status_changed(*, change: OrderStatusChange, order: Order) -> None:
-    """In the transition's transaction: announce a status change, queue its
-    notifications and its partner webhooks; all leave only if it commits."""
-    enqueue(tasks.notify_order_status_changed, change.pk)
-    if change.to_status == OrderStatus.CANCELLED:
-        enqueue(tasks.email_order_cancelled, order.pk)
-    elif change.to_status == OrderStatus.PAID:
-        enqueue(tasks.email_order_paid, order.pk)
-    webhook_event_emit(
-        event=WebhookEvent.ORDER_STATUS_CHANGED,
-        payload=lambda: order_status_changed_payload(
-            order,
-            from_status=change.from_status,
-            to_status=change.to_status,
-            changed_at=change.created_at,
-            note=change.note,
-        ),
-        subject=change,
-    )
-    _stream_append(change, order)
+    """In the transition's transaction, as its last step: record `change` of `order`."""
+    record(OrderStatusChanged.from_change(change, order))
+    ORDER_EVENTS.sequence_assign(change)

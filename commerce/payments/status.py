@@ -15,10 +15,9 @@ from typing import Any
 from django.utils import timezone
 
 from commerce.models import Payment, PaymentEvent, PaymentStatus
-from commerce.notifications.tasks import alert_staff_payment_mismatch
 from commerce.payments import events as payment_events
 from commerce.payments.base import ProviderStatus, WebhookEvent
-from fmcore.outbox import enqueue
+from fmcore.domain_events import record
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +106,7 @@ def payment_status_apply(*, payment_id: int, result: ProviderStatus | WebhookEve
     payment.refresh_from_db()
     if outcome == PaymentEvent.Outcome.MISMATCH:
         # Staff look into every mismatch, also one that came after the payment settled.
-        enqueue(alert_staff_payment_mismatch, payment.pk)
+        record(payment_events.PaymentMismatched(payment_id=payment.pk))
     if not (allowed and updated):
         ignored = outcome if outcome == PaymentEvent.Outcome.MISMATCH else PaymentEvent.Outcome.IGNORED
         return PaymentChange(outcome=ignored, payment=payment)

@@ -7,9 +7,10 @@ The rules, each here and nowhere else:
 
 - A payment becomes SUCCEEDED (webhook, `confirmPayment`, reconciliation, cash
   collected): its order moves to PAID exactly once (through CONFIRMED when
-  still PENDING) and the PAYMENT_SUCCEEDED partner webhook is recorded. The
-  confirmation email, the in-app notification and `orderStatusChanged` come
-  from the transition itself (`commerce.orders.events`).
+  still PENDING) and `PaymentSucceeded` is recorded (partners subscribe to
+  it). The confirmation email, the in-app notification and
+  `orderStatusChanged` follow from the transition's own event
+  (`commerce.orders.events.OrderStatusChanged`).
 - A payment is refunded in full: a PAID order that nothing else pays any more
   is cancelled, which puts its stock back once. A COMPLETED order is left as
   it is: its goods were delivered.
@@ -57,17 +58,16 @@ from commerce.orders.policy import order_for_shop_action
 from commerce.orders.status import order_transition
 from commerce.payments.base import ProviderStatus, WebhookEvent
 from commerce.payments.confirmation import payment_cod_collection, payment_provider_confirm
+from commerce.payments.events import PaymentSucceeded
 from commerce.payments.refunds import refund_open, refund_result_apply, refund_send
 from commerce.payments.sessions import PAYABLE_ORDER_STATUSES, payment_create
 from commerce.payments.status import PaymentChange, payment_change_record, payment_status_apply
 from commerce.payments.webhooks import payment_event_match, payment_event_processed, payment_event_record
 from commerce.settlement import tasks
+from fmcore.domain_events import record
 from fmcore.errors import InvalidInput, NotFound
 from fmcore.outbox import enqueue
 from partners.actors import Actor
-from partners.models import WebhookEvent as PartnerEvent
-from partners.payloads import payment_succeeded_payload
-from partners.webhooks import webhook_event_emit
 
 logger = logging.getLogger(__name__)
 
@@ -147,10 +147,7 @@ def _order_payment_succeeded(order: Order, payment: Payment) -> None:
         logger.warning("payment %s settled but is not needed: %s Refunding it.", payment.reference, reason)
         enqueue(tasks.refund_payment, payment.pk, reason)
         return
-    payment.order = order
-    webhook_event_emit(
-        event=PartnerEvent.PAYMENT_SUCCEEDED, payload=lambda: payment_succeeded_payload(payment), subject=payment
-    )
+    record(PaymentSucceeded(payment_id=payment.pk))
 
 
 def _order_payment_refunded(order: Order, actor: User | None) -> None:

@@ -5,10 +5,10 @@ import strawberry
 import strawberry_django
 from strawberry import auto, relay
 
-from commerce.models import Fulfilment, FulfilmentLine
+from commerce.models import Fulfilment, FulfilmentLine, Order
 
 if TYPE_CHECKING:
-    from schema.orders.types import OrderLineType
+    from schema.orders.types import OrderLineType, OrderType
 
 
 @strawberry_django.type(FulfilmentLine, name="FulfilmentLine", description="Units of one order line in a shipment.")
@@ -37,3 +37,12 @@ class FulfilmentType(relay.Node):
     )
     def tracking_url(self, root: Fulfilment) -> str | None:
         return root.tracking_url or None
+
+
+@strawberry.type(description="A shipment just recorded, and the order it belongs to.")
+class OrderFulfilledEvent:
+    order: Order = strawberry.field(
+        graphql_type=Annotated["OrderType", strawberry.lazy("schema.orders.types")],
+        description="The order shipped (in part or whole).",
+    )
+    fulfilment: Fulfilment = strawberry.field(graphql_type=FulfilmentType, description="The shipment.")

@@ -71,7 +71,7 @@ class OrderSubscriptions:
         events_stream = replay_then_live(
             consumer=info.context.request,
             message_type=events.MESSAGE_TYPE,
-            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.user_group)],
+            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.order_owner_group)],
             stream=ORDER_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,

@@ -20,6 +20,7 @@ from schema.catalog.types import ProductType, ProductVariantType
 from schema.context import Info
 from schema.enums import OrderStatus, PaymentMethod
 from schema.fulfilment.types import FulfilmentType
+from schema.stream_events import status_event_fields
 
 if TYPE_CHECKING:
     from schema.payments.types import PaymentType
@@ -204,14 +205,7 @@ class OrderStatusEvent:
 
     @classmethod
     def from_change(cls, change: OrderStatusChange) -> "OrderStatusEvent":
-        assert change.sequence is not None  # numbered in the transaction that wrote it
-        return cls(
-            order=change.order,
-            from_status=OrderStatus(change.from_status) if change.from_status else None,
-            to_status=OrderStatus(change.to_status),
-            changed_at=change.created_at,
-            cursor=ORDER_EVENTS.cursor_encode(change.sequence),
-        )
+        return cls(order=change.order, **status_event_fields(change, stream=ORDER_EVENTS, status=OrderStatus))
 
 
 @strawberry.type(description="One order event and the cursor to resume after it.")

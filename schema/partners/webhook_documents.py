@@ -28,12 +28,14 @@ from graphql import (
     validate,
 )
 
-from commerce.models import OrderStatusChange, PaymentStatus, PaymentStatusChange
+from commerce.models import Fulfilment, OrderStatusChange, PaymentStatus, PaymentStatusChange
 from fmcore.errors import DomainError
 from observability.errors import INTERNAL_ERROR
 from partners.errors import InvalidWebhookQuery, WebhookQueryEventMismatch
 from partners.models import App, WebhookEvent
 from schema.context import Context
+from schema.fulfilment.subscriptions import fulfilment_for_event
+from schema.fulfilment.types import OrderFulfilledEvent
 from schema.orders.types import OrderStatusEvent
 from schema.payments.types import PaymentStatusEvent
 from schema.security import configured_limit_rules
@@ -60,6 +62,13 @@ def _payment_status_event(subject_type: str, subject_id: int) -> PaymentStatusEv
     return PaymentStatusEvent.from_change(change) if change is not None else None
 
 
+def _order_fulfilled_event(subject_type: str, subject_id: int) -> OrderFulfilledEvent | None:
+    if subject_type != Fulfilment._meta.label_lower:
+        return None
+    fulfilment = fulfilment_for_event(subject_id)
+    return OrderFulfilledEvent(order=fulfilment.order, fulfilment=fulfilment) if fulfilment is not None else None
+
+
 @dataclass(frozen=True)
 class DocumentRoot:
     """A subscription field a webhook document may select, the events it can
@@ -77,6 +86,7 @@ DOCUMENT_ROOTS: dict[str, DocumentRoot] = {
     "paymentStatusChanged": DocumentRoot(
         events=frozenset({WebhookEvent.PAYMENT_SUCCEEDED}), load=_payment_status_event
     ),
+    "orderFulfilled": DocumentRoot(events=frozenset({WebhookEvent.ORDER_FULFILLED}), load=_order_fulfilled_event),
 }
 
 

@@ -42,7 +42,7 @@ class PaymentSubscriptions:
         stream = replay_then_live(
             consumer=info.context.request,
             message_type=events.MESSAGE_TYPE,
-            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.user_group)],
+            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.payment_owner_group)],
             stream=PAYMENT_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,

@@ -19,6 +19,7 @@ from commerce.payments.selectors import payments_visible_filter
 from schema.context import Info
 from schema.enums import NextActionType as NextActionKind
 from schema.enums import PaymentMethod, PaymentStatus
+from schema.stream_events import status_event_fields
 
 
 @strawberry.type(name="NextAction", description="What the buyer's client must do to complete a payment.")
@@ -90,11 +91,4 @@ class PaymentStatusEvent:
 
     @classmethod
     def from_change(cls, change: PaymentStatusChange) -> "PaymentStatusEvent":
-        assert change.sequence is not None  # numbered in the transaction that wrote it
-        return cls(
-            payment=change.payment,
-            from_status=PaymentStatus(change.from_status) if change.from_status else None,
-            to_status=PaymentStatus(change.to_status),
-            changed_at=change.created_at,
-            cursor=PAYMENT_EVENTS.cursor_encode(change.sequence),
-        )
+        return cls(payment=change.payment, **status_event_fields(change, stream=PAYMENT_EVENTS, status=PaymentStatus))

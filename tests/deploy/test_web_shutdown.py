@@ -47,7 +47,7 @@ def wait_for(condition, timeout: float = 30) -> None:
 def subscribe(ws: ClientConnection, user: User, order_id: str) -> None:
     ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"JWT {access_token(user)}"}}))
     assert json.loads(ws.recv(timeout=30))["type"] == "connection_ack"
-    group = events.user_group(user.pk)
+    group = events.order_owner_group(user.pk)
     before = subscribers(group)
     payload = {"query": SUBSCRIPTION, "variables": {"id": order_id}}
     ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))

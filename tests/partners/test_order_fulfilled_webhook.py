@@ -82,3 +82,26 @@ def test_apps_not_subscribed_to_it_get_nothing(gql, paid_order, staff, receiver,
     gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": {"carrier": "DHL", "trackingNumber": "1"}}, user=staff)
     worker()
     assert receiver.requests == []
+
+
+def test_a_query_over_order_fulfilled_shapes_the_payload(gql, paid_order, staff, receiver, worker):
+    app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
+    services.webhook_create(
+        app_id=app.pk,
+        target_url=receiver.url,
+        events=[WebhookEvent.ORDER_FULFILLED],
+        query="subscription { orderFulfilled { order { number } fulfilment { carrier trackingNumber } } }",
+    )
+    gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": {"carrier": "DHL", "trackingNumber": "1"}}, user=staff)
+    worker()
+
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert body["event"] == "ORDER_FULFILLED"
+    assert body["data"] == {
+        "orderFulfilled": {
+            "order": {"number": paid_order.number},
+            "fulfilment": {"carrier": "DHL", "trackingNumber": "1"},
+        }
+    }
+    assert "errors" not in body

@@ -37,8 +37,8 @@ PUBLIC_QUERIES = {"categories", "category", "products", "product", "shippingMeth
 # (tests/commerce/orders/test_event_stream.py).
 CALLER_SCOPED_QUERIES = {"me", "order", "latestOrder", "currentApp", "orderEvents"}
 # The subscriptions check the caller themselves at subscribe time (tests/commerce/orders/test_subscriptions.py,
-# test_event_stream.py, tests/commerce/payments/test_payment_events.py).
-CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged", "paymentStatusChanged"}
+# test_event_stream.py, test_fulfilment_subscription.py, tests/commerce/payments/test_payment_events.py).
+CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged", "paymentStatusChanged", "orderFulfilled"}
 # Availability is storefront data (tests/commerce/orders/test_availability_events.py).
 PUBLIC_SUBSCRIPTIONS = {"productAvailabilityChanged"}
 

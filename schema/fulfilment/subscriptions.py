@@ -1,0 +1,37 @@
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from asgiref.sync import sync_to_async
+
+from commerce.event_stream import ORDER_EVENTS
+from commerce.fulfilment import events
+from commerce.models import Fulfilment
+from schema.context import Info
+from schema.event_streams import order_stream_scope
+
+from .types import OrderFulfilledEvent
+
+
+def fulfilment_for_event(fulfilment_id: int) -> Fulfilment | None:
+    return Fulfilment.objects.select_related("order__user").filter(pk=fulfilment_id).first()
+
+
+@strawberry.type
+class FulfilmentSubscriptions:
+    @strawberry.subscription(
+        description="Shipments as they are recorded (`addFulfilment`): of your orders (staff and apps with "
+        "`orders:read`: every order). Live only, no cursor: after a reconnect read `Order.fulfilments`. "
+        "Authenticate in `connection_init`."
+    )
+    async def order_fulfilled(self, info: Info) -> AsyncGenerator[OrderFulfilledEvent, None]:
+        scope = await order_stream_scope(info, stream=ORDER_EVENTS, order_id=None, after=None)
+        consumer: Any = info.context.request  # a websocket's: the FmGraphQLWSConsumer
+        group = scope.group(everyone=events.GROUP_ALL, of_user=events.fulfilment_owner_group)
+        async with consumer.listen_to_channel(events.MESSAGE_TYPE, groups=[group]) as messages:
+            async for message in messages:
+                if not scope.wants(message):
+                    continue
+                fulfilment = await sync_to_async(fulfilment_for_event)(message["fulfilment_id"])
+                if fulfilment is not None:
+                    yield OrderFulfilledEvent(order=fulfilment.order, fulfilment=fulfilment)
