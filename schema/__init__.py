@@ -26,6 +26,7 @@ from .catalog.subscriptions import CatalogSubscriptions
 from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .fulfilment.mutations import FulfilmentMutations
+from .loaded_fields import loaded_fields_read_directly
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -141,3 +142,4 @@ def _memoize_node_id_attrs() -> None:
 
 
 _memoize_node_id_attrs()
+loaded_fields_read_directly(schema._schema)
