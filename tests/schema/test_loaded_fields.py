@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commerce.models import Product
 from schema import schema
-from tests.commerce.catalog.factories import make_product
+from tests.commerce.catalog.factories import gid, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +25,7 @@ def test_a_loaded_column_is_read_without_a_query():
     with CaptureQueriesContext(connection) as queries:
         assert _resolver("Product", "name")(loaded, None) == "Lamp"
         assert _resolver("Product", "inStock")(loaded, None) is (loaded.stock_quantity > 0)
+        assert str(_resolver("Product", "id")(loaded, None)) == gid("Product", product.pk)
     assert len(queries) == 0
 
 
