@@ -10,6 +10,7 @@ token at once). Refresh tokens are opaque random strings stored as SHA-256
 digests, in families, with reuse detection.
 """
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -19,8 +20,8 @@ from typing import Any
 
 import jwt
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, F
+from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .connections import session_connections_close_on_commit, user_connections_close_on_commit
@@ -88,6 +89,30 @@ def access_token_has_expired(token: str) -> bool:
     return False
 
 
+@functools.cache
+def _token_user_sql() -> str:
+    """The user of a token with its revocation, as SQL written once: building the
+    same query with the ORM on every request was half of the token check's CPU.
+    Parameters: jti, sid, sub, True, ver."""
+    quote = connection.ops.quote_name
+
+    def column(model: type[models.Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, models.Field)
+        return f"{quote(model._meta.db_table)}.{quote(field.column)}"
+
+    revoked, refresh, user = (quote(model._meta.db_table) for model in (RevokedAccessToken, RefreshToken, User))
+    # Only identifiers from the models' metadata are formatted in; every value is a parameter.
+    return (
+        f"SELECT {user}.*,"  # noqa: S608
+        f" EXISTS (SELECT 1 FROM {revoked} WHERE {column(RevokedAccessToken, 'jti')} = %s) AS denylisted,"
+        f" EXISTS (SELECT 1 FROM {refresh} WHERE {column(RefreshToken, 'family')} = %s"
+        f" AND {column(RefreshToken, 'revoked_at')} IS NOT NULL) AS login_revoked"
+        f" FROM {user} WHERE {column(User, 'id')} = %s AND {column(User, 'is_active')} = %s"
+        f" AND {column(User, 'token_version')} = %s"
+    )
+
+
 def access_token_user(token: str) -> User:
     """The active user an access token stands for, in one query.
 
@@ -99,14 +124,14 @@ def access_token_user(token: str) -> User:
     # The revocation is read in the query that loads the user anyway (an
     # indexed EXISTS, see RefreshToken.Meta), so it costs no extra round trip
     # and, unlike a cached marker, is never lost with the cache.
-    user = (
-        User.objects.filter(pk=claims["sub"], is_active=True, token_version=claims["ver"])
-        .annotate(
-            denylisted=Exists(RevokedAccessToken.objects.filter(jti=claims["jti"])),
-            login_revoked=Exists(RefreshToken.objects.filter(family=claims["sid"], revoked_at__isnull=False)),
-        )
-        .first()
-    )
+    params = [
+        claims["jti"],
+        RefreshToken._meta.get_field("family").get_db_prep_value(claims["sid"], connection),
+        int(claims["sub"]),
+        True,
+        claims["ver"],
+    ]
+    user: Any = next(iter(User.objects.raw(_token_user_sql(), params)), None)  # a User, with the two EXISTS
     if user is None or user.denylisted or user.login_revoked:
         raise InvalidToken()
     user.token_claims = claims

@@ -1,8 +1,8 @@
 """Read caching for the catalog and carts, invalidated by version tokens.
 
-Every cached value lives under a key that embeds a *version token*; a write
-replaces the token (on commit), so readers stop finding the old entries and
-nothing has to be deleted. Tokens are random, not counters: if one is lost
+Every cached value is stored with the *version tokens* it was loaded under (or
+under a key embedding them); a write replaces the token (on commit), so readers
+stop accepting the old entries and nothing has to be deleted. Tokens are random, not counters: if one is lost
 (eviction, a flushed Redis) the next reader mints a fresh one and can never
 land on an old entry.
 
@@ -30,7 +30,6 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 CACHE_TTL = 300
-_MISSING = object()
 T = TypeVar("T")
 
 
@@ -38,8 +37,32 @@ def cache_versions(*scopes: str) -> str:
     """The current version tokens of `scopes`, joined with ":", read in one round trip;
     a scope without one gets a token minted."""
     keys = [f"v:{scope}" for scope in scopes]
-    found: dict[str, str] = _safe(lambda: cache.get_many(keys)) or {}
+    found: dict[str, Any] = _safe(lambda: cache.get_many(keys)) or {}
+    return _versions_of(keys, found)
+
+
+def _versions_of(keys: list[str], found: dict[str, Any]) -> str:
     return ":".join(found.get(key) or _version_mint(key) for key in keys)
+
+
+def versioned_get(key: str, scopes: tuple[str, ...]) -> tuple[Any, str]:
+    """The value stored under `key` by `versioned_set` for the current versions of
+    `scopes` (None if it was stored for others, or is missing), and those versions:
+    the value and the versions are read in one round trip."""
+    version_keys = [f"v:{scope}" for scope in scopes]
+    found: dict[str, Any] = _safe(lambda: cache.get_many([*version_keys, key])) or {}
+    versions = _versions_of(version_keys, found)
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == versions:
+        return stored[1], versions
+    return None, versions
+
+
+def versioned_set(key: str, versions: str, value: Any) -> None:
+    """Store `value` under `key` for `versions`, as `versioned_get` returned them
+    before the value was loaded: a value loaded while a write commits is stored
+    for the old versions and never served after the bump."""
+    _safe(lambda: cache.set(key, (versions, value), timeout=CACHE_TTL))
 
 
 def _version_mint(key: str) -> str:
@@ -64,18 +87,13 @@ def _safe(operation: Callable[[], Any]) -> Any:
 
 
 def cached(key: str, scopes: tuple[str, ...], load: Callable[[], T]) -> T:
-    """The value under `key` for the current versions of `scopes`, loading it on a miss.
-
-    Versions are read before loading, so a value loaded while a write commits
-    is stored under the old version and never served after the bump.
-    """
-    full_key = f"{key}:{cache_versions(*scopes)}"
-    value = _safe(lambda: cache.get(full_key, _MISSING))
-    if value is not None and value is not _MISSING:
+    """The value under `key` for the current versions of `scopes`, loading it on a miss."""
+    value, versions = versioned_get(key, scopes)
+    if value is not None:
         return value
     value = load()
     if value is not None:
-        _safe(lambda: cache.set(full_key, value, timeout=CACHE_TTL))
+        versioned_set(key, versions, value)
     return value
 
 

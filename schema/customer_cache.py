@@ -7,8 +7,9 @@ shipping methods (the `pricing` version) and the customer's addresses
 (address writes bump the cart version). A voucher that expires while an
 answer is cached shows its discount until `CACHE_TTL` at most; checkout
 checks it again. The answer (the `data` dict, never
-model instances) is cached under the user's `cart`/`orders` version tokens,
-the catalog's (commerce/cache.py) and a digest of the account fields, so
+model instances) is cached for the user's `cart`/`orders` version tokens and
+the catalog's (commerce/cache.py), read with them in one round trip, under a
+digest of the document, its variables and the account fields, so
 every cart edit, checkout, status change and catalog write is seen by the
 next read. Answers that show payments are not cached: payment rows change
 in provider callbacks that do not touch the order's version.
@@ -21,19 +22,17 @@ import hashlib
 from collections.abc import Iterator
 
 import orjson
-from django.core.cache import cache
 from graphql import ExecutionResult, OperationType
 from graphql.language import FieldNode, SelectionSetNode
 from strawberry.extensions import SchemaExtension
 
-from commerce.cache import CACHE_TTL, _safe, cache_versions, cart_scope, catalog_scope, orders_scope, pricing_scope
+from commerce.cache import cart_scope, catalog_scope, orders_scope, pricing_scope, versioned_get, versioned_set
 
 from .response_cache import MAX_CACHED_BYTES, _operation
 
 CART_ROOT_FIELDS = frozenset({"cart"})
 ORDER_ROOT_FIELDS = frozenset({"orders", "order", "latestOrder"})
 UNCACHED_FIELDS = frozenset({"payments"})
-_MISSING = object()
 
 
 def _selects(selection_set: SelectionSetNode | None, names: frozenset[str]) -> bool:
@@ -54,17 +53,21 @@ class CustomerAnswerCache(SchemaExtension):
     """Serve a customer's repeated cart and orders reads from the cache, skipping execution."""
 
     def on_execute(self) -> Iterator[None]:
-        key = self._key()
-        if key is not None:
-            data = _safe(lambda: cache.get(key, _MISSING))
-            if data is not None and data is not _MISSING:
+        entry = self._entry()
+        versions = None
+        if entry is not None:
+            # Versions are read before executing: an answer computed while a write
+            # commits is stored for the old versions and never served after the bump.
+            data, versions = versioned_get(*entry)
+            if data is not None:
                 self.execution_context.result = ExecutionResult(data=orjson.loads(data))
-                key = None
+                entry = None
         yield
-        if key is not None:
-            self._store(key)
+        if entry is not None and versions is not None:
+            self._store(entry[0], versions)
 
-    def _key(self) -> str | None:
+    def _entry(self) -> tuple[str, tuple[str, ...]] | None:
+        """The answer's key and the scopes whose versions it is valid for; None when not cached."""
         context = self.execution_context
         request_context = context.context
         user = getattr(request_context, "user", None)
@@ -95,14 +98,12 @@ class CustomerAnswerCache(SchemaExtension):
             scopes += [cart_scope(user.pk), pricing_scope()]
         if roots & ORDER_ROOT_FIELDS:
             scopes.append(orders_scope(user.pk))
-        # Versions are read before executing: an answer computed while a write
-        # commits is stored under the old versions and never served after the bump.
-        return f"gql:customer:{user.pk}:{digest}:{cache_versions(*scopes)}"
+        return f"gql:customer:{user.pk}:{digest}", tuple(scopes)
 
-    def _store(self, key: str) -> None:
+    def _store(self, key: str, versions: str) -> None:
         result = self.execution_context.result
         if not isinstance(result, ExecutionResult) or result.errors or result.data is None:
             return
         data = orjson.dumps(result.data)
         if len(data) <= MAX_CACHED_BYTES:
-            _safe(lambda: cache.set(key, data, timeout=CACHE_TTL))
+            versioned_set(key, versions, data)

@@ -1,0 +1,58 @@
+"""Fields read straight from a loaded row (schema/loaded_fields.py) answer as their own resolvers would."""
+
+import asyncio
+import inspect
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from commerce.models import Product
+from schema import schema
+from tests.commerce.catalog.factories import gid, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def _resolver(type_name: str, field_name: str):
+    graphql_type = schema._schema.get_type(type_name)
+    return graphql_type.fields[field_name].resolve  # type: ignore[union-attr]
+
+
+def test_a_loaded_column_is_read_without_a_query():
+    product = make_product("Lamp")
+    loaded = Product.objects.get(pk=product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert _resolver("Product", "name")(loaded, None) == "Lamp"
+        assert _resolver("Product", "inStock")(loaded, None) is (loaded.stock_quantity > 0)
+        assert str(_resolver("Product", "id")(loaded, None)) == gid("Product", product.pk)
+    assert len(queries) == 0
+
+
+def test_a_deferred_column_is_loaded_by_the_field_s_own_resolver():
+    product = make_product("Lamp", stock=0)
+    deferred = Product.objects.only("pk").get(pk=product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert _resolver("Product", "name")(deferred, None) == "Lamp"
+    assert len(queries) == 1
+    deferred = Product.objects.only("pk").get(pk=product.pk)
+    assert _resolver("Product", "inStock")(deferred, None) is False
+
+
+def test_a_deferred_column_inside_an_event_loop_is_not_queried_on_the_loop():
+    product = make_product("Lamp")
+    deferred = Product.objects.only("pk").get(pk=product.pk)
+
+    async def resolve():
+        # The field's own resolver hands back an awaitable that queries in a thread.
+        result = _resolver("Product", "name")(deferred, None)
+        assert inspect.isawaitable(result)
+        result.close()
+
+    asyncio.run(resolve())
+
+
+def test_a_relation_not_selected_is_loaded_by_the_field_s_own_resolver():
+    product = make_product()
+    loaded = Product.objects.get(pk=product.pk)
+    assert _resolver("Product", "category")(loaded, None) == product.category
