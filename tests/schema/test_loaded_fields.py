@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commerce.models import Product
 from schema import schema
-from tests.commerce.catalog.factories import gid, make_product
+from tests.factories import gid, make_product
 
 pytestmark = pytest.mark.django_db
 
