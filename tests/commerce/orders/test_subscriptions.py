@@ -320,3 +320,72 @@ async def test_a_shared_answer_never_crosses_a_visibility_boundary(
         for client in pair:
             await client.ws.disconnect()
     await stranger.ws.disconnect()
+
+
+async def group_member_count(group: str) -> int:
+    """Members of `group` in this process's channel layer (in memory or channels-redis)."""
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if hasattr(layer, "groups"):  # InMemoryChannelLayer
+        return len(layer.groups.get(group, {}))
+    return await layer.connection(layer.consistent_hash(group)).zcard(layer._group_key(group))
+
+
+async def test_one_membership_per_group_serves_subscribers_who_see_differently(staff, customer, make_user, place_order):
+    other = await sync_to_async(make_user)()
+    mine = await sync_to_async(place_order)(customer)
+    theirs = await sync_to_async(place_order)(other)
+    watchers = [await connect(staff) for _ in range(3)]
+    owner = await connect(customer)
+    bystander = await connect(other)
+    for watcher in watchers:
+        await watcher.subscribe()
+    # Two subscriptions of one socket: the same answer, each under its own id.
+    await owner.subscribe(sub_id="a")
+    await owner.subscribe(gid("Order", mine.pk), sub_id="b")
+    await bystander.subscribe()
+    assert await group_member_count(events.GROUP_ALL) == 1
+    assert await group_member_count(events.user_group(customer.pk)) == 1
+
+    await move(order=mine, to="CANCELLED", actor=customer)
+
+    for watcher in watchers:
+        message = await watcher.receive()
+        assert (message["id"], message["payload"]["data"]["orderStatusChanged"]["order"]["number"]) == (
+            "1",
+            mine.number,
+        )
+    answers = {message["id"]: message["payload"] for message in [await owner.receive(), await owner.receive()]}
+    assert set(answers) == {"a", "b"} and answers["a"] == answers["b"]
+    assert answers["a"]["data"]["orderStatusChanged"]["toStatus"] == "CANCELLED"
+    assert await bystander.nothing_arrives()
+
+    await move(order=theirs, to="CANCELLED", actor=other)
+    assert (await bystander.receive())["payload"]["data"]["orderStatusChanged"]["order"]["number"] == theirs.number
+    assert await owner.nothing_arrives()
+
+    for client in (*watchers, owner, bystander):
+        await client.ws.disconnect()
+    await asyncio.sleep(SETTLE)
+    assert await group_member_count(events.GROUP_ALL) == 0
+    assert await group_member_count(events.user_group(customer.pk)) == 0
+    assert await group_member_count(events.user_group(other.pk)) == 0
+
+
+async def test_a_subscriber_arriving_after_the_last_left_listens_again(staff, customer, place_order):
+    order = await sync_to_async(place_order)(customer)
+    first = await connect(staff)
+    await first.subscribe()
+    await first.ws.disconnect()
+    # The membership is being discarded while the next subscription joins afresh.
+    second = await connect(staff)
+    await second.subscribe()
+
+    await move(order=order, to="CONFIRMED", actor=staff)
+
+    event = (await second.receive())["payload"]["data"]["orderStatusChanged"]
+    assert (event["order"]["number"], event["toStatus"]) == (order.number, "CONFIRMED")
+    await second.ws.disconnect()
+    await asyncio.sleep(SETTLE)
+    assert await group_member_count(events.GROUP_ALL) == 0
