@@ -44,6 +44,8 @@ SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20"))
 # Connect/close waves of SUBSCRIBERS after the fan-out, to tell memory kept per connection from the allocator's.
 WS_WAVES = int(os.environ.get("BENCH_WS_WAVES", "3"))
+# permessage-deflate on websockets (uvicorn's default, as fm-core's Dockerfile serves it); 0 turns it off.
+WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "1") != "0"
 # After the last group member left, before RSS is read: the workers trim freed heap memory a second
 # after closes (fmcore/memory.py).
 CLOSE_SETTLE_SECONDS = 2.0
@@ -234,6 +236,7 @@ class Server:
                 python, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", port,
                 "--workers", str(self.workers), "--ws", "websockets-sansio", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
+                *([] if WS_DEFLATE else ["--ws-per-message-deflate", "false"]),
             ], ()  # fmt: skip
         if self.kind == "granian":
             return [
@@ -707,6 +710,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
         "mutation_p50_ms": round(pct(sorted(mutation_ms), 50), 1),
         "server_cpu_ms_per_delivery": round(cpu_seconds * 1000 / len(from_commit), 3) if from_commit else None,
         "workers": WORKERS,
+        "ws_per_message_deflate": WS_DEFLATE,
         "memory": {
             "idle_kb_per_subscriber": round((rss["connected"] - rss["before"]) / SUBSCRIBERS / kib, 1),
             "kept_after_close_kb": round((rss["closed"] - rss["before"]) / kib),

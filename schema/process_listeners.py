@@ -37,12 +37,22 @@ class _Membership:
         self.queues: set[asyncio.Queue[dict | BaseException]] = set()
         self.channel: str | None = None
         self.reader: asyncio.Task | None = None
+        self.renew_seconds = getattr(layer, "group_expiry", 86400) / 4
+        self.renewal: asyncio.Task | None = None
         self.joined: asyncio.Task = asyncio.ensure_future(self._join())
 
     async def _join(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(self.group, self.channel)
         self.reader = asyncio.ensure_future(self._read(self.channel))
+        self.renewal = asyncio.ensure_future(self._renew(self.channel))
+
+    async def _renew(self, channel: str) -> None:
+        # A membership expires after the layer's `group_expiry` (a day by default).
+        while True:
+            await asyncio.sleep(self.renew_seconds)
+            with contextlib.suppress(Exception):  # a failure is retried at the next renewal
+                await self.layer.group_add(self.group, channel)
 
     async def _read(self, channel: str) -> None:
         try:
@@ -61,14 +71,20 @@ class _Membership:
     async def leave(self) -> None:
         with contextlib.suppress(Exception):
             await self.joined
-        if self.reader is not None:
-            self.reader.cancel()
+        for task in (self.reader, self.renewal):
+            if task is not None:
+                task.cancel()
         if self.channel is not None:
             await self.layer.group_discard(self.group, self.channel)
 
 
 def _failed(task: asyncio.Task) -> bool:
     return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+def _serves(membership: _Membership) -> bool:
+    """Whether new subscriptions may use it: its join has not failed and its reader still reads."""
+    return not _failed(membership.joined) and (membership.reader is None or not membership.reader.done())
 
 
 class _ProcessListeners:
@@ -79,7 +95,7 @@ class _ProcessListeners:
     def membership(self, layer: BaseChannelLayer, group: str, message_type: str) -> _Membership:
         key = (id(layer), group, message_type)
         membership = self.memberships.get(key)
-        if membership is None or _failed(membership.joined):
+        if membership is None or not _serves(membership):
             membership = self.memberships[key] = _Membership(layer, group, message_type)
         return membership
 

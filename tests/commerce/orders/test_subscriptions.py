@@ -389,3 +389,28 @@ async def test_a_subscriber_arriving_after_the_last_left_listens_again(staff, cu
     await second.ws.disconnect()
     await asyncio.sleep(SETTLE)
     assert await group_member_count(events.GROUP_ALL) == 0
+
+
+async def test_a_shared_answer_is_encoded_once_for_all_its_frames(staff, customer, place_order, monkeypatch):
+    from schema.views import FmGraphQLWSConsumer
+
+    order = await sync_to_async(place_order)(customer)
+    clients = [await subscribed(staff) for _ in range(3)]
+    await asyncio.sleep(SETTLE)
+    encoded_answers = []
+    encode = FmGraphQLWSConsumer._encode
+
+    def counted(data: object) -> bytes:
+        if isinstance(data, dict) and "orderStatusChanged" in data:
+            encoded_answers.append(data)
+        return encode(data)
+
+    monkeypatch.setattr(FmGraphQLWSConsumer, "_encode", staticmethod(counted))
+
+    await move(order=order, to="CONFIRMED", actor=staff)
+
+    messages = [await client.receive() for client in clients]
+    assert len(encoded_answers) == 1
+    assert all(message == {"id": "1", "type": "next", "payload": {"data": encoded_answers[0]}} for message in messages)
+    for client in clients:
+        await client.ws.disconnect()
