@@ -427,10 +427,12 @@ async def test_a_closed_connection_is_freed_without_waiting_for_the_garbage_coll
     from schema.views import FmGraphQLWSConsumer
 
     def consumers() -> int:
-        return sum(type(thing) is FmGraphQLWSConsumer for thing in gc.get_objects())
+        """This test's consumers still in memory (an earlier test's unclosed ones are not counted)."""
+        return sum(type(thing) is FmGraphQLWSConsumer and id(thing) not in earlier for thing in gc.get_objects())
 
     order = await sync_to_async(place_order)(customer)
     gc.collect()
+    earlier = {id(thing) for thing in gc.get_objects() if type(thing) is FmGraphQLWSConsumer}
     gc.disable()  # only reference counting frees: a consumer in a reference cycle would stay
     try:
         clients = [await subscribed(staff) for _ in range(3)]
