@@ -287,6 +287,11 @@ def _websockets(fan: dict) -> list[str]:
         f"| kept after all closed (RSS closed - before) | {memory['kept_after_close_kb']} KB | returned |",
         f"| growth per further wave of {fan['subscribers']} connect/close | {memory['growth_per_wave_kb']} KB "
         f"({memory['waves']} waves) | - |",
+        *(
+            [f"| members of the subscribed group (one per worker) | {fan['group_members_while_subscribed']} | - |"]
+            if "group_members_while_subscribed" in fan
+            else []
+        ),
         f"| group members left in Redis after close / after the waves | {fan['stale_group_members_after_close']} / "
         f"{fan['stale_group_members_after_waves']} | 0 |",
         f"| failed subscribers (connect, ack or receive) | {fan.get('failure_count', len(fan['failures']))} | 0 |",

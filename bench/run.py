@@ -44,6 +44,11 @@ SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20"))
 # Connect/close waves of SUBSCRIBERS after the fan-out, to tell memory kept per connection from the allocator's.
 WS_WAVES = int(os.environ.get("BENCH_WS_WAVES", "3"))
+# permessage-deflate on websockets (uvicorn's default, as fm-core's Dockerfile serves it); 0 turns it off.
+WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "1") != "0"
+# After the last group member left, before RSS is read: the workers trim freed heap memory a second
+# after closes (fmcore/memory.py).
+CLOSE_SETTLE_SECONDS = 2.0
 # How long a websocket may take to open, be acknowledged, or leave its groups once closed.
 WS_TIMEOUT = 60
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 1)))
@@ -71,6 +76,9 @@ SERVER_ENV = {
     "PAYMENTS_DUMMY_ENABLED": "0",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback, no TLS proxy
+    # The scrape tells the fan-out when every subscription listens (fmcore_stream_subscribers), as in production.
+    "METRICS_TOKEN": "bench-metrics-token",
+    "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="fmcore-bench-metrics-"),
 }
 os.environ.update(SERVER_ENV)
 # fm-core's settings with the baseline views routed (only the bench uses bench.settings).
@@ -228,6 +236,7 @@ class Server:
                 python, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", port,
                 "--workers", str(self.workers), "--ws", "websockets-sansio", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
+                *([] if WS_DEFLATE else ["--ws-per-message-deflate", "false"]),
             ], ()  # fmt: skip
         if self.kind == "granian":
             return [
@@ -547,6 +556,16 @@ class _Groups:
         return True
 
 
+def _stream_subscribers() -> float:
+    """fm-core's subscriptions receiving live group messages, summed over its workers (its /metrics)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}/metrics", headers={"Authorization": f"Bearer {SERVER_ENV['METRICS_TOKEN']}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        lines = response.read().decode().splitlines()
+    return sum(float(line.split()[-1]) for line in lines if line.startswith("fmcore_stream_subscribers"))
+
+
 def _connect(uri: str):
     import websockets
     from websockets.typing import Subprotocol
@@ -625,8 +644,10 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     tasks = [asyncio.create_task(subscriber(n)) for n in range(SUBSCRIBERS)]
     for _ in range(SUBSCRIBERS):
         await asyncio.wait_for(ready.acquire(), 60)
-    # graphql-transport-ws does not acknowledge `subscribe`: wait until every subscription joined the group.
-    await groups.until(lambda: groups.member_count(GROUP_ALL) >= SUBSCRIBERS)
+    # graphql-transport-ws does not acknowledge `subscribe`: wait until every subscription listens
+    # (through its worker's one member of the group).
+    await groups.until(lambda: _stream_subscribers() >= SUBSCRIBERS)
+    group_members = groups.member_count(GROUP_ALL)
     await asyncio.sleep(1.0)
     rss["connected"] = _workers_rss_bytes(server)
 
@@ -656,6 +677,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     stop.set()
     await asyncio.gather(*tasks)
     await groups.until(lambda: groups.members() == 0)
+    await asyncio.sleep(CLOSE_SETTLE_SECONDS)
     rss["closed"] = _workers_rss_bytes(server)
     stale_after_close = groups.members()
 
@@ -664,6 +686,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     for _ in range(WS_WAVES):
         await _wave(staff_token, failures)
         await groups.until(lambda: groups.members() == 0)
+        await asyncio.sleep(CLOSE_SETTLE_SECONDS)
         wave_rss.append(_workers_rss_bytes(server))
 
     from_commit = sorted((received - changed) * 1000 for rows in deliveries.values() for received, changed in rows)
@@ -687,6 +710,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
         "mutation_p50_ms": round(pct(sorted(mutation_ms), 50), 1),
         "server_cpu_ms_per_delivery": round(cpu_seconds * 1000 / len(from_commit), 3) if from_commit else None,
         "workers": WORKERS,
+        "ws_per_message_deflate": WS_DEFLATE,
         "memory": {
             "idle_kb_per_subscriber": round((rss["connected"] - rss["before"]) / SUBSCRIBERS / kib, 1),
             "kept_after_close_kb": round((rss["closed"] - rss["before"]) / kib),
@@ -699,6 +723,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
                 "after_waves": [round(value / kib / kib, 1) for value in wave_rss],
             },
         },
+        "group_members_while_subscribed": group_members,
         "stale_group_members_after_close": stale_after_close,
         "stale_group_members_after_waves": groups.members(),
         "failures": failures[:5],

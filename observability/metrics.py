@@ -55,6 +55,11 @@ websocket_connections = Gauge(
 websocket_subscriptions = Gauge(
     f"{PREFIX}websocket_subscriptions", "Running GraphQL subscriptions.", multiprocess_mode="livesum"
 )
+stream_subscribers = Gauge(
+    f"{PREFIX}stream_subscribers",
+    "Subscriptions receiving a channel-layer group's live messages (through their process's one membership).",
+    multiprocess_mode="livesum",
+)
 outbox_backlog = Gauge(f"{PREFIX}outbox_backlog", "Outbox messages not sent yet.", multiprocess_mode="mostrecent")
 outbox_oldest_age = Gauge(
     f"{PREFIX}outbox_oldest_age_seconds", "Age of the oldest unsent outbox message.", multiprocess_mode="mostrecent"

@@ -5,6 +5,7 @@ from functools import cached_property
 from typing import Any
 
 import strawberry
+from channels.layers import BaseChannelLayer
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 
@@ -33,6 +34,13 @@ class Context:
     @property
     def is_websocket(self) -> bool:
         return self.response is None
+
+    @property
+    def channel_layer(self) -> BaseChannelLayer:
+        """A websocket's channel layer, which its subscriptions listen to."""
+        layer = getattr(self.request, "channel_layer", None)
+        assert layer is not None, "subscriptions run over websockets, whose consumer has the channel layer"
+        return layer
 
     @property
     def signed_in_user(self) -> User:

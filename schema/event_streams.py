@@ -12,9 +12,10 @@ subscriber sees whole; a filtered stream always reads the log up to the event.
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from asgiref.sync import sync_to_async
+from channels.layers import BaseChannelLayer
 from graphql import GraphQLError
 from strawberry import relay
 
@@ -24,6 +25,7 @@ from commerce.orders.selectors import order_visible
 from fmcore.errors import DomainError, NotFound
 from schema.context import Info
 from schema.ids import node_pk
+from schema.process_listeners import group_messages
 
 Event = TypeVar("Event")
 REPLAY_PAGE = 100
@@ -98,9 +100,9 @@ RowsBetween = Callable[[int, int, int | None], Sequence[StreamRow]]
 
 async def replay_then_live(
     *,
-    consumer: Any,
+    layer: BaseChannelLayer,
     message_type: str,
-    groups: list[str],
+    group: str,
     stream: EventStream[StreamRow],
     after: int | None,
     wanted: Callable[[dict], bool],
@@ -110,7 +112,7 @@ async def replay_then_live(
     sees_whole_stream: bool,
 ) -> AsyncGenerator[Event, None]:
     load = sync_to_async(rows_between)
-    async with consumer.listen_to_channel(message_type, groups=groups) as messages:
+    async with group_messages(layer, group=group, message_type=message_type) as messages:
         delivered = after
         if delivered is not None:
             horizon = await sync_to_async(stream.latest_sequence)()

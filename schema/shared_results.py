@@ -11,6 +11,9 @@ caller may see. Two subscribers share a result only if all three match, so a
 customer never receives an answer executed for someone else.
 
 Events replayed from the log carry no name and are executed per subscriber.
+
+A shared answer is also encoded once: the graphql-transport-ws `next` frames of
+its subscribers differ only in their operation `id` (`next_frame`).
 """
 
 import asyncio
@@ -125,3 +128,20 @@ class SharedResultExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_operation(serially)
         key = (event_key, self.document_key, visibility_of(self.context_value))
         return _results.get(key, lambda: super(SharedResultExecutor, self).execute_operation(serially))
+
+
+# A shared answer's `data` is one object for all its subscribers; the entry keeps it
+# alive, so its id cannot name another object while the entry lives.
+_encoded_data = ShortLived(size=64)
+
+
+def next_frame(operation_id: str, payload: dict, encode: Callable[[object], bytes]) -> str:
+    """The graphql-transport-ws `next` message for `payload`, its `data` encoded once
+    per answer object (an answer with errors or extensions is encoded whole)."""
+    if payload.keys() != {"data"}:
+        return encode({"id": operation_id, "type": "next", "payload": payload}).decode()
+    data = payload["data"]
+    encoded_for, encoded = _encoded_data.get(id(data), lambda: (data, encode(data).decode()))
+    if encoded_for is not data:
+        encoded = encode(data).decode()
+    return f'{{"id":{orjson.dumps(operation_id).decode()},"type":"next","payload":{{"data":{encoded}}}}}'

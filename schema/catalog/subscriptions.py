@@ -2,7 +2,6 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from asgiref.sync import sync_to_async
@@ -17,6 +16,7 @@ from fmcore.errors import NotFound
 from schema.context import Info
 from schema.enums import Availability
 from schema.ids import node_pk
+from schema.process_listeners import group_messages
 
 from .types import ProductAvailabilityEvent
 
@@ -40,11 +40,12 @@ class CatalogSubscriptions:
             wanted = {node_pk(product_id, "Product") for product_id in product_ids}
         except NotFound as error:
             raise GraphQLError(error.message, extensions={"code": error.code}) from None
-        consumer: Any = info.context.request  # a websocket's: the FmGraphQLWSConsumer
         last_sent: dict[int, float] = {}  # when each product's last event left
         interval = settings.PRODUCT_AVAILABILITY_THROTTLE_SECONDS
         pending: dict[int, dict] = {}  # the latest message per product still held back by the throttle
-        async with consumer.listen_to_channel(availability.MESSAGE_TYPE, groups=[availability.GROUP]) as messages:
+        async with group_messages(
+            info.context.channel_layer, group=availability.GROUP, message_type=availability.MESSAGE_TYPE
+        ) as messages:
             next_message = asyncio.ensure_future(anext(messages))
             try:
                 while True:

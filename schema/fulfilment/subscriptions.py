@@ -1,5 +1,4 @@
 from collections.abc import AsyncGenerator
-from typing import Any
 
 import strawberry
 from asgiref.sync import sync_to_async
@@ -9,6 +8,7 @@ from commerce.fulfilment import events
 from commerce.models import Fulfilment
 from schema.context import Info
 from schema.event_streams import order_stream_scope
+from schema.process_listeners import group_messages
 
 from .types import OrderFulfilledEvent
 
@@ -26,9 +26,10 @@ class FulfilmentSubscriptions:
     )
     async def order_fulfilled(self, info: Info) -> AsyncGenerator[OrderFulfilledEvent, None]:
         scope = await order_stream_scope(info, stream=ORDER_EVENTS, order_id=None, after=None)
-        consumer: Any = info.context.request  # a websocket's: the FmGraphQLWSConsumer
         group = scope.group(everyone=events.GROUP_ALL, of_user=events.fulfilment_owner_group)
-        async with consumer.listen_to_channel(events.MESSAGE_TYPE, groups=[group]) as messages:
+        async with group_messages(
+            info.context.channel_layer, group=group, message_type=events.MESSAGE_TYPE
+        ) as messages:
             async for message in messages:
                 if not scope.wants(message):
                     continue

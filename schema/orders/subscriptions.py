@@ -69,9 +69,9 @@ class OrderSubscriptions:
             return _event_from_message(message, order) if order is not None else None
 
         events_stream = replay_then_live(
-            consumer=info.context.request,
+            layer=info.context.channel_layer,
             message_type=events.MESSAGE_TYPE,
-            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.order_owner_group)],
+            group=scope.group(everyone=events.GROUP_ALL, of_user=events.order_owner_group),
             stream=ORDER_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,

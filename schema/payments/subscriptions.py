@@ -40,9 +40,9 @@ class PaymentSubscriptions:
             return PaymentStatusEvent.from_change(rows[0]) if rows else None
 
         stream = replay_then_live(
-            consumer=info.context.request,
+            layer=info.context.channel_layer,
             message_type=events.MESSAGE_TYPE,
-            groups=[scope.group(everyone=events.GROUP_ALL, of_user=events.payment_owner_group)],
+            group=scope.group(everyone=events.GROUP_ALL, of_user=events.payment_owner_group),
             stream=PAYMENT_EVENTS,
             after=scope.resume_from,
             wanted=scope.wants,

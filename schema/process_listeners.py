@@ -1,0 +1,149 @@
+"""One channel-layer membership per process and group, shared by every subscription of
+the process that follows the group.
+
+A thousand dashboards subscribed to `orderStatusChanged` on one worker were a
+thousand members of `orders.all`: every event was a thousand channel-layer
+messages, each woke its consumer's receive loop (two tasks and an
+`asyncio.wait` per message in channels-redis) and its dispatch. Here the
+first subscription of a process to a group joins it with a channel of its own
+and one task reads that channel, handing each message to the queue of every
+local subscription; the last one to leave discards the membership.
+
+Joining and leaving run as tasks of their own: a subscription cancelled while
+a `group_add` or `group_discard` is in flight (its socket closed) cannot leave
+a member behind, and a subscription leaves its queue without waiting for Redis.
+"""
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections.abc import AsyncIterator
+
+from channels.layers import BaseChannelLayer
+
+from observability import metrics
+
+logger = logging.getLogger(__name__)
+
+
+class _Membership:
+    """This process's one channel in `group`, and the queues of its local subscriptions."""
+
+    def __init__(self, layer: BaseChannelLayer, group: str, message_type: str):
+        self.layer = layer
+        self.group = group
+        self.message_type = message_type
+        self.queues: set[asyncio.Queue[dict | BaseException]] = set()
+        self.channel: str | None = None
+        self.reader: asyncio.Task | None = None
+        self.renew_seconds = getattr(layer, "group_expiry", 86400) / 4
+        self.renewal: asyncio.Task | None = None
+        self.joined: asyncio.Task = asyncio.ensure_future(self._join())
+
+    async def _join(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(self.group, self.channel)
+        self.reader = asyncio.ensure_future(self._read(self.channel))
+        self.renewal = asyncio.ensure_future(self._renew(self.channel))
+
+    async def _renew(self, channel: str) -> None:
+        # A membership expires after the layer's `group_expiry` (a day by default).
+        while True:
+            await asyncio.sleep(self.renew_seconds)
+            with contextlib.suppress(Exception):  # a failure is retried at the next renewal
+                await self.layer.group_add(self.group, channel)
+
+    async def _read(self, channel: str) -> None:
+        try:
+            while True:
+                message = await self.layer.receive(channel)
+                if message.get("type") != self.message_type:
+                    continue
+                for queue in self.queues:
+                    queue.put_nowait(message)
+        except Exception as error:
+            # The channel layer failed (Redis down, ...): end every local subscription with it.
+            logger.exception("listening to group %s failed", self.group)
+            for queue in self.queues:
+                queue.put_nowait(error)
+
+    async def leave(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.joined
+        for task in (self.reader, self.renewal):
+            if task is not None:
+                task.cancel()
+        if self.channel is not None:
+            await self.layer.group_discard(self.group, self.channel)
+
+
+def _failed(task: asyncio.Task) -> bool:
+    return task.done() and (task.cancelled() or task.exception() is not None)
+
+
+def _serves(membership: _Membership) -> bool:
+    """Whether new subscriptions may use it: its join has not failed and its reader still reads."""
+    return not _failed(membership.joined) and (membership.reader is None or not membership.reader.done())
+
+
+class _ProcessListeners:
+    def __init__(self) -> None:
+        self.memberships: dict[tuple[int, str, str], _Membership] = {}
+        self.leaving: set[asyncio.Task] = set()
+
+    def membership(self, layer: BaseChannelLayer, group: str, message_type: str) -> _Membership:
+        key = (id(layer), group, message_type)
+        membership = self.memberships.get(key)
+        if membership is None or not _serves(membership):
+            membership = self.memberships[key] = _Membership(layer, group, message_type)
+        return membership
+
+    def release(self, membership: _Membership, queue: asyncio.Queue) -> None:
+        membership.queues.discard(queue)
+        if membership.queues:
+            return
+        # Forgotten at once: a subscription arriving while this one leaves joins afresh.
+        key = (id(membership.layer), membership.group, membership.message_type)
+        if self.memberships.get(key) is membership:
+            del self.memberships[key]
+        task = asyncio.ensure_future(membership.leave())
+        self.leaving.add(task)
+        task.add_done_callback(self.leaving.discard)
+
+
+# Per event loop: a test's loop, or the one loop of a server process.
+_listeners: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _ProcessListeners]" = weakref.WeakKeyDictionary()
+
+
+async def _messages(queue: asyncio.Queue[dict | BaseException]) -> AsyncIterator[dict]:
+    while True:
+        message = await queue.get()
+        if isinstance(message, BaseException):
+            raise message
+        yield message
+
+
+@contextlib.asynccontextmanager
+async def group_messages(
+    layer: BaseChannelLayer, *, group: str, message_type: str
+) -> AsyncIterator[AsyncIterator[dict]]:
+    """The messages of `message_type` sent to `group` from the moment this is entered
+    (the process's membership of the group is in place when it returns), until it is left."""
+    loop = asyncio.get_running_loop()
+    listeners = _listeners.get(loop)
+    if listeners is None:
+        listeners = _listeners[loop] = _ProcessListeners()
+    membership = listeners.membership(layer, group, message_type)
+    queue: asyncio.Queue[dict | BaseException] = asyncio.Queue()
+    membership.queues.add(queue)
+    counted = False
+    try:
+        await asyncio.shield(membership.joined)
+        metrics.stream_subscribers.inc()
+        counted = True
+        yield _messages(queue)
+    finally:
+        if counted:
+            metrics.stream_subscribers.dec()
+        listeners.release(membership, queue)
