@@ -1,5 +1,5 @@
 """The hooks the order and catalog code use to admit partner apps:
-`StaffOrAppScope(scope)`, `Principal.may(scope)`, `Principal.actor`."""
+`Allowed(<policy rule>)` over the rules built on `Principal.may(scope)`, and `Principal.actor`."""
 
 import pytest
 import strawberry
@@ -8,12 +8,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from commerce.order_visibility import may_read_all_orders
+from commerce.orders.policy import may_manage_orders
 from partners import services
 from partners.models import App, AppScope
 from schema.accounts.types import OkPayload, OkResult
 from schema.context import Context, Info
 from schema.errors import mutation
-from schema.permissions import StaffOrAppScope
+from schema.permissions import Allowed
 from tests.conftest import codes
 
 recorded: list = []
@@ -21,7 +23,7 @@ recorded: list = []
 
 @strawberry.type
 class Query:
-    @strawberry_django.field(extensions=[StaffOrAppScope(AppScope.ORDERS_READ)])
+    @strawberry_django.field(extensions=[Allowed(may_read_all_orders)])
     def every_order(self) -> str | None:
         return "all orders"
 
@@ -32,7 +34,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation(description="A stand-in for updateOrderStatus.", permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),))
+    @mutation(description="A stand-in for updateOrderStatus.", permissions=(Allowed(may_manage_orders),))
     def move_order(self, info: Info) -> OkResult:
         recorded.append(info.context.principal.actor)
         return OkPayload()
