@@ -10,6 +10,12 @@ def may_manage_users(principal: Principal) -> bool:
     return principal.is_staff
 
 
+def may_run_unregistered_documents(principal: Principal) -> bool:
+    """Where the server runs only its registered GraphQL documents (and allows
+    introspection), staff may still send any document: GraphiQL and debugging."""
+    return principal.is_staff
+
+
 def may_change_user(principal: Principal, user: User) -> bool:
     """Staff change customers' accounts; only superusers change staff and superuser accounts."""
     if not may_manage_users(principal):
