@@ -23,6 +23,7 @@ from strawberry_django import permissions as sd
 from strawberry_django.fields.types import OperationInfo
 
 from accounts.principal import Principal
+from partners.models import App, AppScope
 
 
 class _Refused(sd.DjangoNoPermission):
@@ -86,12 +87,20 @@ class Allowed(_Coded, sd.DjangoPermissionExtension):
     def schema_directive(self) -> object:
         return _AllowedDirective(rule=self.rule.__name__)
 
+    @functools.cached_property
+    def _admitting_scopes(self) -> list[str]:
+        """The scopes that would admit an app, asked of the rule itself so
+        that a refusal names them without restating the rule."""
+        return [scope for scope in AppScope.values if self.rule(Principal.for_app(App(scopes=[scope])))]
+
     def resolve_for_user(self, resolver, user, *, info, source):
         principal = _principal(info)
         if self.rule(principal):
             return resolver()
         if principal.app is not None:
-            raise _Refused("PERMISSION_DENIED", "This app lacks the scope for this.")
+            if not self._admitting_scopes:
+                raise _Refused("PERMISSION_DENIED", "Partner apps may not do this.")
+            raise _Refused("PERMISSION_DENIED", f"This app lacks the {' or '.join(self._admitting_scopes)} scope.")
         _refuse_unless(info)
         raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
 

@@ -97,3 +97,18 @@ def test_user_only_operations_refuse_apps_as_permission_denied(app_gql):
     _, token = services.app_create(name="reader", scopes=list(AppScope.values))
     query = 'mutation { updateProfile(input: {firstName: "X"}) { ... on OperationInfo { messages { code } } } }'
     assert codes(app_gql(query, token=token)["updateProfile"]) == ["PERMISSION_DENIED"]
+
+
+@pytest.mark.django_db
+def test_a_refused_app_is_told_which_scope_it_lacks(app_gql):
+    _, token = services.app_create(name="reader", scopes=[AppScope.ORDERS_READ])
+    category = (
+        'mutation { createCategory(input: {name: "Tea"}) { ... on OperationInfo { messages { code message } } } }'
+    )
+    vouchers = "{ vouchers { totalCount } }"
+    assert app_gql(category, token=token)["createCategory"]["messages"] == [
+        {"code": "PERMISSION_DENIED", "message": "This app lacks the catalog:write scope."}
+    ]
+    assert app_gql(vouchers, token=token)["vouchers"] == {"totalCount": 0}
+    apps = 'mutation { createApp(input: {name: "x", scopes: []}) { ... on OperationInfo { messages { message } } } }'
+    assert app_gql(apps, token=token)["createApp"]["messages"] == [{"message": "Partner apps may not do this."}]
