@@ -14,10 +14,11 @@ from commerce.orders.guest_orders import guest_orders_attach
 from fmcore.errors import InvalidInput, NotFound, PermissionDenied
 from fmcore.outbox import enqueue
 
-from . import tasks, tokens
+from . import policy, tasks, tokens
 from .email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_user
 from .errors import InvalidCredentials, InvalidPassword
 from .models import User
+from .principal import Principal
 from .throttle import throttle_hit, throttle_success
 
 
@@ -176,15 +177,18 @@ def account_deactivate(*, user: User, password: str) -> None:
         tokens.user_tokens_revoke_all(user)
 
 
-def user_set_active(*, actor: User, user_id: int, active: bool) -> User:
-    """Staff switch an account on or off; only superusers may touch staff accounts."""
+def user_set_active(*, principal: Principal, user_id: int, active: bool) -> User:
+    """Staff switch an account on or off; only superusers may touch staff
+    accounts (`policy.may_change_user`); nobody switches themselves off here."""
+    if not policy.may_manage_users(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         user = User.objects.select_for_update().filter(pk=user_id).first()
         if user is None:
             raise NotFound("No such user.")
-        if (user.is_staff or user.is_superuser) and not actor.is_superuser:
+        if not policy.may_change_user(principal, user):
             raise PermissionDenied("Only a superuser may change a staff account.")
-        if user.pk == actor.pk and not active:
+        if principal.user is not None and user.pk == principal.user.pk and not active:
             raise PermissionDenied("You cannot deactivate your own account here.")
         user.is_active = active
         user.save(update_fields=["is_active"])

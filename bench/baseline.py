@@ -23,9 +23,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.authentication import request_user
+from accounts.principal import Principal
 from commerce import pricing
 from commerce.cache import cached, cart_scope, catalog_scope
-from commerce.catalog.selectors import _slug_key, sees_everything, visible_products
+from commerce.catalog.policy import may_see_hidden_catalog
+from commerce.catalog.selectors import _slug_key, visible_products
 from commerce.checkout.services import order_checkout
 from commerce.models import Cart, CartLine, Order, OrderLine, Product, ProductImage
 from fmcore.errors import DomainError
@@ -88,7 +90,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 def _product_list(user, variables: dict) -> dict:
     first = int(variables.get("first") or 20)
     products = Product.objects.order_by("-created_at", "-id")
-    if not sees_everything(user):
+    if not may_see_hidden_catalog(Principal.for_user(user)):
         products = visible_products(products)
     rows = list(
         products.annotate(total=Window(Count(1))).values(
@@ -170,7 +172,7 @@ def product_detail(request: HttpRequest) -> HttpResponse:
 def _product_detail(user, slug: str) -> dict:
     row = cached(_slug_key("bench-product", slug), (catalog_scope(),), lambda: _product_detail_load(slug))
     available = row is not None and row["is_active"] and row["deleted_at"] is None and row["category__is_active"]
-    if row is None or not (available or sees_everything(user)):
+    if row is None or not (available or may_see_hidden_catalog(Principal.for_user(user))):
         return {"product": None}
     return {
         "product": {

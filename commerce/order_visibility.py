@@ -40,3 +40,11 @@ def order_events_access_check(*, principal: Principal) -> None:
             raise PermissionDenied("This app lacks the orders:read scope.")
     elif principal.kind is PrincipalKind.ANONYMOUS:
         raise Unauthenticated("You must be logged in to follow orders.")
+
+
+def may_list_orders(principal: Principal) -> bool:
+    """Logged-in users and guests list the orders they see (`orders_visible`);
+    partner apps need `orders:read`."""
+    return principal.kind in (PrincipalKind.CUSTOMER, PrincipalKind.STAFF, PrincipalKind.GUEST) or (
+        may_read_all_orders(principal)
+    )

@@ -44,7 +44,7 @@ class Context:
 
     @property
     def signed_in_user(self) -> User:
-        """The user of a resolver behind `IsAuthenticated` or `IsStaff`."""
+        """The user of a resolver behind `IsAuthenticated` or a staff-only `Allowed` rule."""
         assert isinstance(self.user, User), "the resolver's permissions let an anonymous caller through"
         return self.user
 

@@ -5,17 +5,25 @@ caller lacks the right. Fields returning nullable types or connections
 answer null / empty instead, as strawberry-django does.
 
 Each extension asks the caller's `Principal` (`info.context.principal`).
-Partner apps (`Authorization: App <token>`) are not users: user-only
-extensions refuse them with `PERMISSION_DENIED`; `StaffOrAppScope(scope)`
-admits staff users and apps holding the scope (`Principal.may`).
+`IsAuthenticated` and `IsCustomerOrGuest` say who is calling; every other
+guard is `Allowed(rule)`, where `rule` is a policy function
+(`<domain>/policy.py`: `may_...(principal) -> bool`) the services ask too, so
+a mutation names the rule that guards it and the SDL shows it
+(`@allowed(rule: "may_manage_orders")`). Partner apps (`Authorization: App
+<token>`) are not users: user-only extensions refuse them with
+`PERMISSION_DENIED`.
 """
 
+import functools
+from collections.abc import Callable
 from typing import Any, ClassVar
 
+import strawberry
 from strawberry_django import permissions as sd
 from strawberry_django.fields.types import OperationInfo
 
 from accounts.principal import Principal
+from partners.models import App, AppScope
 
 
 class _Refused(sd.DjangoNoPermission):
@@ -35,14 +43,13 @@ def _is_guest(info: Any) -> bool:
     return principal.app is None and principal.user is None and bool(getattr(info.context, "cart_token", None))
 
 
-def _refuse_unless(info: Any, *, staff: bool = False, superuser: bool = False) -> None:
+def _refuse_unless(info: Any) -> None:
+    """Refuse anyone but a logged-in user."""
     principal = _principal(info)
     if principal.user is None:
         if principal.app is not None:
             raise _Refused("PERMISSION_DENIED", "Partner apps may not do this.")
         raise _Refused("UNAUTHENTICATED", "You must be logged in to do this.")
-    if (staff and not principal.is_staff) or (superuser and not principal.user.is_superuser):
-        raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
 
 
 class _Coded(sd.DjangoPermissionExtension):
@@ -62,66 +69,50 @@ class IsAuthenticated(_Coded, sd.IsAuthenticated):
         return resolver()
 
 
-class IsStaff(_Coded, sd.IsStaff):
-    def resolve_for_user(self, resolver, user, *, info, source):
-        _refuse_unless(info, staff=True)
-        return resolver()
-
-
-class IsSuperuser(_Coded, sd.IsSuperuser):
-    def resolve_for_user(self, resolver, user, *, info, source):
-        _refuse_unless(info, superuser=True)
-        return resolver()
-
-
-class StaffOrAppScope(_Coded, sd.DjangoPermissionExtension):
-    """Staff users, and partner apps holding `scope`, may resolve the field.
-
-    Apps without the scope get `PERMISSION_DENIED`; other logged-in users
-    `PERMISSION_DENIED`; anonymous callers `UNAUTHENTICATED`.
-    """
+class Allowed(_Coded, sd.DjangoPermissionExtension):
+    """Callers `rule` admits may resolve the field. Anyone else is refused:
+    `UNAUTHENTICATED` when nobody is logged in and no app calls,
+    `PERMISSION_DENIED` otherwise."""
 
     DEFAULT_ERROR_MESSAGE: ClassVar[str] = "You do not have permission to do this."
     SCHEMA_DIRECTIVE_DESCRIPTION: ClassVar[str | None] = (
-        "Can only be resolved by staff users and by partner apps holding the scope the field names."
+        "Can only be resolved by the callers the named policy rule admits; the field's description says who."
     )
 
-    def __init__(self, scope: str, **kwargs: Any):
+    def __init__(self, rule: Callable[[Principal], bool], **kwargs: Any):
         super().__init__(**kwargs)
-        self.scope = str(scope)
+        self.rule = rule
 
-    def resolve_for_user(self, resolver, user, *, info, source):
-        if _principal(info).may(self.scope):
-            return resolver()
-        if _principal(info).app is not None:
-            raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
-        _refuse_unless(info, staff=True)
-        raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
+    @functools.cached_property
+    def schema_directive(self) -> object:
+        return _AllowedDirective(rule=self.rule.__name__)
 
-
-class IsAuthenticatedOrAppScope(_Coded, sd.DjangoPermissionExtension):
-    """Logged-in users and guests sending `X-Cart-Token` (who then see what
-    selectors scope to them), and partner apps holding `scope`, may resolve the field."""
-
-    DEFAULT_ERROR_MESSAGE: ClassVar[str] = "You must be logged in to do this."
-    SCHEMA_DIRECTIVE_DESCRIPTION: ClassVar[str | None] = (
-        "Can only be resolved by logged-in users, guests sending X-Cart-Token and by partner apps holding the "
-        "scope the field names."
-    )
-
-    def __init__(self, scope: str, **kwargs: Any):
-        super().__init__(**kwargs)
-        self.scope = str(scope)
+    @functools.cached_property
+    def _admitting_scopes(self) -> list[str]:
+        """The scopes that would admit an app, asked of the rule itself so
+        that a refusal names them without restating the rule."""
+        return [scope for scope in AppScope.values if self.rule(Principal.for_app(App(scopes=[scope])))]
 
     def resolve_for_user(self, resolver, user, *, info, source):
         principal = _principal(info)
-        if principal.app is not None:
-            if not principal.has_scope(self.scope):
-                raise _Refused("PERMISSION_DENIED", f"This app lacks the {self.scope} scope.")
+        if self.rule(principal):
             return resolver()
-        if not _is_guest(info):
-            _refuse_unless(info)
-        return resolver()
+        if principal.app is not None:
+            if not self._admitting_scopes:
+                raise _Refused("PERMISSION_DENIED", "Partner apps may not do this.")
+            raise _Refused("PERMISSION_DENIED", f"This app lacks the {' or '.join(self._admitting_scopes)} scope.")
+        _refuse_unless(info)
+        raise _Refused("PERMISSION_DENIED", "You do not have permission to do this.")
+
+
+@strawberry.schema_directive(
+    name="allowed",
+    locations=Allowed.SCHEMA_DIRECTIVE_LOCATIONS,
+    description=Allowed.SCHEMA_DIRECTIVE_DESCRIPTION,
+    repeatable=True,
+)
+class _AllowedDirective:
+    rule: str = strawberry.field(description="The policy function that admits callers, e.g. `may_manage_orders`.")
 
 
 class IsCustomerOrGuest(IsAuthenticated):

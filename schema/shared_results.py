@@ -79,8 +79,8 @@ class ShortLived:
 def visibility_of(context: Context) -> Hashable:
     """Who the caller is, as far as any resolver of this schema can tell.
 
-    Resolvers decide what to show from the caller's staff flags (`IsStaff`,
-    `IsSuperuser`, `Principal.may`: staff see every order, payment and actor), a
+    Resolvers decide what to show from the caller's staff flags (the policy
+    rules behind `Allowed`: staff see every order, payment and actor), a
     partner app's scopes, and for everyone else their own id (their orders,
     their payments, themself as an actor). So every active staff user with the
     same flags gets the same answer, an app its own, anyone else their own. A

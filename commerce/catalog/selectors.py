@@ -1,7 +1,8 @@
 """Read-only catalog queries, with the visibility rules in one place.
 
 Anonymous callers and customers see active, not deleted products of active
-categories; staff see everything (their `isActive` / `isDeleted` filters narrow it).
+categories; whoever `may_see_hidden_catalog` admits (staff) sees everything
+(their `isActive` / `isDeleted` filters narrow it).
 """
 
 import hashlib
@@ -10,12 +11,8 @@ from django.db.models import Prefetch, QuerySet
 
 from accounts.principal import Principal
 from commerce.cache import cached, catalog_scope
+from commerce.catalog.policy import may_see_hidden_catalog
 from commerce.models import Category, Product, ProductImage
-
-
-def sees_everything(user) -> bool:
-    """Staff see inactive and deleted catalog entries too."""
-    return Principal.for_user(user).is_staff
 
 
 def visible_products(queryset: QuerySet[Product] | None = None) -> QuerySet[Product]:
@@ -29,14 +26,14 @@ def product_is_available(product: Product) -> bool:
     return product.is_active and product.deleted_at is None and product.category.is_active
 
 
-def category_list(*, user) -> QuerySet[Category]:
+def category_list(*, principal: Principal) -> QuerySet[Category]:
     queryset = Category.objects.order_by("name")
-    return queryset if sees_everything(user) else queryset.filter(is_active=True)
+    return queryset if may_see_hidden_catalog(principal) else queryset.filter(is_active=True)
 
 
-def product_list(*, user) -> QuerySet[Product]:
+def product_list(*, principal: Principal) -> QuerySet[Product]:
     queryset = Product.objects.order_by("-created_at", "-id")
-    return queryset if sees_everything(user) else visible_products(queryset)
+    return queryset if may_see_hidden_catalog(principal) else visible_products(queryset)
 
 
 def catalog_list_count(queryset: QuerySet) -> int:
@@ -50,12 +47,12 @@ def _slug_key(kind: str, slug: str) -> str:
     return f"{kind}:{hashlib.sha256(slug.encode()).hexdigest()[:32]}"
 
 
-def category_by_slug(*, user, slug: str) -> Category | None:
+def category_by_slug(*, principal: Principal, slug: str) -> Category | None:
     """The category with this slug if the caller may see it (cached)."""
     category = cached(
         _slug_key("category", slug), (catalog_scope(),), lambda: Category.objects.filter(slug=slug).first()
     )
-    if category is None or not (category.is_active or sees_everything(user)):
+    if category is None or not (category.is_active or may_see_hidden_catalog(principal)):
         return None
     return category
 
@@ -70,13 +67,13 @@ def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
-def product_by_slug(*, user, slug: str) -> Product | None:
+def product_by_slug(*, principal: Principal, slug: str) -> Product | None:
     """The product with this slug, category and images loaded, if the caller may see it (cached)."""
     product = cached(
         _slug_key("product", slug),
         (catalog_scope(),),
         lambda: product_with_relations(Product.objects.filter(slug=slug)).first(),
     )
-    if product is None or not (sees_everything(user) or product_is_available(product)):
+    if product is None or not (may_see_hidden_catalog(principal) or product_is_available(product)):
         return None
     return product

@@ -6,13 +6,14 @@ from django.middleware.csrf import get_token
 from strawberry import relay
 from strawberry.scalars import JSON
 
+from accounts import policy as accounts_policy
 from accounts import services, social, tokens
 from accounts.authentication import ACCESS_COOKIE, REFRESH_COOKIE, client_ip
 from accounts.errors import InvalidToken
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsAuthenticated, IsStaff
+from schema.permissions import Allowed, IsAuthenticated
 
 from .inputs import ProfileInput, RegisterInput
 from .types import (
@@ -159,9 +160,12 @@ class AccountMutations:
         services.account_deactivate(user=info.context.signed_in_user, password=password)
         return OkPayload()
 
-    @mutation(description="Switch an account on or off (staff; staff accounts: superusers).", permissions=(IsStaff(),))
+    @mutation(
+        description="Switch an account on or off (staff; staff accounts: superusers).",
+        permissions=(Allowed(accounts_policy.may_manage_users),),
+    )
     def set_user_active(self, info: Info, user_id: relay.GlobalID, active: bool) -> UserResult:
         user = services.user_set_active(
-            actor=info.context.signed_in_user, user_id=node_pk(user_id, "User"), active=active
+            principal=info.context.principal, user_id=node_pk(user_id, "User"), active=active
         )
         return UserPayload(user=user)

@@ -3,10 +3,11 @@ from collections.abc import Iterable
 import strawberry
 import strawberry_django
 
+from accounts import policy as accounts_policy
 from accounts.models import User
 from schema.connection import Connection
 from schema.context import Info
-from schema.permissions import IsStaff
+from schema.permissions import Allowed
 
 from .types import UserType
 
@@ -23,7 +24,7 @@ class AccountQueries:
     @strawberry_django.connection(
         Connection[UserType],
         description="Every account (staff only), with filters `email`, `isActive`, `isStaff`.",
-        extensions=[IsStaff()],
+        extensions=[Allowed(accounts_policy.may_manage_users)],
     )
     def users(self) -> Iterable[User]:
         return User.objects.order_by("id")

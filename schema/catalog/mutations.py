@@ -1,13 +1,13 @@
 import strawberry
 from strawberry import UNSET, relay
 
+from commerce.catalog import policy as catalog_policy
 from commerce.catalog import services, variants
 from commerce.catalog.options import OptionData
-from partners.models import AppScope
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import StaffOrAppScope
+from schema.permissions import Allowed
 
 from .inputs import (
     CategoryInput,
@@ -44,7 +44,7 @@ def _choice(options: list[VariantOptionInput] | None) -> list[tuple[str, str]] |
 
 
 # Staff, and partner apps holding catalog:write; changes record which of them made them.
-CATALOG_WRITERS = (StaffOrAppScope(AppScope.CATALOG_WRITE),)
+CATALOG_WRITERS = (Allowed(catalog_policy.may_write_catalog),)
 
 
 @strawberry.type

@@ -18,14 +18,14 @@ class CatalogQueries:
         description="Categories by name; the public sees active ones, staff all (filter `isActive`).",
     )
     def categories(self, info: Info) -> Iterable[Category]:
-        return selectors.category_list(user=info.context.user)
+        return selectors.category_list(principal=info.context.principal)
 
     @strawberry_django.field(
         graphql_type=CategoryType | None,
         description="The category with this slug; null if there is none you may see.",
     )
     def category(self, info: Info, slug: str) -> Category | None:
-        return selectors.category_by_slug(user=info.context.user, slug=slug)
+        return selectors.category_by_slug(principal=info.context.principal, slug=slug)
 
     @strawberry_django.connection(
         Connection[ProductType],
@@ -33,11 +33,11 @@ class CatalogQueries:
         "categories; staff see everything (filters `isActive`, `isDeleted`).",
     )
     def products(self, info: Info) -> Iterable[Product]:
-        return selectors.product_list(user=info.context.user)
+        return selectors.product_list(principal=info.context.principal)
 
     @strawberry_django.field(
         graphql_type=ProductType | None,
         description="The product with this slug; null if there is none you may see.",
     )
     def product(self, info: Info, slug: str) -> Product | None:
-        return selectors.product_by_slug(user=info.context.user, slug=slug)
+        return selectors.product_by_slug(principal=info.context.principal, slug=slug)

@@ -2,12 +2,12 @@ import strawberry
 from strawberry import relay
 
 from commerce.fulfilment.services import FulfilmentLineData, fulfilment_add
-from partners.models import AppScope
+from commerce.orders import policy as orders_policy
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
 from schema.orders.types import OrderPayload, OrderResult
-from schema.permissions import StaffOrAppScope
+from schema.permissions import Allowed
 
 from .inputs import FulfilmentInput
 
@@ -18,7 +18,7 @@ class FulfilmentMutations:
         description="Record a shipment of a PAID order (staff, or apps with `orders:write`): carrier, tracking "
         "and which lines (none: everything not shipped yet). The customer gets a 'shipped' email and "
         "notification, partner apps an ORDER_FULFILLED webhook; the order's status does not change.",
-        permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),),
+        permissions=(Allowed(orders_policy.may_manage_orders),),
     )
     def add_fulfilment(self, info: Info, order_id: relay.GlobalID, input: FulfilmentInput) -> OrderResult:
         lines = [

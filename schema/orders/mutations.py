@@ -1,13 +1,13 @@
 import strawberry
 from strawberry import relay
 
+from commerce.orders import policy as orders_policy
 from commerce.settlement import services
-from partners.models import AppScope
 from schema.context import Info
 from schema.enums import OrderStatus
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsAuthenticated, StaffOrAppScope
+from schema.permissions import Allowed, IsAuthenticated
 
 from .types import OrderPayload, OrderResult
 
@@ -28,7 +28,7 @@ class OrderMutations:
     @mutation(
         description="Move an order to another status (staff, or apps with `orders:write`). Only moves of "
         "the lifecycle are allowed, else INVALID_TRANSITION.",
-        permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),),
+        permissions=(Allowed(orders_policy.may_manage_orders),),
     )
     def update_order_status(
         self, info: Info, order_id: relay.GlobalID, status: OrderStatus, note: str | None = None

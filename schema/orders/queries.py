@@ -7,14 +7,13 @@ from strawberry_django.optimizer import optimize
 
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order
-from commerce.order_visibility import order_events_access_check
+from commerce.order_visibility import may_list_orders, order_events_access_check
 from commerce.orders import selectors
 from fmcore.errors import InvalidInput, NotFound
-from partners.models import AppScope
 from schema.connection import Connection
 from schema.context import Info
 from schema.ids import node_pk
-from schema.permissions import IsAuthenticatedOrAppScope
+from schema.permissions import Allowed
 
 from .types import OrderEventConnection, OrderEventEdge, OrderStatusEvent, OrderType
 
@@ -35,7 +34,7 @@ class OrderQueries:
         description="Your orders, newest first (a guest's with `X-Cart-Token`; staff and apps with `orders:read`: "
         "every order). "
         "Filters `status`, `userEmail`, `createdAfter`, `createdBefore`.",
-        extensions=[IsAuthenticatedOrAppScope(AppScope.ORDERS_READ)],
+        extensions=[Allowed(may_list_orders)],
     )
     def orders(self, info: Info) -> Iterable[Order]:
         return selectors.orders_visible_to(info.context.principal).order_by("-created_at", "-id")

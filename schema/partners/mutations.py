@@ -1,12 +1,13 @@
 import strawberry
 from strawberry import relay
 
+from partners import policy as partners_policy
 from partners import services
 from schema.accounts.types import OkPayload, OkResult
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsStaff
+from schema.permissions import Allowed
 
 from .inputs import (
     CreateAppInput,
@@ -28,7 +29,7 @@ from .types import (
     WebhookResult,
 )
 
-STAFF = (IsStaff(),)
+STAFF = (Allowed(partners_policy.may_manage_apps),)
 
 
 def _values(items: list | None) -> list[str] | None:

@@ -3,10 +3,11 @@ from collections.abc import Iterable
 import strawberry
 import strawberry_django
 
+from partners import policy as partners_policy
 from partners.models import App, Webhook, WebhookDelivery
 from schema.connection import Connection
 from schema.context import Info
-from schema.permissions import IsStaff
+from schema.permissions import Allowed
 
 from .types import AppType, WebhookDeliveryType, WebhookType
 
@@ -21,7 +22,9 @@ class PartnerQueries:
         return info.context.app
 
     @strawberry_django.connection(
-        Connection[AppType], description="Every partner app (staff only).", extensions=[IsStaff()]
+        Connection[AppType],
+        description="Every partner app (staff only).",
+        extensions=[Allowed(partners_policy.may_manage_apps)],
     )
     def apps(self) -> Iterable[App]:
         return App.objects.order_by("id")
@@ -29,7 +32,7 @@ class PartnerQueries:
     @strawberry_django.connection(
         Connection[WebhookType],
         description="Every webhook (staff only), with filters `app`, `isActive`.",
-        extensions=[IsStaff()],
+        extensions=[Allowed(partners_policy.may_manage_apps)],
     )
     def webhooks(self) -> Iterable[Webhook]:
         return Webhook.objects.order_by("id")
@@ -37,7 +40,7 @@ class PartnerQueries:
     @strawberry_django.connection(
         Connection[WebhookDeliveryType],
         description="Webhook deliveries, newest first (staff only), with filters `status`, `event`, `webhook`.",
-        extensions=[IsStaff()],
+        extensions=[Allowed(partners_policy.may_manage_apps)],
     )
     def webhook_deliveries(self) -> Iterable[WebhookDelivery]:
         return WebhookDelivery.objects.order_by("-created_at", "-id")

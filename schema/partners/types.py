@@ -9,10 +9,11 @@ from strawberry import auto, relay
 from strawberry.scalars import JSON
 from strawberry_django.fields.types import OperationInfo
 
+from partners import policy as partners_policy
 from partners.models import App, Webhook, WebhookAttempt, WebhookDelivery
 from schema.accounts.types import UserType
 from schema.enums import AppScope, WebhookDeliveryStatus, WebhookEvent
-from schema.permissions import IsStaff
+from schema.permissions import Allowed
 
 
 @strawberry_django.type(App, name="App")
@@ -25,7 +26,7 @@ class AppType(relay.Node):
     created_at: auto
     token_rotated_at: auto
     created_by: UserType | None = strawberry_django.field(
-        description="The staff member who created the app.", extensions=[IsStaff()]
+        description="The staff member who created the app.", extensions=[Allowed(partners_policy.may_manage_apps)]
     )
 
     @strawberry_django.field(only=["scopes"], description="The granted scopes.")

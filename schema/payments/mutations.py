@@ -3,6 +3,7 @@ from decimal import Decimal
 import strawberry
 from strawberry import relay
 
+from commerce.payments import policy as payments_policy
 from commerce.payments import selectors
 from commerce.settlement import services
 from fmcore.errors import NotFound
@@ -10,7 +11,7 @@ from schema.context import Info
 from schema.enums import PaymentMethod
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsCustomerOrGuest, IsStaff
+from schema.permissions import Allowed, IsCustomerOrGuest
 
 from .types import NextActionType, PaymentPayload, PaymentResult
 
@@ -64,7 +65,7 @@ class PaymentMutations:
         description="Refund a settled payment through its provider (staff): `amount`, default all that is left; "
         "never more than was captured (INVALID_REFUND_AMOUNT). A full refund of a PAID order cancels it and "
         "puts its stock back.",
-        permissions=(IsStaff(),),
+        permissions=(Allowed(payments_policy.may_refund_payments),),
     )
     def refund_payment(
         self, info: Info, payment_id: relay.GlobalID, amount: Decimal | None = None, reason: str | None = None

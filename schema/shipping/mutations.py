@@ -1,13 +1,14 @@
 import strawberry
 from strawberry import relay
 
+from commerce.shipping import policy as shipping_policy
 from commerce.shipping import services
 from schema.accounts.types import OkPayload, OkResult
 from schema.cart.types import CartPayload, CartResult
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsCustomerOrGuest, IsStaff
+from schema.permissions import Allowed, IsCustomerOrGuest
 
 from .inputs import ShippingMethodInput, ShippingMethodUpdateInput
 from .types import ShippingMethodPayload, ShippingMethodResult
@@ -17,12 +18,15 @@ from .types import ShippingMethodPayload, ShippingMethodResult
 class ShippingMutations:
     @mutation(
         description="Create a shipping method (staff); a taken name is ALREADY_EXISTS, a bad country INVALID_COUNTRY.",
-        permissions=(IsStaff(),),
+        permissions=(Allowed(shipping_policy.may_manage_shipping),),
     )
     def create_shipping_method(self, input: ShippingMethodInput) -> ShippingMethodResult:
         return ShippingMethodPayload(shipping_method=services.shipping_method_create(changes=input.as_changes()))
 
-    @mutation(description="Change a shipping method (staff); omitted fields stay.", permissions=(IsStaff(),))
+    @mutation(
+        description="Change a shipping method (staff); omitted fields stay.",
+        permissions=(Allowed(shipping_policy.may_manage_shipping),),
+    )
     def update_shipping_method(self, id: relay.GlobalID, input: ShippingMethodUpdateInput) -> ShippingMethodResult:
         method = services.shipping_method_update(
             shipping_method_id=node_pk(id, "ShippingMethod"), changes=input.as_changes()
@@ -31,7 +35,7 @@ class ShippingMutations:
 
     @mutation(
         description="Delete a shipping method (staff): carts that chose it choose again; orders keep theirs.",
-        permissions=(IsStaff(),),
+        permissions=(Allowed(shipping_policy.may_manage_shipping),),
     )
     def delete_shipping_method(self, id: relay.GlobalID) -> OkResult:
         services.shipping_method_delete(shipping_method_id=node_pk(id, "ShippingMethod"))

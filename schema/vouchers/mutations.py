@@ -1,13 +1,14 @@
 import strawberry
 from strawberry import relay
 
+from commerce.vouchers import policy as vouchers_policy
 from commerce.vouchers import services
 from schema.accounts.types import OkPayload, OkResult
 from schema.cart.types import CartPayload, CartResult
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
-from schema.permissions import IsCustomerOrGuest, IsStaff
+from schema.permissions import Allowed, IsCustomerOrGuest
 
 from .inputs import VoucherInput, VoucherUpdateInput
 from .types import VoucherPayload, VoucherResult
@@ -18,19 +19,22 @@ class VoucherMutations:
     @mutation(
         description="Create a voucher (staff). Bad values are INVALID_INPUT naming the field; a taken code "
         "ALREADY_EXISTS.",
-        permissions=(IsStaff(),),
+        permissions=(Allowed(vouchers_policy.may_manage_vouchers),),
     )
     def create_voucher(self, input: VoucherInput) -> VoucherResult:
         return VoucherPayload(voucher=services.voucher_create(changes=input.as_changes()))
 
-    @mutation(description="Change a voucher (staff); omitted fields stay.", permissions=(IsStaff(),))
+    @mutation(
+        description="Change a voucher (staff); omitted fields stay.",
+        permissions=(Allowed(vouchers_policy.may_manage_vouchers),),
+    )
     def update_voucher(self, id: relay.GlobalID, input: VoucherUpdateInput) -> VoucherResult:
         voucher = services.voucher_update(voucher_id=node_pk(id, "Voucher"), changes=input.as_changes())
         return VoucherPayload(voucher=voucher)
 
     @mutation(
         description="Delete a voucher (staff): carts drop it, placed orders keep their code and discount.",
-        permissions=(IsStaff(),),
+        permissions=(Allowed(vouchers_policy.may_manage_vouchers),),
     )
     def delete_voucher(self, id: relay.GlobalID) -> OkResult:
         services.voucher_delete(voucher_id=node_pk(id, "Voucher"))

@@ -1,5 +1,5 @@
 """The hooks the order and catalog code use to admit partner apps:
-`StaffOrAppScope(scope)`, `Principal.may(scope)`, `Principal.actor`."""
+`Allowed(<policy rule>)` over the rules built on `Principal.may(scope)`, and `Principal.actor`."""
 
 import pytest
 import strawberry
@@ -8,12 +8,14 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from commerce.order_visibility import may_read_all_orders
+from commerce.orders.policy import may_manage_orders
 from partners import services
 from partners.models import App, AppScope
 from schema.accounts.types import OkPayload, OkResult
 from schema.context import Context, Info
 from schema.errors import mutation
-from schema.permissions import StaffOrAppScope
+from schema.permissions import Allowed
 from tests.conftest import codes
 
 recorded: list = []
@@ -21,7 +23,7 @@ recorded: list = []
 
 @strawberry.type
 class Query:
-    @strawberry_django.field(extensions=[StaffOrAppScope(AppScope.ORDERS_READ)])
+    @strawberry_django.field(extensions=[Allowed(may_read_all_orders)])
     def every_order(self) -> str | None:
         return "all orders"
 
@@ -32,7 +34,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @mutation(description="A stand-in for updateOrderStatus.", permissions=(StaffOrAppScope(AppScope.ORDERS_WRITE),))
+    @mutation(description="A stand-in for updateOrderStatus.", permissions=(Allowed(may_manage_orders),))
     def move_order(self, info: Info) -> OkResult:
         recorded.append(info.context.principal.actor)
         return OkPayload()
@@ -95,3 +97,18 @@ def test_user_only_operations_refuse_apps_as_permission_denied(app_gql):
     _, token = services.app_create(name="reader", scopes=list(AppScope.values))
     query = 'mutation { updateProfile(input: {firstName: "X"}) { ... on OperationInfo { messages { code } } } }'
     assert codes(app_gql(query, token=token)["updateProfile"]) == ["PERMISSION_DENIED"]
+
+
+@pytest.mark.django_db
+def test_a_refused_app_is_told_which_scope_it_lacks(app_gql):
+    _, token = services.app_create(name="reader", scopes=[AppScope.ORDERS_READ])
+    category = (
+        'mutation { createCategory(input: {name: "Tea"}) { ... on OperationInfo { messages { code message } } } }'
+    )
+    vouchers = "{ vouchers { totalCount } }"
+    assert app_gql(category, token=token)["createCategory"]["messages"] == [
+        {"code": "PERMISSION_DENIED", "message": "This app lacks the catalog:write scope."}
+    ]
+    assert app_gql(vouchers, token=token)["vouchers"] == {"totalCount": 0}
+    apps = 'mutation { createApp(input: {name: "x", scopes: []}) { ... on OperationInfo { messages { message } } } }'
+    assert app_gql(apps, token=token)["createApp"]["messages"] == [{"message": "Partner apps may not do this."}]

@@ -12,6 +12,8 @@ import json
 import pytest
 from django.apps import apps
 
+from accounts.models import User
+from accounts.principal import Principal, PrincipalKind
 from schema import permissions
 from tests.conftest import access_token
 from tests.schema.walk import call, fields, root_fields
@@ -42,16 +44,16 @@ CALLER_SCOPED_SUBSCRIPTIONS = {"orderStatusChanged", "paymentStatusChanged", "or
 # Availability is storefront data (tests/commerce/orders/test_availability_events.py).
 PUBLIC_SUBSCRIPTIONS = {"productAvailabilityChanged"}
 
-USER_ONLY = (permissions.IsAuthenticated, permissions.IsAuthenticatedOrAppScope)
-STAFF_ONLY = (permissions.IsStaff, permissions.IsSuperuser, permissions.StaffOrAppScope)
+# An `Allowed(rule)` whose rule refuses a customer guards a staff operation.
+A_CUSTOMER = Principal(PrincipalKind.CUSTOMER, user=User(email="someone@example.com"))
 
 
 def _permission_kinds(field) -> set[str]:
     kinds = set()
     for extension in field.extensions:
-        if isinstance(extension, STAFF_ONLY):
-            kinds.add("staff")
-        elif isinstance(extension, USER_ONLY):
+        if isinstance(extension, permissions.Allowed):
+            kinds.add("user" if extension.rule(A_CUSTOMER) else "staff")
+        elif isinstance(extension, permissions.IsAuthenticated):
             kinds.add("user")
     return kinds
 
