@@ -2,6 +2,7 @@
 the customer reads them, gets a "shipped" email and notification; refusals change nothing."""
 
 import threading
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -14,7 +15,7 @@ from fmcore.errors import DomainError
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery
 from tests.conftest import codes
-from tests.factories import gid
+from tests.factories import gid, order_advance, order_place
 
 pytestmark = pytest.mark.django_db
 
@@ -35,17 +36,23 @@ SHIPMENT = {"carrier": "DHL", "trackingNumber": "JD0123", "trackingUrl": "https:
 
 
 @pytest.fixture
-def paid_order(customer, make_product, fill_cart, django_capture_on_commit_callbacks, run_tasks) -> Order:
-    """A PAID order of 2 coffee and 3 tea."""
-    from commerce.checkout.services import order_checkout
+def order_in(customer, make_product, django_capture_on_commit_callbacks, run_tasks) -> Callable[[str], Order]:
+    """An order of 2 coffee and 3 tea moved to a status, its emails sent and cleared."""
 
-    fill_cart(customer, (make_product("Coffee"), 2), (make_product("Tea"), 3))
-    with django_capture_on_commit_callbacks(execute=True):
-        order = order_checkout(user=customer, payment_method="DUMMY")
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.PAID)
-    run_tasks()  # the order-placed email and notification
-    mail.outbox.clear()
-    return order
+    def place(status: str) -> Order:
+        with django_capture_on_commit_callbacks(execute=True):
+            order = order_advance(order_place(customer, (make_product("Coffee"), 2), (make_product("Tea"), 3)), status)
+        run_tasks()  # the order-placed and status emails and notifications
+        mail.outbox.clear()
+        return order
+
+    return place
+
+
+@pytest.fixture
+def paid_order(order_in) -> Order:
+    """A PAID order of 2 coffee and 3 tea."""
+    return order_in(OrderStatus.PAID)
 
 
 def line_ids(order: Order) -> dict[str, str]:
@@ -134,9 +141,8 @@ def test_over_fulfilling_a_line_is_refused_and_nothing_is_written(gql, paid_orde
 
 
 @pytest.mark.parametrize("status", [OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPLETED, "CANCELLED"])
-def test_only_paid_orders_ship(gql, paid_order, staff, status, run_tasks):
-    Order.objects.filter(pk=paid_order.pk).update(status=status)
-    result = add(gql, paid_order, credentials={"user": staff})
+def test_only_paid_orders_ship(gql, order_in, staff, status, run_tasks):
+    result = add(gql, order_in(status), credentials={"user": staff})
     assert codes(result) == ["ORDER_NOT_FULFILLABLE"]
     assert not Fulfilment.objects.exists()
     run_tasks()
