@@ -1,21 +1,14 @@
 """`addFulfilment`: staff and `orders:write` apps record shipments of PAID orders;
 the customer reads them, gets a "shipped" email and notification; refusals change nothing."""
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
 
-from accounts.principal import Principal
-from commerce.fulfilment.services import fulfilment_add
 from commerce.models import Fulfilment, Notification, Order, OrderStatus
-from fmcore.errors import DomainError
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery
 from tests.conftest import codes
-from tests.factories import gid, order_advance, order_place
+from tests.factories import gid
 
 pytestmark = pytest.mark.django_db
 
@@ -33,26 +26,6 @@ mutation($orderId: ID!, $input: FulfilmentInput!) {{
 """
 ORDER = f"query($id: ID!) {{ order(id: $id) {{ status {FULFILMENTS} }} }}"
 SHIPMENT = {"carrier": "DHL", "trackingNumber": "JD0123", "trackingUrl": "https://track.example.com/JD0123"}
-
-
-@pytest.fixture
-def order_in(customer, make_product, django_capture_on_commit_callbacks, run_tasks) -> Callable[[str], Order]:
-    """An order of 2 coffee and 3 tea moved to a status, its emails sent and cleared."""
-
-    def place(status: str) -> Order:
-        with django_capture_on_commit_callbacks(execute=True):
-            order = order_advance(order_place(customer, (make_product("Coffee"), 2), (make_product("Tea"), 3)), status)
-        run_tasks()  # the order-placed and status emails and notifications
-        mail.outbox.clear()
-        return order
-
-    return place
-
-
-@pytest.fixture
-def paid_order(order_in) -> Order:
-    """A PAID order of 2 coffee and 3 tea."""
-    return order_in(OrderStatus.PAID)
 
 
 def line_ids(order: Order) -> dict[str, str]:
@@ -202,31 +175,3 @@ def test_an_app_needs_orders_write(gql, paid_order):
     result = add(gql, paid_order, credentials={"headers": {"Authorization": f"App {writer}"}})
     assert shipped(result) == [[("Coffee", 2), ("Tea", 3)]]
     assert Fulfilment.objects.get().actor_app == app
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks")
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_shipments_of_the_whole_order_ship_it_once(paid_order, staff):
-    results: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def ship() -> None:
-        try:
-            barrier.wait()
-            fulfilment_add(
-                principal=Principal.for_user(staff), order_id=paid_order.pk, carrier="DHL", tracking_number="1"
-            )
-            results.append("ok")
-        except DomainError as error:
-            results.append(error.code)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=ship) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == ["FULFILMENT_EXCEEDS_ORDER"] * 3 + ["ok"]
-    assert Fulfilment.objects.filter(order=paid_order).count() == 1

@@ -1,0 +1,15 @@
+"""The checkout service (`commerce.checkout.services`) called in-process."""
+
+import pytest
+
+from commerce.checkout.services import order_checkout
+from fmcore.errors import InvalidInput
+
+
+def test_the_service_refuses_an_unknown_payment_method(customer, make_product, fill_cart):
+    product = make_product(stock=2)
+    fill_cart(customer, (product, 1))
+    with pytest.raises(InvalidInput):
+        order_checkout(user=customer, payment_method="BARTER")
+    product.refresh_from_db()
+    assert product.stock_quantity == 2
