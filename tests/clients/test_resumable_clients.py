@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from commerce.event_stream import ORDER_EVENTS
-from commerce.models import OrderStatusChange, PaymentMethod
+from commerce.models import OrderStatus, OrderStatusChange, PaymentMethod
 from commerce.orders.status import order_transition
 from partners import services
 from partners.models import AppScope
@@ -66,14 +66,16 @@ def client_command(request) -> Iterator[list[str]]:
 
 @pytest.fixture
 def change(customer, staff) -> Callable[[], tuple[str, str]]:
-    """Make the next order event (a move of the current order, or a new order's first
-    move); returns what a client prints of it: the order number and the new status."""
+    """Make the next order event (a move of the current order, or a new order's
+    checkout, its PENDING step); returns what a client prints of it: the order
+    number and the new status."""
     state: dict = {"order": None, "moves": 0}
 
     def make() -> tuple[str, str]:
         if state["order"] is None or state["moves"] == len(MOVES):
             state["order"] = order_place(customer, (make_product(), 1), method=PaymentMethod.COD)
             state["moves"] = 0
+            return state["order"].number, OrderStatus.PENDING
         to = MOVES[state["moves"]]
         state["order"] = order_transition(order=state["order"], to=to, actor=staff)
         state["moves"] += 1
