@@ -72,7 +72,7 @@ def test_the_per_customer_limit_counts_only_that_customers_orders(
 ):
     voucher = make_voucher("ONCE", usage_limit_per_customer=1)
     VoucherUse.objects.create(voucher=voucher, order=order_of_total(customer), user=customer)
-    fill_cart(customer, (make_product(price="10.00", stock=10), 2))  # the cart_of_20, after the order that emptied it
+    fill_cart(customer, (make_product(price="10.00", stock=10), 2))  # cart_of_20, refilled after that checkout
     other = make_user()
     fill_cart(other, (make_product(), 1))
 
