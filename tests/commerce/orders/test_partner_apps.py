@@ -1,4 +1,5 @@
-"""Partner apps and orders: scoped reads and writes (tests/commerce/orders/test_webhooks.py: the webhooks they emit)."""
+"""Partner apps and orders: scoped reads and writes. The webhooks orders emit are
+tested in-process in tests/commerce/orders/test_webhooks.py."""
 
 import pytest
 
