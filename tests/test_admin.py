@@ -5,26 +5,19 @@ from decimal import Decimal
 
 import pytest
 
-from commerce.models import Order, OrderStatus, Payment, PaymentMethod, PaymentStatus
+from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
 from commerce.orders.status import order_transition
 from fmcore.models import OutboxMessage
 from partners.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from partners.services import app_create
+from tests.factories import order_of_total
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def rows(customer) -> dict[str, object]:
-    order = Order.objects.create(
-        number="FM-ADMIN-00001",
-        user=customer,
-        currency="USD",
-        subtotal=Decimal("10.00"),
-        tax=Decimal("0.00"),
-        total=Decimal("10.00"),
-        payment_method=PaymentMethod.COD,
-    )
+    order = order_of_total(customer, "10.00", method=PaymentMethod.COD)
     order = order_transition(order=order, to=OrderStatus.CANCELLED, actor=None, note="Changed my mind")
     payment = Payment.objects.create(
         order=order,

@@ -2,7 +2,6 @@
 bare apps that stand for the limits answer the same data as fm-core, pgbench
 replays the SQL fm-core issued, and a server's CPU time is read from /proc."""
 
-from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
@@ -15,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.tokens import token_pair_issue
 from bench import answers, cpu, operations, pgbench
 from bench.loadgen import Request, graphql_body
-from commerce.models import Cart, CartLine, Order, OrderLine
-from tests.factories import make_category, make_product
+from commerce.models import PaymentMethod
+from tests.factories import cart_fill, make_category, make_product, order_place
 from tests.processes import database_url, process_env, running_server
 
 
@@ -44,28 +43,9 @@ def shop(customer):
     category = make_category()
     products = [make_product(category=category, price=f"{n}.25", images=2) for n in (3, 4, 5)]
     make_product(category=category, active=False)
-    cart = Cart.objects.create(user=customer)
-    for product in products[:2]:
-        CartLine.objects.create(cart=cart, product=product, variant=product.variants.get(), quantity=3)
-    for number in ("BENCH-1", "BENCH-2"):
-        order = Order.objects.create(
-            number=number,
-            user=customer,
-            status="PENDING",
-            subtotal=Decimal("6.50"),
-            tax=Decimal("0"),
-            total=Decimal("6.50"),
-            payment_method="COD",
-            shipping_address={},
-        )
-        OrderLine.objects.create(
-            order=order,
-            product=products[0],
-            product_name=products[0].name,
-            unit_price=products[0].price,
-            quantity=2,
-            line_total=Decimal("6.50"),
-        )
+    for _ in range(2):
+        order_place(customer, (products[0], 2), method=PaymentMethod.COD)
+    cart_fill(customer, *((product, 3) for product in products[:2]))
     return products
 
 

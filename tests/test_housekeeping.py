@@ -1,13 +1,9 @@
 """Housekeeping purges rows past their retention, in batches, and keeps the
-recent ones and those still to be sent; PgBouncer mode and index migrations."""
+recent ones and those still to be sent."""
 
-import subprocess
 from datetime import timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
-from django.db import connection
 from django.utils import timezone
 
 from commerce.models import SentEmail
@@ -15,11 +11,8 @@ from fmcore.models import OutboxMessage
 from fmcore.tasks import housekeeping
 from partners.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
 from partners.services import app_create
-from tests.processes import PYTHON, ROOT, process_env
 
 pytestmark = pytest.mark.django_db
-
-needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
 
 
 def days_ago(days: int):
@@ -113,51 +106,3 @@ def test_retention_follows_the_settings(settings, run_tasks):
 
     assert not OutboxMessage.objects.filter(pk=two_days_old.pk).exists()
     assert SentEmail.objects.filter(pk=kept.pk).exists()
-
-
-ITERATOR_CURSOR = """
-from django.db import connection
-from fmcore.models import OutboxMessage
-cursors = []
-def record(execute, sql, params, many, context):
-    cursors.append(type(context["cursor"].cursor).__name__)
-    return execute(sql, params, many, context)
-with connection.execute_wrapper(record):
-    list(OutboxMessage.objects.iterator())
-print(cursors[-1])
-"""
-
-
-@pytest.mark.postgres
-@needs_postgres
-@pytest.mark.parametrize(("flag", "server_side"), [("1", False), ("0", True)])
-@pytest.mark.django_db(transaction=True)
-def test_pgbouncer_mode_turns_server_side_cursors_off(flag, server_side):
-    """`.iterator()` (clean-up, reconciliation) uses a server-side cursor unless
-    DISABLE_SERVER_SIDE_CURSORS, which PgBouncer's transaction pooling needs."""
-    env = process_env(DISABLE_SERVER_SIDE_CURSORS=flag, DB_POOL="0")
-
-    result = subprocess.run(
-        [PYTHON, "manage.py", "shell", "-c", ITERATOR_CURSOR],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-    assert result.returncode == 0, result.stderr
-    cursor_class = result.stdout.strip().splitlines()[-1]
-    assert (cursor_class == "ServerSideCursor") is server_side, cursor_class
-
-
-@pytest.mark.postgres
-@needs_postgres
-@pytest.mark.parametrize(("app", "migration"), [("fmcore", "0004"), ("commerce", "0006")])
-@pytest.mark.django_db(transaction=True)
-def test_index_migrations_build_concurrently_on_postgresql(app, migration):
-    out = StringIO()
-
-    call_command("sqlmigrate", app, migration, stdout=out)
-
-    assert "CREATE INDEX CONCURRENTLY" in out.getvalue()

@@ -13,7 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.text import slugify
 
-from commerce.models import Category, Order, Product
+from commerce.models import Category, Product
+from tests.factories import orders_bulk_for_load
 
 pytestmark = [
     pytest.mark.postgres,
@@ -71,18 +72,7 @@ def catalog(db) -> list[Category]:
 @pytest.fixture
 def orders(catalog, customer, make_user) -> None:
     other = make_user()
-    Order.objects.bulk_create(
-        Order(
-            number=f"P-{n}",
-            user=customer if n % 50 == 0 else other,  # 100 orders of 5,000
-            status=["PENDING", "PAID", "COMPLETED", "CANCELLED"][n % 4],
-            subtotal=Decimal(n),
-            tax=Decimal(0),
-            total=Decimal(n),
-            payment_method="COD",
-        )
-        for n in range(ROWS)
-    )
+    orders_bulk_for_load(ROWS, user_of=lambda n: customer if n % 50 == 0 else other)  # 100 orders of 5,000
 
 
 def _analyze() -> None:

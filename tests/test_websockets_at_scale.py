@@ -13,7 +13,6 @@ import resource
 import time
 import uuid
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 import redis
@@ -24,8 +23,8 @@ from django.db import connection
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench import operations
-from commerce.models import Order
-from tests.factories import gid
+from commerce.models import PaymentMethod
+from tests.factories import gid, make_product, order_place
 from tests.processes import RunningProcess, process_token, rss_bytes, running_server, worker_pids
 
 pytestmark = [
@@ -139,13 +138,7 @@ def _workers_rss(pids: list[int]) -> int:
 
 def _staff_order(make_user) -> tuple[str, str]:
     staff = make_user(staff=True)
-    order = Order.objects.create(
-        user=make_user(),
-        subtotal=Decimal("10.00"),
-        tax=Decimal("0.00"),
-        total=Decimal("10.00"),
-        payment_method="COD",
-    )
+    order = order_place(make_user(), (make_product(), 1), method=PaymentMethod.COD)
     return process_token(staff), gid("Order", order.pk)
 
 

@@ -1,23 +1,15 @@
-"""Throttles count an attempt before doing its work, atomically: parallel
-attempts cannot all pass, with Redis up or down (the database counts then)."""
-
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
+"""Login throttles through the API: counted in the database when the cache is
+unreachable, and only failures count against a shared client IP
+(tests/accounts/test_throttle_servers.py races real servers)."""
 
 import pytest
-import requests
-from django.contrib.auth.hashers import make_password
 from django.test import override_settings
 
 from tests.accounts.operations import TOKEN_AUTH
 from tests.conftest import DEFAULT_PASSWORD, codes
-from tests.processes import running_redis, running_server
 
 pytestmark = pytest.mark.django_db
 
-LIMIT = 5
-PARALLEL = 40
 # A cache nobody answers: django-redis with IGNORE_EXCEPTIONS answers None to everything.
 UNREACHABLE_CACHE = {
     "default": {
@@ -26,65 +18,6 @@ UNREACHABLE_CACHE = {
         "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
     }
 }
-
-
-def _parallel_wrong_passwords(url: str, email: str) -> Counter:
-    """Fire PARALLEL wrong-password logins for `email` at once; count the answers' codes."""
-    start = Barrier(PARALLEL)
-
-    def attempt(n: int) -> str:
-        start.wait()
-        variables = {"email": email, "password": f"wrong-{n}"}
-        response = requests.post(f"{url}/graphql/", json={"query": TOKEN_AUTH, "variables": variables}, timeout=120)
-        assert response.status_code == 200, response.text
-        [code] = codes(response.json()["data"]["tokenAuth"])
-        return code
-
-    with ThreadPoolExecutor(PARALLEL) as pool:
-        return Counter(pool.map(attempt, range(PARALLEL)))
-
-
-def _assert_at_most_limit_checked(answers: Counter) -> None:
-    # The email's and the IP's counters see the attempts in different orders, so
-    # fewer than LIMIT attempts may be under both: at most LIMIT, never more.
-    assert set(answers) <= {"INVALID_CREDENTIALS", "RATE_LIMITED"}, answers
-    assert 1 <= answers["INVALID_CREDENTIALS"] <= LIMIT, answers
-    assert answers["RATE_LIMITED"] == PARALLEL - answers["INVALID_CREDENTIALS"]
-
-
-@pytest.fixture
-def argon2_customer(make_user):
-    """A customer whose password check costs what it costs in production (Argon2)."""
-    user = make_user("victim@example.com")
-    user.password = make_password(DEFAULT_PASSWORD, hasher="argon2")
-    user.save(update_fields=["password"])
-    return user
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_parallel_wrong_passwords_reach_the_password_check_at_most_limit_times(argon2_customer, is_postgres):
-    if not is_postgres:
-        pytest.skip("real processes share a PostgreSQL database")
-    with running_server(AUTH_RATE_LIMIT=f"{LIMIT}/m") as server:
-        answers = _parallel_wrong_passwords(server.url, argon2_customer.email)
-
-    _assert_at_most_limit_checked(answers)
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_parallel_wrong_passwords_are_throttled_in_the_database_while_redis_is_down(argon2_customer, is_postgres):
-    if not is_postgres:
-        pytest.skip("real processes share a PostgreSQL database")
-    with (
-        running_redis() as cache_redis,
-        running_server(AUTH_RATE_LIMIT=f"{LIMIT}/m", REDIS_URL=cache_redis.url) as server,
-    ):
-        cache_redis.kill()
-        answers = _parallel_wrong_passwords(server.url, argon2_customer.email)
-
-    _assert_at_most_limit_checked(answers)
 
 
 @override_settings(AUTH_RATE_LIMIT="3/m", CACHES=UNREACHABLE_CACHE)

@@ -10,7 +10,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,11 +17,12 @@ from django.conf import settings
 from django.db import connection
 
 from commerce.event_stream import ORDER_EVENTS
-from commerce.models import Order, OrderStatusChange
+from commerce.models import OrderStatus, OrderStatusChange, PaymentMethod
 from commerce.orders.status import order_transition
 from partners import services
 from partners.models import AppScope
 from tests.clients.test_clients import node_modules  # noqa: F401  (the fixture installing tests/clients/node_modules)
+from tests.factories import make_product, order_place
 from tests.processes import PYTHON, RunningProcess, running, running_server
 
 CLIENTS = Path(__file__).parent
@@ -66,16 +66,16 @@ def client_command(request) -> Iterator[list[str]]:
 
 @pytest.fixture
 def change(customer, staff) -> Callable[[], tuple[str, str]]:
-    """Make the next order event (a move of the current order, or a new order's first
-    move); returns what a client prints of it: the order number and the new status."""
+    """Make the next order event (a move of the current order, or a new order's
+    checkout, its PENDING step); returns what a client prints of it: the order
+    number and the new status."""
     state: dict = {"order": None, "moves": 0}
 
     def make() -> tuple[str, str]:
         if state["order"] is None or state["moves"] == len(MOVES):
-            state["order"] = Order.objects.create(
-                user=customer, status="PENDING", subtotal=Decimal(1), tax=0, total=Decimal(1), payment_method="COD"
-            )
+            state["order"] = order_place(customer, (make_product(), 1), method=PaymentMethod.COD)
             state["moves"] = 0
+            return state["order"].number, OrderStatus.PENDING
         to = MOVES[state["moves"]]
         state["order"] = order_transition(order=state["order"], to=to, actor=staff)
         state["moves"] += 1

@@ -6,12 +6,13 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.test import override_settings
 
-from commerce.models import Order, OrderLine, OrderStatus
+from commerce.models import Order, OrderStatus
 from partners import services
 from partners.models import AppScope, WebhookEvent
 from partners.signing import webhook_signature_valid
-from tests.factories import gid, make_product
+from tests.factories import gid, make_product, order_advance, order_place
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,18 +29,9 @@ mutation($orderId: ID!, $input: FulfilmentInput!) {
 @pytest.fixture
 def paid_order(customer) -> Order:
     product = make_product("Kettle", price="30.00")
-    order = Order.objects.create(
-        user=customer,
-        status=OrderStatus.PAID,
-        subtotal=Decimal("60.00"),
-        tax=Decimal("0.00"),
-        total=Decimal("60.00"),
-        payment_method="DUMMY",
-    )
-    OrderLine.objects.create(
-        order=order, product=product, product_name="Kettle", unit_price=product.price, quantity=2, line_total=60
-    )
-    return order
+    with override_settings(TAX_RATE=Decimal("0")):
+        order = order_place(customer, (product, 2))
+    return order_advance(order, OrderStatus.PAID)
 
 
 def test_a_shipment_is_delivered_signed_to_the_subscribed_app(gql, paid_order, staff, receiver, worker):

@@ -6,10 +6,9 @@ from decimal import Decimal
 import dramatiq
 import pytest
 
-from commerce.models import Order, OrderLine
 from partners import payloads, services
 from partners.models import AppScope, WebhookDelivery, WebhookEvent
-from tests.factories import gid
+from tests.factories import gid, order_pinned_for_payloads
 
 
 @pytest.fixture
@@ -76,19 +75,7 @@ def test_an_unknown_event_is_a_programming_error(db):
 
 @pytest.fixture
 def order(customer):
-    order = Order.objects.create(
-        user=customer,
-        status="PAID",
-        subtotal=Decimal("20.00"),
-        tax=Decimal("3.80"),
-        total=Decimal("23.80"),
-        payment_method="CARD",
-        shipping_address={"line1": "1 Main St", "city": "Springfield"},
-    )
-    OrderLine.objects.create(
-        order=order, product_name="Mug", unit_price=Decimal("10.00"), quantity=2, line_total=Decimal("20.00")
-    )
-    return order
+    return order_pinned_for_payloads(customer)
 
 
 @pytest.mark.django_db

@@ -4,16 +4,15 @@ and POSTed, signed as always, to a real receiver by a real worker."""
 
 import json
 import time
-from decimal import Decimal
 
 import pytest
 
-from commerce.models import Cart, CartLine, Order, OrderLine
+from commerce.models import Cart, CartLine, Order, PaymentMethod
 from partners import services
 from partners.models import AppScope, Webhook, WebhookDelivery
 from partners.signing import webhook_signature_valid
 from tests.conftest import codes, messages
-from tests.factories import gid, make_product
+from tests.factories import gid, make_product, order_of_total, order_pinned_for_payloads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,18 +64,7 @@ subscription Fulfilment {
 
 @pytest.fixture
 def order(customer) -> Order:
-    order = Order.objects.create(
-        user=customer,
-        status="PAID",
-        subtotal=Decimal("20.00"),
-        tax=Decimal("3.80"),
-        total=Decimal("23.80"),
-        payment_method="CARD",
-    )
-    OrderLine.objects.create(
-        order=order, product_name="Mug", unit_price=Decimal("10.00"), quantity=2, line_total=Decimal("20.00")
-    )
-    return order
+    return order_pinned_for_payloads(customer)
 
 
 def _app_id(scopes: list[str]) -> str:
@@ -139,7 +127,7 @@ def test_the_payload_is_exactly_the_selected_fields_signed_as_always(gql, staff,
 def test_the_query_runs_with_the_apps_own_scopes(gql, staff, receiver, worker, customer):
     # availableTransitions answers for the caller: an app that may write orders sees its next moves.
     _create(gql, staff, receiver, query=SHAPED, scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE])
-    pending = Order.objects.create(user=customer, status="PENDING", subtotal=1, tax=0, total=1, payment_method="COD")
+    pending = order_of_total(customer, method=PaymentMethod.COD)
 
     gql(MOVE, {"id": _order_id(pending), "status": "CONFIRMED"}, user=staff)
     worker()
@@ -260,9 +248,7 @@ def test_update_replaces_or_removes_the_query(gql, staff, receiver):
 def test_a_payment_webhook_query_selects_the_payment(gql, staff, customer, receiver, worker):
     document = "subscription { paymentStatusChanged { toStatus payment { method amount status } } }"
     _create(gql, staff, receiver, query=document, events=["PAYMENT_SUCCEEDED"])
-    order = Order.objects.create(
-        user=customer, status="PENDING", subtotal=Decimal("5.00"), tax=0, total=Decimal("5.00"), payment_method="DUMMY"
-    )
+    order = order_of_total(customer, "5.00")
 
     initiated = gql(INITIATE, {"orderId": _order_id(order)}, user=customer)["initiatePayment"]
     gql(CONFIRM, {"id": initiated["payment"]["id"]}, user=customer)

@@ -14,7 +14,7 @@ from accounts.email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_make
 from commerce.models import Cart, CartLine, Notification, Order, OrderStatus, Product, ProductVariant, StockMovement
 from fmcore.housekeeping import housekeeping_run
 from tests.conftest import codes
-from tests.factories import ADDRESS_INPUT, gid, make_product
+from tests.factories import ADDRESS_INPUT, gid, make_product, order_place
 from tests.processes import running_server
 from tests.test_answer_front import access_line
 from tests.test_observability import real_processes
@@ -281,9 +281,8 @@ def test_guest_orders_become_the_account_of_that_email_when_it_verifies(gql, gue
     first = place(gql, token, lamp, email="Dana@Example.com", idempotencyKey="k")
     other = place(gql, guest_cart(), lamp, email="someone-else@example.com")
     dana = make_user("dana@example.com", verified=False)
-    dana_own = Order.objects.create(
-        user=dana, subtotal=1, tax=0, total=1, payment_method="COD", idempotency_key="k"
-    )  # an order of the account with the same key: the guest's key gives way
+    # An order of the account with the same key: the guest's key gives way.
+    dana_own = order_place(dana, (make_product(), 1), idempotency_key="k")
 
     assert gql(VERIFY, {"token": email_token_make(user=dana, purpose=VERIFY_EMAIL)})["verifyEmail"]["__typename"] == (
         "VerifyEmailPayload"

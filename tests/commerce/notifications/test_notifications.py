@@ -65,10 +65,3 @@ def test_mark_all_read_when_no_ids(gql, customer, make_user):
 
 def test_anonymous_cannot_mark_read(gql):
     assert codes(gql(MARK_READ)["markNotificationsRead"]) == ["UNAUTHENTICATED"]
-
-
-def test_a_dedupe_key_makes_creation_idempotent(customer):
-    first = notification_create(user=customer, kind="K", title="once", dedupe_key="k-1")
-    assert first is not None
-    assert notification_create(user=customer, kind="K", title="once", dedupe_key="k-1") is None
-    assert Notification.objects.count() == 1

@@ -164,14 +164,3 @@ def test_idempotency_keys_are_per_user(gql, customer, make_user, make_product, f
 def test_anonymous_cannot_check_out(gql):
     data = gql(CHECKOUT, {"input": {"paymentMethod": "DUMMY"}})["checkout"]
     assert codes(data) == ["UNAUTHENTICATED"]
-
-
-def test_the_service_refuses_an_unknown_payment_method(customer, make_product, fill_cart):
-    from commerce.checkout.services import order_checkout
-    from fmcore.errors import InvalidInput
-
-    product = make_product(stock=2)
-    fill_cart(customer, (product, 1))
-    with pytest.raises(InvalidInput):
-        order_checkout(user=customer, payment_method="BARTER")
-    assert _stock(product) == 2

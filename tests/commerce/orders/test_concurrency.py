@@ -5,16 +5,19 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import close_old_connections, connection, connections
 
+from accounts.principal import Principal
 from commerce.cart.services import cart_line_add
 from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create, stock_adjust
 from commerce.catalog.variants import variant_create
 from commerce.checkout.services import order_checkout
 from commerce.errors import InvalidTransition, OutOfStock
-from commerce.models import Order, Product, ProductVariant, StockMovement
+from commerce.fulfilment.services import fulfilment_add
+from commerce.models import Fulfilment, Order, Product, ProductVariant, StockMovement
 from commerce.orders.status import order_transition
+from fmcore.errors import DomainError
 
 pytestmark = [
     pytest.mark.postgres,
@@ -151,3 +154,28 @@ def test_checkouts_stock_edits_and_cancels_on_one_product_never_deadlock(make_us
     # 30 each, -2 placed, +2 cancelled, -6 bought, +1 adjusted.
     assert [v.stock_quantity for v in ProductVariant.objects.filter(product=product).order_by("pk")] == [25, 25, 25]
     assert Product.objects.get(pk=product.pk).stock_quantity == 75
+
+
+def test_concurrent_shipments_of_the_whole_order_ship_it_once(paid_order, staff):
+    results: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def ship() -> None:
+        try:
+            barrier.wait()
+            fulfilment_add(
+                principal=Principal.for_user(staff), order_id=paid_order.pk, carrier="DHL", tracking_number="1"
+            )
+            results.append("ok")
+        except DomainError as error:
+            results.append(error.code)
+        finally:
+            close_old_connections()
+
+    threads = [threading.Thread(target=ship) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["FULFILMENT_EXCEEDS_ORDER"] * 3 + ["ok"]
+    assert Fulfilment.objects.filter(order=paid_order).count() == 1

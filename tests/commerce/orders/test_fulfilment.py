@@ -1,16 +1,10 @@
 """`addFulfilment`: staff and `orders:write` apps record shipments of PAID orders;
 the customer reads them, gets a "shipped" email and notification; refusals change nothing."""
 
-import threading
-
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
 
-from accounts.principal import Principal
-from commerce.fulfilment.services import fulfilment_add
 from commerce.models import Fulfilment, Notification, Order, OrderStatus
-from fmcore.errors import DomainError
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery
 from tests.conftest import codes
@@ -32,20 +26,6 @@ mutation($orderId: ID!, $input: FulfilmentInput!) {{
 """
 ORDER = f"query($id: ID!) {{ order(id: $id) {{ status {FULFILMENTS} }} }}"
 SHIPMENT = {"carrier": "DHL", "trackingNumber": "JD0123", "trackingUrl": "https://track.example.com/JD0123"}
-
-
-@pytest.fixture
-def paid_order(customer, make_product, fill_cart, django_capture_on_commit_callbacks, run_tasks) -> Order:
-    """A PAID order of 2 coffee and 3 tea."""
-    from commerce.checkout.services import order_checkout
-
-    fill_cart(customer, (make_product("Coffee"), 2), (make_product("Tea"), 3))
-    with django_capture_on_commit_callbacks(execute=True):
-        order = order_checkout(user=customer, payment_method="DUMMY")
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.PAID)
-    run_tasks()  # the order-placed email and notification
-    mail.outbox.clear()
-    return order
 
 
 def line_ids(order: Order) -> dict[str, str]:
@@ -134,9 +114,8 @@ def test_over_fulfilling_a_line_is_refused_and_nothing_is_written(gql, paid_orde
 
 
 @pytest.mark.parametrize("status", [OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.COMPLETED, "CANCELLED"])
-def test_only_paid_orders_ship(gql, paid_order, staff, status, run_tasks):
-    Order.objects.filter(pk=paid_order.pk).update(status=status)
-    result = add(gql, paid_order, credentials={"user": staff})
+def test_only_paid_orders_ship(gql, order_in, staff, status, run_tasks):
+    result = add(gql, order_in(status), credentials={"user": staff})
     assert codes(result) == ["ORDER_NOT_FULFILLABLE"]
     assert not Fulfilment.objects.exists()
     run_tasks()
@@ -196,31 +175,3 @@ def test_an_app_needs_orders_write(gql, paid_order):
     result = add(gql, paid_order, credentials={"headers": {"Authorization": f"App {writer}"}})
     assert shipped(result) == [[("Coffee", 2), ("Tea", 3)]]
     assert Fulfilment.objects.get().actor_app == app
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks")
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_shipments_of_the_whole_order_ship_it_once(paid_order, staff):
-    results: list[str] = []
-    barrier = threading.Barrier(4)
-
-    def ship() -> None:
-        try:
-            barrier.wait()
-            fulfilment_add(
-                principal=Principal.for_user(staff), order_id=paid_order.pk, carrier="DHL", tracking_number="1"
-            )
-            results.append("ok")
-        except DomainError as error:
-            results.append(error.code)
-        finally:
-            close_old_connections()
-
-    threads = [threading.Thread(target=ship) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == ["FULFILMENT_EXCEEDS_ORDER"] * 3 + ["ok"]
-    assert Fulfilment.objects.filter(order=paid_order).count() == 1

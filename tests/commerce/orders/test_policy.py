@@ -10,6 +10,7 @@ from commerce.order_visibility import may_read_all_orders, order_events_access_c
 from commerce.orders.policy import may_manage_orders, may_move_order
 from fmcore.errors import DomainError
 from partners.models import App, AppScope
+from tests.factories import order_guest_place
 
 KINDS = [
     "anonymous",
@@ -88,11 +89,10 @@ def test_who_may_make_each_move(principals, owner, start, to, allowed):
     assert _allowed(principals, lambda p: may_move_order(p, order, to)) == allowed
 
 
-def test_which_orders_each_principal_sees(principals, owner, make_user, place_order, guest_cart):
+def test_which_orders_each_principal_sees(principals, owner, make_user, make_product, place_order, guest_cart):
     own = place_order(owner)
     someone_elses = place_order(make_user())
-    guests = place_order(make_user())
-    Order.objects.filter(pk=guests.pk).update(user=None, guest_cart=guest_cart, email="guest@example.com")
+    guests = order_guest_place(guest_cart, (make_product(), 1))
     names = {own.pk: "own", someone_elses.pk: "other", guests.pk: "guest's"}
 
     def seen(kind: str) -> set[str]:
