@@ -5,7 +5,7 @@ family): all of the user's are closed when all of the user's tokens are revoked
 
 import uuid
 
-from fmcore.connections import connections_close_on_commit
+from infra.connections import connections_close_on_commit
 
 
 def user_connections_group(user_id: int) -> str:

@@ -1,4 +1,4 @@
-from fmcore.errors import DomainError, ErrorKind
+from infra.errors import DomainError, ErrorKind
 
 
 class InvalidCredentials(DomainError):

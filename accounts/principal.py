@@ -59,7 +59,7 @@ class Principal:
 
     @classmethod
     def of_actor(cls, actor: User | AnonymousUser | App | None) -> "Principal":
-        """The principal of a recorded actor (`partners.actors.Actor`); None is the system."""
+        """The principal of a recorded actor (`partners.change_actor.Actor`); None is the system."""
         if actor is None:
             return cls.system()
         if isinstance(actor, App):

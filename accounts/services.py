@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commerce.orders.guest_orders import guest_orders_attach
-from fmcore.errors import InvalidInput, NotFound, PermissionDenied
-from fmcore.outbox import enqueue
+from infra.errors import InvalidInput, NotFound, PermissionDenied
+from infra.outbox import enqueue
 
 from . import policy, tasks, tokens
 from .email_tokens import RESET_PASSWORD, VERIFY_EMAIL, email_token_user

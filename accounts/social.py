@@ -7,7 +7,7 @@ from social_core.exceptions import AuthException, SocialAuthBaseException
 from social_django.utils import load_backend, load_strategy
 
 from commerce.orders.guest_orders import guest_orders_attach
-from fmcore.errors import InvalidInput
+from infra.errors import InvalidInput
 
 from . import tokens
 from .errors import EmailNotVerifiedByProvider, InvalidCredentials, SocialAuthFailed

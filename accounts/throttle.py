@@ -17,8 +17,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import F
 
-from fmcore.environment import rate_parse
-from fmcore.errors import RateLimited
+from infra.environment import rate_parse
+from infra.errors import RateLimited
 
 from .models import ThrottleCounter
 

@@ -30,7 +30,7 @@ from commerce.catalog.policy import may_see_hidden_catalog
 from commerce.catalog.selectors import _slug_key, visible_products
 from commerce.checkout.services import order_checkout
 from commerce.models import Cart, CartLine, Order, OrderLine, Product, ProductImage
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 
 
 def gid(type_name: str, pk: int) -> str:

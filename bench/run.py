@@ -47,7 +47,7 @@ WS_WAVES = int(os.environ.get("BENCH_WS_WAVES", "3"))
 # permessage-deflate on websockets (uvicorn's default, as fm-core's Dockerfile serves it); 0 turns it off.
 WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "1") != "0"
 # After the last group member left, before RSS is read: the workers trim freed heap memory a second
-# after closes (fmcore/memory.py).
+# after closes (infra/memory.py).
 CLOSE_SETTLE_SECONDS = 2.0
 # How long a websocket may take to open, be acknowledged, or leave its groups once closed.
 WS_TIMEOUT = 60

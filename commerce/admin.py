@@ -3,7 +3,7 @@
 
 from django.contrib import admin
 
-from fmcore.admin import ReadOnlyAdmin, ReadOnlyInline
+from infra.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Order, OrderLine, OrderStatusChange, Payment, PaymentEvent, Refund
 

@@ -6,11 +6,11 @@ class CommerceConfig(AppConfig):
     verbose_name = "Commerce"
 
     def ready(self) -> None:
-        # The commerce handlers of domain events, all of them (fmcore.domain_events).
+        # The commerce handlers of domain events, all of them (infra.domain_events).
         from commerce.fulfilment import events as fulfilment
         from commerce.notifications import handlers as notifications
         from commerce.orders import events as orders
         from commerce.payments import events as payments
-        from fmcore.domain_events import handlers_register
+        from infra.domain_events import handlers_register
 
         handlers_register([*orders.HANDLERS, *payments.HANDLERS, *fulfilment.HANDLERS, *notifications.HANDLERS])

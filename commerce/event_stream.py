@@ -26,7 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from commerce.models import OrderStatusChange, PaymentStatusChange
-from fmcore.errors import DomainError, ErrorKind
+from infra.errors import DomainError, ErrorKind
 
 # One lock (any bigint constant) for every stream, so that a transaction
 # writing to two (a payment that moves its order) cannot deadlock with another.

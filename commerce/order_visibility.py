@@ -6,7 +6,7 @@ those their cart placed, nobody else any. One rule for `commerce.orders`,
 from django.db.models import Q
 
 from accounts.principal import Principal, PrincipalKind
-from fmcore.errors import PermissionDenied, Unauthenticated
+from infra.errors import PermissionDenied, Unauthenticated
 from partners.models import AppScope
 
 # Matches no row; Django answers it without a query, as it does `.none()`.

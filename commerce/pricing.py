@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 
-from fmcore.errors import InvalidInput
+from infra.errors import InvalidInput
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

@@ -5,7 +5,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fmcore.settings")
 
-from fmcore.http_handler import get_asgi_application
+from infra.http_handler import get_asgi_application
 
 # Django must be set up before the schema (and its models) is imported.
 django_application = get_asgi_application()
@@ -14,7 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from fmcore.graceful_shutdown import GracefulShutdown  # noqa: E402
+from infra.graceful_shutdown import GracefulShutdown  # noqa: E402
 from schema import schema  # noqa: E402
 from schema.front_cache import AnonymousAnswerFront  # noqa: E402
 from schema.views import FmGraphQLWSConsumer  # noqa: E402
@@ -28,6 +28,6 @@ http_application = (
 application = GracefulShutdown(ProtocolTypeRouter({"http": http_application, "websocket": websocket_application}))
 
 if settings.DRAMATIQ_IN_PROCESS_WORKER:
-    from fmcore.inprocess_worker import start_in_process_worker
+    from infra.inprocess_worker import start_in_process_worker
 
     start_in_process_worker()

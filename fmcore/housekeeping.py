@@ -8,9 +8,8 @@ from django.conf import settings
 
 from commerce.cart.guests import guest_carts_abandoned_delete
 from commerce.notifications.services import sent_emails_purge
+from infra.outbox import outbox_purge
 from partners.services import webhook_deliveries_purge
-
-from .outbox import outbox_purge
 
 logger = logging.getLogger(__name__)
 

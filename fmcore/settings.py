@@ -19,9 +19,8 @@ from dramatiq.middleware import TimeLimit
 from marshmallow import ValidationError
 from marshmallow.validate import URL, OneOf, Range, Regexp
 
+from infra.environment import NOT_NEGATIVE, POSITIVE, env_reader, env_validate, fernet_key_problem, secret_key_problem
 from observability.logs import logging_config
-
-from .environment import NOT_NEGATIVE, POSITIVE, env_reader, env_validate, fernet_key_problem, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = env_reader()
@@ -61,7 +60,7 @@ SECRET_KEY_FALLBACKS = secret_key_fallbacks("SECRET_KEY_FALLBACKS")
 
 def field_encryption_keys() -> list[str]:
     """FIELD_ENCRYPTION_KEY: Fernet keys, comma-separated, for secrets stored encrypted
-    (fmcore/encryption.py). The first encrypts; all decrypt, so a new key goes first
+    (infra/encryption.py). The first encrypts; all decrypt, so a new key goes first
     and the old one stays after it until every row is re-encrypted."""
     keys = env_list("FIELD_ENCRYPTION_KEY")
     if not keys and (DEBUG or TESTING):
@@ -93,6 +92,7 @@ INSTALLED_APPS = [
     "social_django",
     # Before strawberry_django, whose export_schema command ours replaces.
     "fmcore",
+    "infra",
     "strawberry_django",
     "accounts",
     "commerce",
@@ -195,7 +195,7 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "fmcore.channel_layer.PooledRedisChannelLayer",
+            "BACKEND": "infra.channel_layer.PooledRedisChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
@@ -239,7 +239,7 @@ if TESTING:
 DRAMATIQ_IN_PROCESS_WORKER = not REDIS_URL and not TESTING
 
 DRAMATIQ_TIME_LIMIT_MS = env.int("DRAMATIQ_TIME_LIMIT_MS", 120000, validate=POSITIVE)
-# Touched by a live worker (every few seconds) and scheduler (at each enqueue): fmcore/liveness.py.
+# Touched by a live worker (every few seconds) and scheduler (at each enqueue): infra/liveness.py.
 LIVENESS_FILE = env.str("LIVENESS_FILE", str(BASE_DIR / "var" / "alive"))
 
 DRAMATIQ_BROKER = {
@@ -262,9 +262,9 @@ DRAMATIQ_BROKER = {
         # Lets actors declare `periodic=cron(...)`; `make scheduler` runs the clock.
         "periodiq.PeriodiqMiddleware",
         # Sends what the outbox holds from every worker process (tests relay by hand).
-        *([] if TESTING else ["fmcore.outbox_relay.OutboxRelay"]),
+        *([] if TESTING else ["infra.outbox_relay.OutboxRelay"]),
         # The worker's and the scheduler's liveness signal for their health checks.
-        "fmcore.liveness.LivenessFile",
+        "infra.liveness.LivenessFile",
     ],
 }
 # How often each worker process's outbox relay looks for messages the broker missed.

@@ -1,5 +1,5 @@
 """Platform actors: housekeeping, on HOUSEKEEPING_CRON (nightly by default).
-The outbox relay is not an actor: every worker process runs it (fmcore/outbox_relay.py)."""
+The outbox relay is not an actor: every worker process runs it (infra/outbox_relay.py)."""
 
 import dramatiq
 from django.conf import settings
@@ -15,5 +15,5 @@ def housekeeping() -> None:
 
 @dramatiq.actor(periodic=cron("* * * * *"), max_retries=0)
 def scheduler_heartbeat() -> None:
-    """Enqueued every minute: the scheduler's sign of life for its health check (fmcore/liveness.py).
+    """Enqueued every minute: the scheduler's sign of life for its health check (infra/liveness.py).
     Running it is a no-op; the enqueue is what counts."""

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.http import Http404, HttpResponse
 from django.urls import path, re_path
 
-from commerce.settlement.webhooks import payment_webhook
-from fmcore.health import health
+from commerce.settlement.webhook_view import payment_webhook
+from infra.health import health
 from observability.metrics import metrics_view
 from schema import schema
 from schema.views import FmGraphQLView

@@ -116,7 +116,7 @@ def scrape_collector_register(collector: Collector) -> None:
 
 
 def _scrape_time_gauges() -> None:
-    from fmcore.outbox import outbox_backlog_status
+    from infra.outbox import outbox_backlog_status
 
     backlog = outbox_backlog_status()
     outbox_backlog.set(backlog.count)

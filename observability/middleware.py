@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
-from fmcore.health import health_live, health_ready
+from infra.health import health_live, health_ready
 
 from . import metrics
 from .context import REQUEST_ID_HEADER, RequestInfo, current_request, request_begin, request_end, request_id_for

@@ -8,10 +8,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 
 from . import services
-from .models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from .models import App, AppScope, Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from .selectors import AppWithBacklog, apps_with_backlog
 
 
@@ -98,7 +98,7 @@ class AppAdmin(admin.ModelAdmin):
 
 class WebhookForm(forms.ModelForm):
     target_url = forms.URLField(max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = Webhook

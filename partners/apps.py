@@ -6,7 +6,7 @@ class PartnersConfig(AppConfig):
     verbose_name = "Partner apps and webhooks"
 
     def ready(self) -> None:
-        from fmcore.domain_events import handlers_register
+        from infra.domain_events import handlers_register
         from observability.metrics import scrape_collector_register
 
         from .handlers import HANDLERS

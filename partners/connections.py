@@ -1,6 +1,6 @@
 """The channel-layer group of a partner app's websocket connections, closed
 when the app loses access (deactivated, deleted, a scope narrowed, the token
-rotated): see fmcore/connections.py."""
+rotated): see infra/connections.py."""
 
 
 def app_group(app_id: int) -> str:

@@ -1,6 +1,6 @@
 """Expected failures of partner apps and webhooks, each with its stable code."""
 
-from fmcore.errors import DomainError, ErrorKind
+from infra.errors import DomainError, ErrorKind
 
 
 class InvalidWebhookUrl(DomainError):

@@ -1,7 +1,7 @@
-"""Which events become partner webhooks: each records the deliveries of one `WebhookEvent`.
+"""Which events become partner webhooks: each records the deliveries of one `WebhookEventType`.
 
 They run in the dispatch of a committed event, which happens once per event
-(`fmcore.domain_events`), so each webhook gets one delivery per event.
+(`infra.domain_events`), so each webhook gets one delivery per event.
 """
 
 from typing import Any
@@ -10,16 +10,16 @@ from commerce.fulfilment.events import OrderFulfilled
 from commerce.models import Fulfilment, Order, OrderStatusChange, Payment
 from commerce.orders.events import OrderPlaced, OrderStatusChanged, OrderStatusEvent
 from commerce.payments.events import PaymentSucceeded
-from fmcore.domain_events import Handler
+from infra.domain_events import Handler
 
-from .models import WebhookEvent
+from .models import WebhookEventType
+from .outgoing_webhooks import webhook_event_emit
 from .payloads import (
     order_created_payload,
     order_fulfilled_payload,
     order_status_changed_payload,
     payment_succeeded_payload,
 )
-from .webhooks import webhook_event_emit
 
 
 def _order_as_of(event: OrderStatusEvent) -> Order:
@@ -31,7 +31,7 @@ def _order_as_of(event: OrderStatusEvent) -> Order:
 
 def _order_placed(event: OrderPlaced) -> None:
     webhook_event_emit(
-        event=WebhookEvent.ORDER_CREATED,
+        event=WebhookEventType.ORDER_CREATED,
         payload=lambda: order_created_payload(_order_as_of(event)),
         subject=(OrderStatusChange, event.change_id),
     )
@@ -49,13 +49,13 @@ def _order_status_changed(event: OrderStatusChanged) -> None:
         )
 
     webhook_event_emit(
-        event=WebhookEvent.ORDER_STATUS_CHANGED, payload=payload, subject=(OrderStatusChange, event.change_id)
+        event=WebhookEventType.ORDER_STATUS_CHANGED, payload=payload, subject=(OrderStatusChange, event.change_id)
     )
 
 
 def _payment_succeeded(event: PaymentSucceeded) -> None:
     webhook_event_emit(
-        event=WebhookEvent.PAYMENT_SUCCEEDED,
+        event=WebhookEventType.PAYMENT_SUCCEEDED,
         payload=lambda: payment_succeeded_payload(
             Payment.objects.select_related("order__user").get(pk=event.payment_id)
         ),
@@ -65,7 +65,7 @@ def _payment_succeeded(event: PaymentSucceeded) -> None:
 
 def _order_fulfilled(event: OrderFulfilled) -> None:
     webhook_event_emit(
-        event=WebhookEvent.ORDER_FULFILLED,
+        event=WebhookEventType.ORDER_FULFILLED,
         payload=lambda: order_fulfilled_payload(
             Fulfilment.objects.select_related("order__user").get(pk=event.fulfilment_id)
         ),

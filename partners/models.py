@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from fmcore.encryption import EncryptedTextField
+from infra.encryption import EncryptedTextField
 
 
 class AppScope(models.TextChoices):
@@ -17,7 +17,7 @@ class AppScope(models.TextChoices):
     CATALOG_WRITE = "catalog:write", "Manage categories, products and stock"
 
 
-class WebhookEvent(models.TextChoices):
+class WebhookEventType(models.TextChoices):
     """Events a webhook can subscribe to."""
 
     ORDER_CREATED = "ORDER_CREATED", "An order was placed"
@@ -28,10 +28,10 @@ class WebhookEvent(models.TextChoices):
 
 # The scope an app needs to receive an event: the data in it is order data.
 EVENT_SCOPES: dict[str, str] = {
-    WebhookEvent.ORDER_CREATED: AppScope.ORDERS_READ,
-    WebhookEvent.ORDER_STATUS_CHANGED: AppScope.ORDERS_READ,
-    WebhookEvent.PAYMENT_SUCCEEDED: AppScope.ORDERS_READ,
-    WebhookEvent.ORDER_FULFILLED: AppScope.ORDERS_READ,
+    WebhookEventType.ORDER_CREATED: AppScope.ORDERS_READ,
+    WebhookEventType.ORDER_STATUS_CHANGED: AppScope.ORDERS_READ,
+    WebhookEventType.PAYMENT_SUCCEEDED: AppScope.ORDERS_READ,
+    WebhookEventType.ORDER_FULFILLED: AppScope.ORDERS_READ,
 }
 
 
@@ -98,7 +98,7 @@ class WebhookDelivery(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
-    event = models.CharField(max_length=40, choices=WebhookEvent.choices)
+    event = models.CharField(max_length=40, choices=WebhookEventType.choices)
     payload = models.JSONField(
         null=True,
         help_text="The event's data, frozen when the event happened; for a webhook with a query, "

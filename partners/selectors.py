@@ -7,7 +7,7 @@ from django.db.models import BigIntegerField, Count, IntegerField, Min, OuterRef
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
-from fmcore.models import OutboxMessage
+from infra.models import OutboxMessage
 
 from .models import App, WebhookDelivery, WebhookDeliveryStatus
 

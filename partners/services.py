@@ -8,16 +8,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from fmcore.connections import connections_close_on_commit
-from fmcore.errors import InvalidInput, NotFound
-from fmcore.purge import queryset_delete_in_batches
+from infra.connections import connections_close_on_commit
+from infra.errors import InvalidInput, NotFound
+from infra.purge import queryset_delete_in_batches
 
 from .connections import app_group
 from .errors import InvalidScope, InvalidWebhookEvent, WebhookInactive
-from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from .outgoing_webhooks import delivery_enqueue_on_commit
 from .targets import webhook_target_check
 from .tokens import DISPLAY_PREFIX_LENGTH, app_token_generate, webhook_secret_generate
-from .webhooks import delivery_enqueue_on_commit
 
 RETRY_UPDATE_BATCH = 500
 
@@ -44,12 +44,12 @@ def _scopes_clean(scopes: Iterable[str]) -> list[str]:
 
 def _events_clean(events: Iterable[str]) -> list[str]:
     events = [str(getattr(event, "value", event)) for event in events]
-    unknown = set(events) - set(WebhookEvent.values)
+    unknown = set(events) - set(WebhookEventType.values)
     if unknown:
         raise InvalidWebhookEvent(f"Unknown event: {', '.join(sorted(unknown))}.", field="events")
     if not events:
         raise InvalidWebhookEvent("Subscribe to at least one event.", field="events")
-    return [event for event in WebhookEvent.values if event in events]
+    return [event for event in WebhookEventType.values if event in events]
 
 
 def _app_locked(app_id: int) -> App:

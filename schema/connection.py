@@ -21,7 +21,7 @@ from strawberry_django.resolvers import django_resolver
 
 from commerce.catalog.selectors import catalog_list_count
 from commerce.models import Category, Product
-from fmcore.errors import InvalidInput
+from infra.errors import InvalidInput
 
 BAD_CURSOR = "The cursor in 'after' or 'before' is not one this list gave out: use a cursor from its edges or pageInfo."
 

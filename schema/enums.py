@@ -6,8 +6,8 @@ import strawberry
 
 from commerce.catalog.availability import Availability
 from commerce.models import OrderStatus, PaymentMethod, PaymentStatus, VoucherKind
-from commerce.payments.base import NextActionType
-from partners.models import AppScope, WebhookDeliveryStatus, WebhookEvent
+from commerce.payments.base import NextActionKind
+from partners.models import AppScope, WebhookDeliveryStatus, WebhookEventType
 
 strawberry.enum(OrderStatus, name="OrderStatus", description="Where an order is in its lifecycle.")
 
@@ -21,7 +21,7 @@ strawberry.enum(
 )
 
 strawberry.enum(
-    NextActionType,
+    NextActionKind,
     name="NextActionType",
     description="REDIRECT: send the buyer to `url`. CLIENT_SECRET: confirm in the browser with the provider's "
     "JS (Stripe) and `clientSecret`. CLIENT_CHECKOUT: open the provider's JS checkout with `data` (ePayco).",
@@ -46,7 +46,7 @@ strawberry.enum(
     "ORDERS_WRITE (orders:write: updateOrderStatus), CATALOG_WRITE (catalog:write).",
 )
 
-strawberry.enum(WebhookEvent, name="WebhookEvent", description="An event a webhook can subscribe to.")
+strawberry.enum(WebhookEventType, name="WebhookEvent", description="An event a webhook can subscribe to.")
 
 strawberry.enum(
     WebhookDeliveryStatus,
@@ -57,11 +57,11 @@ strawberry.enum(
 __all__ = [
     "AppScope",
     "Availability",
-    "NextActionType",
+    "NextActionKind",
     "OrderStatus",
     "PaymentMethod",
     "PaymentStatus",
     "VoucherKind",
     "WebhookDeliveryStatus",
-    "WebhookEvent",
+    "WebhookEventType",
 ]

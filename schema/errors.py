@@ -16,8 +16,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.base import get_object_definition
 from strawberry_django.fields.types import OperationInfo, OperationMessage
 
-from fmcore.error_codes import ERROR_CODES
-from fmcore.errors import DomainError, ErrorKind
+from infra.error_codes import ERROR_CODES
+from infra.errors import DomainError, ErrorKind
 
 # mypy types the functional `Enum(name, members)` call as a member, not the class it makes.
 ErrorCode = strawberry.enum(

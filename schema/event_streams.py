@@ -22,7 +22,7 @@ from strawberry import relay
 from commerce.event_stream import EventStream, StreamRow
 from commerce.order_visibility import may_read_all_orders, order_events_access_check
 from commerce.orders.selectors import order_visible
-from fmcore.errors import DomainError, NotFound
+from infra.errors import DomainError, NotFound
 from schema.context import Info
 from schema.ids import node_pk
 from schema.process_listeners import group_messages

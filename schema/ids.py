@@ -2,7 +2,7 @@
 
 from strawberry import relay
 
-from fmcore.errors import NotFound
+from infra.errors import NotFound
 
 
 def node_pk(global_id: relay.GlobalID, type_name: str) -> int:

@@ -20,7 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from commerce.cache import _safe
-from fmcore.models import TrustedDocument
+from infra.models import TrustedDocument
 
 APQ_TTL = 7 * 24 * 3600
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -26,7 +26,7 @@ from strawberry.extensions import (
 )
 from strawberry.relay.types import GlobalIDValueError
 
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 from observability.context import current_request_id, request_id_for
 from observability.errors import (
     INTERNAL_ERROR,

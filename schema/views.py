@@ -37,10 +37,10 @@ from accounts.errors import InvalidToken
 from accounts.models import User
 from accounts.policy import may_run_unregistered_documents
 from accounts.principal import Principal
-from fmcore.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
-from fmcore.error_codes import registered
-from fmcore.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
-from fmcore.memory import trim_after_closes
+from infra.connections import CLOSE_CODE, CLOSE_MESSAGE_TYPE
+from infra.error_codes import registered
+from infra.graceful_shutdown import GOING_AWAY, websocket_closed, websocket_opened
+from infra.memory import trim_after_closes
 from observability import metrics
 from observability.context import (
     REQUEST_ID_HEADER,
@@ -287,7 +287,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
     or of its app, and is closed (code 4403) when that access is revoked: the
     session's logout, revokeToken or refresh-token reuse; a user's password
     change, reset or deactivation; an app deactivated, deleted, narrowed or
-    rotated (fmcore/connections.py). A user's connection also closes (4403)
+    rotated (infra/connections.py). A user's connection also closes (4403)
     when its access token expires.
 
     A failure while authenticating (the database down, ...) is masked as on
@@ -401,7 +401,7 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
         await self._close(CLOSE_CODE)
 
     async def close_going_away(self) -> None:
-        """This replica is shutting down (fmcore/graceful_shutdown.py): the client should reconnect."""
+        """This replica is shutting down (infra/graceful_shutdown.py): the client should reconnect."""
         await self._close(GOING_AWAY)
 
     async def _close(self, code: int, reason: str | None = None) -> None:

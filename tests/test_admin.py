@@ -7,7 +7,7 @@ import pytest
 
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
 from commerce.orders.status import order_transition
-from fmcore.models import OutboxMessage
+from infra.models import OutboxMessage
 from partners.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from partners.services import app_create
 from tests.factories import order_of_total

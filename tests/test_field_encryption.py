@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 
 from partners import services
-from partners.models import AppScope, Webhook, WebhookEvent
+from partners.models import AppScope, Webhook, WebhookEventType
 
 
 @pytest.mark.django_db
@@ -15,7 +15,7 @@ def test_rows_reencrypted_with_the_new_key_are_readable_without_the_old_one(sett
     settings.FIELD_ENCRYPTION_KEYS = [old_key]
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     _, secret = services.webhook_create(
-        app_id=app.pk, target_url="https://93.184.215.14/hook", events=[WebhookEvent.ORDER_CREATED]
+        app_id=app.pk, target_url="https://93.184.215.14/hook", events=[WebhookEventType.ORDER_CREATED]
     )
 
     settings.FIELD_ENCRYPTION_KEYS = [new_key]

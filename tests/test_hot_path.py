@@ -1,4 +1,4 @@
-"""The HTTP hot path (fmcore/http_handler.py): Django's whole request runs in one
+"""The HTTP hot path (infra/http_handler.py): Django's whole request runs in one
 call on the event loop's shared thread pool, so serving requests starts no thread
 per request; SQL is counted per request, so no connection signal has a receiver."""
 

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from commerce.models import SentEmail
-from fmcore.models import OutboxMessage
 from fmcore.tasks import housekeeping
+from infra.models import OutboxMessage
 from partners.models import Webhook, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus
 from partners.services import app_create
 

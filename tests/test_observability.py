@@ -22,12 +22,12 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.sync.client import connect
 
-from fmcore.models import OutboxMessage
-from fmcore.outbox import outbox_relay
+from infra.models import OutboxMessage
+from infra.outbox import outbox_relay
 from partners import services as partner_services
-from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from partners.outgoing_webhooks import webhook_event_emit
 from partners.tasks import QUEUE as WEBHOOK_QUEUE
-from partners.webhooks import webhook_event_emit
 from tests.processes import ROOT, free_port, json_lines, process_token, running_server, running_worker
 from tests.receivers import http_receiver
 
@@ -335,9 +335,9 @@ def test_webhook_delivery_outcomes_are_counted_on_the_workers_metrics(tmp_path, 
             app, _ = partner_services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
             for target in (f"{receiver.url}/hooks", f"http://127.0.0.1:{free_port()}/hooks"):  # nothing on the 2nd
                 partner_services.webhook_create(
-                    app_id=app.pk, target_url=target, events=[WebhookEvent.ORDER_STATUS_CHANGED]
+                    app_id=app.pk, target_url=target, events=[WebhookEventType.ORDER_STATUS_CHANGED]
                 )
-            deliveries = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
+            deliveries = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
             assert len(deliveries) == 2
             for delivery in deliveries:
                 broker.enqueue(

@@ -7,8 +7,8 @@ import pytest
 from dramatiq.brokers.redis import RedisBroker
 
 from accounts.models import User
-from fmcore.models import OutboxMessage
-from fmcore.outbox import outbox_relay
+from infra.models import OutboxMessage
+from infra.outbox import outbox_relay
 
 REGISTER = 'mutation { register(input: {email: "new@example.com", password: "a-Strong-pass-123"}) { __typename } }'
 

@@ -12,8 +12,8 @@ from django.db import transaction
 from dramatiq.brokers.redis import RedisBroker
 
 from accounts.tasks import send_verification_email
-from fmcore.models import OutboxMessage
-from fmcore.outbox import enqueue
+from infra.models import OutboxMessage
+from infra.outbox import enqueue
 from tests.processes import running_redis, running_worker
 
 MESSAGES = 5000

@@ -15,7 +15,7 @@ NOT_A_PERMISSION = {
     # An app's own scopes, asked of the app receiving a webhook.
     "partners/delivery.py",
     "partners/services.py",
-    "partners/webhooks.py",
+    "partners/outgoing_webhooks.py",
     # Which kind of actor made a status change, shown to readers.
     "schema/orders/types.py",
     # Response caches keyed by the kind of viewer (what they see is still the policies').

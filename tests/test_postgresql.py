@@ -16,7 +16,7 @@ needs_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="P
 
 ITERATOR_CURSOR = """
 from django.db import connection
-from fmcore.models import OutboxMessage
+from infra.models import OutboxMessage
 cursors = []
 def record(execute, sql, params, many, context):
     cursors.append(type(context["cursor"].cursor).__name__)

@@ -4,7 +4,7 @@ import dramatiq
 import pendulum
 from dramatiq import Message
 
-from fmcore.inprocess_worker import _send_due_periodic_actors
+from infra.inprocess_worker import _send_due_periodic_actors
 
 
 def _queued_actor_names(broker) -> list[str]:

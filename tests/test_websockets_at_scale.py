@@ -42,7 +42,7 @@ MAX_BYTES_PER_SUBSCRIBER = 64 * 1024
 # What the workers keep once all closed: 23-55 MB before they trimmed the heap after closes, 14-17 MB since.
 MAX_KEPT_BYTES = 24 * 1024 * 1024
 TIMEOUT = 120
-# The workers hand freed heap memory back a second after closes (fmcore/memory.py).
+# The workers hand freed heap memory back a second after closes (infra/memory.py).
 TRIM_SECONDS = 2
 METRICS_TOKEN = "scrape-token"
 

@@ -6,7 +6,7 @@ table, hence a non-atomic migration); other databases build it plainly.
 
 from django.db import migrations, models
 
-from fmcore.migration_operations import AddIndexConcurrently
+from infra.migration_operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):

@@ -9,7 +9,7 @@ from django.db import transaction
 from commerce.cache import cart_cache_invalidate
 from commerce.errors import CommerceError, InvalidCountry
 from commerce.models import Address
-from fmcore.errors import NotFound
+from infra.errors import NotFound
 
 from .countries import COUNTRY_CODES
 

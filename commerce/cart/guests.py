@@ -25,7 +25,7 @@ from accounts.models import User
 from accounts.throttle import throttle_hit
 from commerce.cache import cart_cache_invalidate
 from commerce.models import Cart
-from fmcore.purge import queryset_delete_in_batches
+from infra.purge import queryset_delete_in_batches
 
 # Far longer than any token we mint: a longer header is refused before hashing.
 MAX_TOKEN_LENGTH = 128

@@ -10,7 +10,7 @@ from commerce.cart.guests import CartOwner, Guest, owner_cart_cache_invalidate, 
 from commerce.catalog.selectors import visible_products
 from commerce.errors import InvalidQuantity, OutOfStock, VariantRequired
 from commerce.models import Cart, CartLine, Product, ProductVariant, WishlistItem
-from fmcore.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound
 
 from .selectors import cart_load
 

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from commerce.cache import catalog_cache_invalidate
 from commerce.models import Category, Product, ProductImage, ProductVariant
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 
 from .options import (
     OptionData,

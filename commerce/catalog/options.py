@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from commerce.errors import AlreadyExists, UnknownOption
 from commerce.models import Product, ProductVariant
 from commerce.models.catalog import SKU_MAX_LENGTH as SKU_LENGTH
-from fmcore.errors import InvalidInput
+from infra.errors import InvalidInput
 
 MAX_OPTIONS = 3
 MAX_VALUES = 50

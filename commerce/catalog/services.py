@@ -19,8 +19,8 @@ from commerce.catalog.options import OptionData, clean_options, variant_default_
 from commerce.catalog.stock import MAX_STOCK, stock_change
 from commerce.errors import AlreadyExists, InvalidQuantity, VariantRequired
 from commerce.models import Category, Product, ProductImage, ProductVariant
-from fmcore.errors import InvalidInput, NotFound
-from partners.actors import Actor
+from infra.errors import InvalidInput, NotFound
+from partners.change_actor import Actor
 
 MAX_PRICE = Decimal("9999999999.99")
 MAX_IMAGES = 20

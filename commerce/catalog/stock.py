@@ -19,7 +19,7 @@ from commerce.cache import catalog_cache_invalidate
 from commerce.catalog.availability import stock_changed
 from commerce.errors import InvalidQuantity, OutOfStock
 from commerce.models import Product, ProductVariant, StockMovement
-from partners.actors import Actor, actor_fields
+from partners.change_actor import Actor, actor_fields
 
 MAX_STOCK = 1_000_000_000
 

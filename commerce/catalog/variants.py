@@ -14,8 +14,8 @@ from commerce.catalog.options import check_choice_free, choice_name, clean_choic
 from commerce.catalog.stock import stock_change
 from commerce.errors import AlreadyExists
 from commerce.models import Product, ProductVariant
-from fmcore.errors import InvalidInput, NotFound
-from partners.actors import Actor
+from infra.errors import InvalidInput, NotFound
+from partners.change_actor import Actor
 
 from .services import clean_price, clean_stock
 

@@ -36,7 +36,7 @@ from commerce.models import (
     ProductVariant,
 )
 from commerce.orders import events
-from fmcore.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound
 
 from .charges import order_charges
 

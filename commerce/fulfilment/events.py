@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from commerce.models import Fulfilment
-from fmcore.domain_events import DomainEvent, Handler, record
+from infra.domain_events import DomainEvent, Handler, record
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from commerce.cache import orders_cache_invalidate
 from commerce.errors import FulfilmentExceedsOrder, InvalidQuantity, OrderNotFulfillable
 from commerce.models import Fulfilment, FulfilmentLine, Order, OrderLine, OrderStatus
 from commerce.orders.policy import order_for_shop_action
-from fmcore.errors import InvalidInput, NotFound
-from partners.actors import actor_fields
+from infra.errors import InvalidInput, NotFound
+from partners.change_actor import actor_fields
 
 from . import events, selectors
 

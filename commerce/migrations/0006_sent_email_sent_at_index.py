@@ -1,6 +1,6 @@
 from django.db import migrations, models
 
-from fmcore.migration_operations import AddIndexConcurrently
+from infra.migration_operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):

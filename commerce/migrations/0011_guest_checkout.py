@@ -10,7 +10,7 @@ import django.db.models.functions.text
 from django.conf import settings
 from django.db import migrations, models
 
-from fmcore.migration_operations import AddIndexConcurrently
+from infra.migration_operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 import django.contrib.postgres.indexes
 from django.db import migrations
 
-from fmcore.migration_operations import AddIndexConcurrently
+from infra.migration_operations import AddIndexConcurrently
 
 
 class Migration(migrations.Migration):

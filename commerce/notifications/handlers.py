@@ -6,8 +6,8 @@ from commerce.fulfilment.events import OrderFulfilled
 from commerce.models import OrderStatus
 from commerce.orders.events import OrderPlaced, OrderStatusChanged
 from commerce.payments.events import PaymentMismatched
-from fmcore.domain_events import Handler
-from fmcore.outbox import enqueue
+from infra.domain_events import Handler
+from infra.outbox import enqueue
 
 from . import tasks
 

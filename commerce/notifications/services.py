@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from commerce.models import Fulfilment, Notification, Order, OrderStatus, OrderStatusChange, Payment, SentEmail
-from fmcore.purge import queryset_delete_in_batches
+from infra.purge import queryset_delete_in_batches
 
 ORDER_PLACED = "ORDER_PLACED"
 ORDER_STATUS_CHANGED = "ORDER_STATUS_CHANGED"

@@ -1,6 +1,6 @@
 """What happens to orders: placed, and each status change after that.
 
-The placing or changing transaction records the event (`fmcore.domain_events`)
+The placing or changing transaction records the event (`infra.domain_events`)
 and, as its last write, puts the change on the order stream (`ORDER_EVENTS`).
 Other domains subscribe to the events (notifications, partner webhooks). This
 module's own handler pushes each committed change to the channel layer right
@@ -17,7 +17,7 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order, OrderStatusChange
-from fmcore.domain_events import DomainEvent, Handler, record
+from infra.domain_events import DomainEvent, Handler, record
 
 logger = logging.getLogger(__name__)
 

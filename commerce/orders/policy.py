@@ -11,7 +11,7 @@ queues its refund.
 
 from accounts.principal import Principal
 from commerce.models import Order, OrderStatus, OrderStatusChange
-from fmcore.errors import NotFound, PermissionDenied
+from infra.errors import NotFound, PermissionDenied
 from partners.models import AppScope
 
 # The moves an order's owner may make: cancelling before it is paid.

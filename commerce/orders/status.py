@@ -24,7 +24,7 @@ from commerce.catalog.stock import stock_change
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange
 from commerce.vouchers.services import voucher_use_release
-from partners.actors import Actor, actor_fields
+from partners.change_actor import Actor, actor_fields
 
 from .policy import may_move_order
 

@@ -39,7 +39,7 @@ class WebhookVerificationError(Exception):
     """A webhook whose origin or integrity could not be proven: answer 400, change nothing."""
 
 
-class NextActionType(StrEnum):
+class NextActionKind(StrEnum):
     REDIRECT = "REDIRECT"  # send the buyer to `url`
     CLIENT_SECRET = "CLIENT_SECRET"  # confirm in the browser with the provider's JS and `client_secret`
     CLIENT_CHECKOUT = "CLIENT_CHECKOUT"  # open the provider's JS checkout with `data` (ePayco)
@@ -49,7 +49,7 @@ class NextActionType(StrEnum):
 class NextAction:
     """What the buyer's client must do to complete the payment."""
 
-    type: NextActionType
+    type: NextActionKind
     url: str | None = None
     client_secret: str | None = None
     data: dict[str, Any] | None = None
@@ -62,7 +62,7 @@ class NextAction:
         if not value:
             return None
         return cls(
-            type=NextActionType(value["type"]),
+            type=NextActionKind(value["type"]),
             url=value.get("url"),
             client_secret=value.get("client_secret"),
             data=value.get("data"),
@@ -97,7 +97,7 @@ class ProviderStatus:
 
 
 @dataclass(frozen=True)
-class WebhookEvent:
+class ProviderEvent:
     """A verified provider event, normalised.
 
     `status` is None for event types we record but do not act on.
@@ -163,7 +163,7 @@ class PaymentProvider(ABC):
         return self.fetch_status(payment)
 
     @abstractmethod
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         """Verify a webhook and normalise it; raise `WebhookVerificationError` when it is not genuine."""
 
     @abstractmethod

@@ -17,7 +17,7 @@ from channels.layers import get_channel_layer
 
 from commerce.event_stream import PAYMENT_EVENTS
 from commerce.models import Payment, PaymentStatusChange
-from fmcore.domain_events import DomainEvent, Handler, record
+from infra.domain_events import DomainEvent, Handler, record
 
 logger = logging.getLogger(__name__)
 

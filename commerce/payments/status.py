@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from commerce.models import Payment, PaymentEvent, PaymentStatus
 from commerce.payments import events as payment_events
-from commerce.payments.base import ProviderStatus, WebhookEvent
-from fmcore.domain_events import record
+from commerce.payments.base import ProviderEvent, ProviderStatus
+from infra.domain_events import record
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def payment_lock(payment_id: int) -> Payment:
     return Payment.objects.select_for_update().get(pk=payment_id)
 
 
-def _mismatch(payment: Payment, result: ProviderStatus | WebhookEvent) -> str:
+def _mismatch(payment: Payment, result: ProviderStatus | ProviderEvent) -> str:
     """Why the provider's amount differs from the payment's, or "" when it matches."""
     if result.amount is None or not result.currency:
         if result.status == PaymentStatus.SUCCEEDED:
@@ -68,7 +68,7 @@ def _mismatch(payment: Payment, result: ProviderStatus | WebhookEvent) -> str:
     return ""
 
 
-def payment_status_apply(*, payment_id: int, result: ProviderStatus | WebhookEvent, source: str) -> PaymentChange:
+def payment_status_apply(*, payment_id: int, result: ProviderStatus | ProviderEvent, source: str) -> PaymentChange:
     """Move the payment to the provider's status once, under its row lock; call within a transaction.
 
     An amount or currency that differs from the payment's makes it FAILED,

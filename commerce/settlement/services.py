@@ -56,18 +56,18 @@ from commerce.models import Order, OrderStatus, Payment, PaymentEvent, PaymentMe
 from commerce.orders import selectors as order_selectors
 from commerce.orders.policy import order_for_shop_action
 from commerce.orders.status import order_transition
-from commerce.payments.base import ProviderStatus, WebhookEvent
+from commerce.payments.base import ProviderEvent, ProviderStatus
 from commerce.payments.confirmation import payment_cod_collection, payment_provider_confirm
 from commerce.payments.events import PaymentSucceeded
+from commerce.payments.provider_events import payment_event_match, payment_event_processed, payment_event_record
 from commerce.payments.refunds import refund_open, refund_result_apply, refund_send
 from commerce.payments.sessions import PAYABLE_ORDER_STATUSES, payment_create
 from commerce.payments.status import PaymentChange, payment_change_record, payment_status_apply
-from commerce.payments.webhooks import payment_event_match, payment_event_processed, payment_event_record
 from commerce.settlement import tasks
-from fmcore.domain_events import record
-from fmcore.errors import InvalidInput, NotFound
-from fmcore.outbox import enqueue
-from partners.actors import Actor
+from infra.domain_events import record
+from infra.errors import InvalidInput, NotFound
+from infra.outbox import enqueue
+from partners.change_actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +168,7 @@ def _payment_change_settle(order: Order, change: PaymentChange, actor: User | No
     payment_change_record(change)
 
 
-def _payment_settle(*, payment: Payment, result: ProviderStatus | WebhookEvent, source: str) -> PaymentChange:
+def _payment_settle(*, payment: Payment, result: ProviderStatus | ProviderEvent, source: str) -> PaymentChange:
     """Apply a provider's word to a payment and to its order; call within a transaction."""
     order = _order_lock(payment.order_id)
     change = payment_status_apply(payment_id=payment.pk, result=result, source=source)
@@ -176,7 +176,7 @@ def _payment_settle(*, payment: Payment, result: ProviderStatus | WebhookEvent, 
     return change
 
 
-def payment_event_receive(*, event: WebhookEvent) -> PaymentEvent | None:
+def payment_event_receive(*, event: ProviderEvent) -> PaymentEvent | None:
     """Record a verified webhook event and settle its payment and order, in one transaction.
 
     Returns the event's row, with its outcome; None for a redelivery, which

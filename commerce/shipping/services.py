@@ -15,7 +15,7 @@ from commerce.cart.services import cart_get_or_create
 from commerce.catalog.services import clean_name
 from commerce.errors import AlreadyExists, InvalidCountry, ShippingMethodRequired, ShippingMethodUnavailable
 from commerce.models import Cart, ShippingMethod
-from fmcore.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound
 
 from . import selectors
 

@@ -19,7 +19,7 @@ from commerce.cart.selectors import cart_load, cart_summary
 from commerce.cart.services import cart_get_or_create
 from commerce.errors import AlreadyExists, VoucherInvalid
 from commerce.models import Cart, Category, Order, Voucher, VoucherKind, VoucherUse
-from fmcore.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound
 
 from . import selectors
 

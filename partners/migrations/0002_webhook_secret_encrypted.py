@@ -3,7 +3,7 @@ secret kept for the overlap after a rotation."""
 
 from django.db import migrations, models
 
-import fmcore.encryption
+import infra.encryption
 
 
 def secrets_encrypt(apps, schema_editor):
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="webhook",
             name="encrypted_secret",
-            field=fmcore.encryption.EncryptedTextField(editable=False, null=True),
+            field=infra.encryption.EncryptedTextField(editable=False, null=True),
         ),
         # Nullable while the values move, so that the reverse can add it back to filled rows.
         migrations.AlterField(
@@ -43,12 +43,12 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="webhook",
             name="secret",
-            field=fmcore.encryption.EncryptedTextField(editable=False),
+            field=infra.encryption.EncryptedTextField(editable=False),
         ),
         migrations.AddField(
             model_name="webhook",
             name="previous_secret",
-            field=fmcore.encryption.EncryptedTextField(blank=True, editable=False, null=True),
+            field=infra.encryption.EncryptedTextField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
             model_name="webhook",

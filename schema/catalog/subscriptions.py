@@ -12,7 +12,7 @@ from strawberry import relay
 from commerce.catalog import availability
 from commerce.catalog.selectors import visible_products
 from commerce.models import Product
-from fmcore.errors import NotFound
+from infra.errors import NotFound
 from schema.context import Info
 from schema.enums import Availability
 from schema.ids import node_pk

@@ -3,7 +3,7 @@ import strawberry
 from accounts.authentication import client_ip
 from commerce.checkout.services import order_checkout, order_guest_checkout
 from commerce.errors import InvalidCartToken
-from fmcore.errors import PermissionDenied
+from infra.errors import PermissionDenied
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk

@@ -2,7 +2,7 @@ import strawberry
 from strawberry import relay
 
 from commerce.notifications import services
-from fmcore.errors import NotFound
+from infra.errors import NotFound
 from schema.accounts.types import OkPayload, OkResult
 from schema.context import Info
 from schema.errors import mutation

@@ -9,7 +9,7 @@ from commerce.event_stream import ORDER_EVENTS
 from commerce.models import Order
 from commerce.order_visibility import may_list_orders, order_events_access_check
 from commerce.orders import selectors
-from fmcore.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound
 from schema.connection import Connection
 from schema.context import Info
 from schema.ids import node_pk

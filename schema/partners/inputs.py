@@ -3,7 +3,7 @@ from datetime import datetime
 import strawberry
 from strawberry import relay
 
-from schema.enums import AppScope, WebhookEvent
+from schema.enums import AppScope, WebhookEventType
 
 
 @strawberry.input(description="A new partner app.")
@@ -23,7 +23,7 @@ class UpdateAppInput:
 class CreateWebhookInput:
     app_id: relay.GlobalID
     target_url: str = strawberry.field(description="A public http(s) URL.")
-    events: list[WebhookEvent]
+    events: list[WebhookEventType]
     is_active: bool = True
     query: str | None = strawberry.field(
         default=None,
@@ -36,7 +36,7 @@ class CreateWebhookInput:
 @strawberry.input(description="Changes to a webhook; omitted fields stay as they are.")
 class UpdateWebhookInput:
     target_url: str | None = None
-    events: list[WebhookEvent] | None = None
+    events: list[WebhookEventType] | None = None
     is_active: bool | None = None
     query: str | None = strawberry.field(
         default=None, description="A new payload document; an empty string removes it (documented payloads)."

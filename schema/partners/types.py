@@ -12,7 +12,7 @@ from strawberry_django.fields.types import OperationInfo
 from partners import policy as partners_policy
 from partners.models import App, Webhook, WebhookAttempt, WebhookDelivery
 from schema.accounts.types import UserType
-from schema.enums import AppScope, WebhookDeliveryStatus, WebhookEvent
+from schema.enums import AppScope, WebhookDeliveryStatus, WebhookEventType
 from schema.permissions import Allowed
 
 
@@ -53,8 +53,8 @@ class WebhookType(relay.Node):
     created_at: auto
 
     @strawberry_django.field(only=["events"], description="The subscribed events.")
-    def events(self, root: Webhook) -> list[WebhookEvent]:
-        return [WebhookEvent(event) for event in root.events if event in WebhookEvent.values]
+    def events(self, root: Webhook) -> list[WebhookEventType]:
+        return [WebhookEventType(event) for event in root.events if event in WebhookEventType.values]
 
     @strawberry_django.field(
         only=["query"], description="The subscription document that shapes the payloads; null: the documented ones."
@@ -82,7 +82,7 @@ class WebhookDeliveryFilter:
         return Q(**{f"{prefix}status": value.value})
 
     @strawberry_django.filter_field(description="Only deliveries of this event.")
-    def event(self, value: WebhookEvent, prefix: str) -> Q:
+    def event(self, value: WebhookEventType, prefix: str) -> Q:
         return Q(**{f"{prefix}event": value.value})
 
     @strawberry_django.filter_field(description="Only deliveries of this webhook.")
@@ -112,8 +112,8 @@ class WebhookDeliveryType(relay.Node):
     attempts: list[WebhookAttemptType] = strawberry_django.field(description="Every attempt, oldest first.")
 
     @strawberry_django.field(only=["event"], description="The event delivered.")
-    def event(self, root: WebhookDelivery) -> WebhookEvent:
-        return WebhookEvent(root.event)
+    def event(self, root: WebhookDelivery) -> WebhookEventType:
+        return WebhookEventType(root.event)
 
     @strawberry_django.field(only=["status"], description="PENDING, SUCCEEDED or FAILED.")
     def status(self, root: WebhookDelivery) -> WebhookDeliveryStatus:

@@ -29,10 +29,10 @@ from graphql import (
 )
 
 from commerce.models import Fulfilment, OrderStatusChange, PaymentStatus, PaymentStatusChange
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 from observability.errors import INTERNAL_ERROR
 from partners.errors import InvalidWebhookQuery, WebhookQueryEventMismatch
-from partners.models import App, WebhookEvent
+from partners.models import App, WebhookEventType
 from schema.context import Context
 from schema.fulfilment.subscriptions import fulfilment_for_event
 from schema.fulfilment.types import OrderFulfilledEvent
@@ -81,12 +81,13 @@ class DocumentRoot:
 # The one list of which event a document over which subscription field can shape.
 DOCUMENT_ROOTS: dict[str, DocumentRoot] = {
     "orderStatusChanged": DocumentRoot(
-        events=frozenset({WebhookEvent.ORDER_CREATED, WebhookEvent.ORDER_STATUS_CHANGED}), load=_order_status_event
+        events=frozenset({WebhookEventType.ORDER_CREATED, WebhookEventType.ORDER_STATUS_CHANGED}),
+        load=_order_status_event,
     ),
     "paymentStatusChanged": DocumentRoot(
-        events=frozenset({WebhookEvent.PAYMENT_SUCCEEDED}), load=_payment_status_event
+        events=frozenset({WebhookEventType.PAYMENT_SUCCEEDED}), load=_payment_status_event
     ),
-    "orderFulfilled": DocumentRoot(events=frozenset({WebhookEvent.ORDER_FULFILLED}), load=_order_fulfilled_event),
+    "orderFulfilled": DocumentRoot(events=frozenset({WebhookEventType.ORDER_FULFILLED}), load=_order_fulfilled_event),
 }
 
 

@@ -6,14 +6,14 @@ from strawberry import relay
 from commerce.payments import policy as payments_policy
 from commerce.payments import selectors
 from commerce.settlement import services
-from fmcore.errors import NotFound
+from infra.errors import NotFound
 from schema.context import Info
 from schema.enums import PaymentMethod
 from schema.errors import mutation
 from schema.ids import node_pk
 from schema.permissions import Allowed, IsCustomerOrGuest
 
-from .types import NextActionType, PaymentPayload, PaymentResult
+from .types import NextAction, PaymentPayload, PaymentResult
 
 
 def _visible_payment(info: Info, payment_id: relay.GlobalID):
@@ -24,7 +24,7 @@ def _visible_payment(info: Info, payment_id: relay.GlobalID):
 
 
 def _payload(payment) -> PaymentPayload:
-    return PaymentPayload(payment=payment, next_action=NextActionType.from_payment(payment))
+    return PaymentPayload(payment=payment, next_action=NextAction.from_payment(payment))
 
 
 @strawberry.type

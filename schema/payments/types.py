@@ -17,13 +17,12 @@ from commerce.models import Payment, PaymentStatusChange
 from commerce.payments import base
 from commerce.payments.selectors import payments_visible_filter
 from schema.context import Info
-from schema.enums import NextActionType as NextActionKind
-from schema.enums import PaymentMethod, PaymentStatus
+from schema.enums import NextActionKind, PaymentMethod, PaymentStatus
 from schema.stream_events import status_event_fields
 
 
 @strawberry.type(name="NextAction", description="What the buyer's client must do to complete a payment.")
-class NextActionType:
+class NextAction:
     type: NextActionKind = strawberry.field(description="The kind of action.")
     url: str | None = strawberry.field(default=None, description="Where to send the buyer (REDIRECT).")
     client_secret: str | None = strawberry.field(
@@ -36,7 +35,7 @@ class NextActionType:
     )
 
     @classmethod
-    def from_payment(cls, payment: Payment) -> "NextActionType | None":
+    def from_payment(cls, payment: Payment) -> "NextAction | None":
         """The buyer's next step while the payment waits for them; None once it left PENDING."""
         if payment.status != PaymentStatus.PENDING:
             return None
@@ -71,7 +70,7 @@ class PaymentType(relay.Node):
 @strawberry.type(description="A payment and what the buyer must do next.")
 class PaymentPayload:
     payment: PaymentType
-    next_action: NextActionType | None = strawberry.field(
+    next_action: NextAction | None = strawberry.field(
         default=None, description="Null when nothing is left for the buyer to do (COD, DUMMY, settled payments)."
     )
 

@@ -221,7 +221,7 @@ async def test_revoking_a_users_tokens_closes_their_open_connections(token, cust
     from asgiref.sync import sync_to_async
 
     from accounts import services
-    from fmcore.connections import CLOSE_CODE
+    from infra.connections import CLOSE_CODE
 
     communicator, answer = await connect({"authorization": f"JWT {token}"})
     assert json.loads(answer["text"]) == {"type": "connection_ack"}
@@ -242,7 +242,7 @@ async def test_revoking_a_users_tokens_closes_their_open_connections(token, cust
 
 
 async def assert_closed_as_revoked(communicator: WebsocketCommunicator, *, timeout: float = 10) -> None:
-    from fmcore.connections import CLOSE_CODE
+    from infra.connections import CLOSE_CODE
 
     closed = await communicator.receive_output(timeout=timeout)
     assert (closed["type"], closed["code"]) == ("websocket.close", CLOSE_CODE)

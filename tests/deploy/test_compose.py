@@ -64,7 +64,7 @@ def test_worker_and_scheduler_have_health_checks_of_their_own():
     assert "/health/live" in " ".join(web_check)
     for name in ("worker", "scheduler"):
         check = services[name]["healthcheck"]["test"]
-        assert check != web_check and "fmcore.liveness" in check, name
+        assert check != web_check and "infra.liveness" in check, name
 
 
 def test_postgres_and_redis_keep_their_data_in_volumes():

@@ -14,9 +14,9 @@ from django.conf import settings
 from dramatiq.brokers.redis import RedisBroker
 
 from partners import services
-from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from partners.outgoing_webhooks import webhook_event_emit
 from partners.tasks import QUEUE
-from partners.webhooks import webhook_event_emit
 from tests.deploy.held_http import HeldEndpoint, held_endpoint
 from tests.processes import RunningProcess, running_worker, wait_for_output
 
@@ -40,9 +40,9 @@ def delivery_to(receiver: HeldEndpoint, django_settings) -> WebhookDelivery:
     django_settings.WEBHOOK_ALLOW_PRIVATE = True
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     services.webhook_create(
-        app_id=app.pk, target_url=f"{receiver.url}/hooks", events=[WebhookEvent.ORDER_STATUS_CHANGED]
+        app_id=app.pk, target_url=f"{receiver.url}/hooks", events=[WebhookEventType.ORDER_STATUS_CHANGED]
     )
-    [delivery] = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
+    [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
     return delivery
 
 

@@ -115,7 +115,7 @@ def worker(settings) -> Callable[[], None]:
 @pytest.fixture
 def emit(django_capture_on_commit_callbacks) -> Callable[..., list]:
     """`webhook_event_emit` as if its transaction committed (runs the on-commit enqueue)."""
-    from partners.webhooks import webhook_event_emit
+    from partners.outgoing_webhooks import webhook_event_emit
 
     def call(event: str, payload: dict | None = None) -> list:
         with django_capture_on_commit_callbacks(execute=True):

@@ -8,10 +8,10 @@ from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
-from fmcore.models import OutboxMessage
+from infra.models import OutboxMessage
 from partners import services
-from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
-from partners.webhooks import webhook_event_emit
+from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from partners.outgoing_webhooks import webhook_event_emit
 from tests.conftest import codes
 from tests.factories import gid
 
@@ -27,7 +27,7 @@ mutation($filter: RetryWebhookDeliveriesFilter!) {
 def _hook(receiver, name: str, *, scopes=(AppScope.ORDERS_READ,)):
     app, _ = services.app_create(name=name, scopes=list(scopes))
     webhook, _ = services.webhook_create(
-        app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_STATUS_CHANGED]
+        app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_STATUS_CHANGED]
     )
     return app, webhook
 
@@ -43,8 +43,8 @@ def failed(receiver, worker, settings):
     acme, acme_hook = _hook(receiver, "Acme")
     beta, beta_hook = _hook(receiver, "Beta")
     receiver.statuses = [500] * 4
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 1})
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 2})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 1})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 2})
     worker()
     assert set(_statuses().values()) == {WebhookDeliveryStatus.FAILED}
     receiver.requests.clear()
@@ -125,8 +125,8 @@ def test_metrics_report_the_backlog_per_app(client, receiver):
     acme, _ = _hook(receiver, "Acme")
     _hook(receiver, "Beta")
     # In the test's transaction, nothing commits: the messages stay in the outbox.
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 1})
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 2})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 1})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 2})
     handed_over = WebhookDelivery.objects.filter(webhook__app=acme).order_by("id").first()
     OutboxMessage.objects.filter(args=[handed_over.pk]).update(sent_at=timezone.now())
     WebhookDelivery.objects.filter(webhook__app__name="Beta").update(created_at=timezone.now() - timedelta(minutes=10))
@@ -147,8 +147,8 @@ def test_metrics_report_the_backlog_per_app(client, receiver):
 @pytest.mark.django_db
 def test_the_admin_lists_the_backlog_per_app_and_retries_failed_ones(client, superuser, receiver):
     acme, _ = _hook(receiver, "Acme")
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 1})
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 2})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 1})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 2})
     failed = WebhookDelivery.objects.order_by("id").first()
     WebhookDelivery.objects.filter(pk=failed.pk).update(status=WebhookDeliveryStatus.FAILED)
     client.force_login(superuser)

@@ -3,7 +3,7 @@
 import pytest
 
 from partners import services
-from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from tests.conftest import codes
 from tests.factories import gid
 
@@ -34,7 +34,9 @@ mutation($id: ID!) { deleteWebhook(id: $id) { ... on OkPayload { ok } ... on Ope
 def webhook(receiver):
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     webhook, _ = services.webhook_create(
-        app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_CREATED, WebhookEvent.ORDER_STATUS_CHANGED]
+        app_id=app.pk,
+        target_url=receiver.url,
+        events=[WebhookEventType.ORDER_CREATED, WebhookEventType.ORDER_STATUS_CHANGED],
     )
     return webhook
 
@@ -42,9 +44,9 @@ def webhook(receiver):
 @pytest.mark.django_db
 def test_staff_list_deliveries_with_their_attempts_and_filter_them(gql, staff, webhook, receiver, emit, run_tasks):
     receiver.statuses = [500]
-    [failed] = emit(WebhookEvent.ORDER_CREATED, {"order": {"number": "FM-1"}})
+    [failed] = emit(WebhookEventType.ORDER_CREATED, {"order": {"number": "FM-1"}})
     run_tasks()  # called directly, the only attempt is the last: FAILED
-    [succeeded] = emit(WebhookEvent.ORDER_STATUS_CHANGED, {"toStatus": "PAID"})
+    [succeeded] = emit(WebhookEventType.ORDER_STATUS_CHANGED, {"toStatus": "PAID"})
     run_tasks()
 
     data = gql(DELIVERIES, user=staff)["webhookDeliveries"]
@@ -77,7 +79,7 @@ def test_staff_list_deliveries_with_their_attempts_and_filter_them(gql, staff, w
 @pytest.mark.parametrize("count", [2, 30])
 def test_listing_deliveries_takes_the_same_queries_at_any_size(gql, staff, webhook, count, django_assert_num_queries):
     WebhookDelivery.objects.bulk_create(
-        WebhookDelivery(webhook=webhook, event=WebhookEvent.ORDER_CREATED, payload={"i": i}) for i in range(count)
+        WebhookDelivery(webhook=webhook, event=WebhookEventType.ORDER_CREATED, payload={"i": i}) for i in range(count)
     )
     for delivery in WebhookDelivery.objects.all():
         delivery.attempts.create(number=1, status_code=500, error="HTTP 500")
@@ -90,7 +92,7 @@ def test_listing_deliveries_takes_the_same_queries_at_any_size(gql, staff, webho
 @pytest.mark.django_db
 def test_retry_sends_a_failed_delivery_again(gql, staff, webhook, receiver, emit, run_tasks):
     receiver.statuses = [502]
-    [delivery] = emit(WebhookEvent.ORDER_CREATED, {})
+    [delivery] = emit(WebhookEventType.ORDER_CREATED, {})
     run_tasks()
     delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.FAILED
@@ -106,7 +108,7 @@ def test_retry_sends_a_failed_delivery_again(gql, staff, webhook, receiver, emit
 
 @pytest.mark.django_db
 def test_retry_refuses_a_switched_off_webhook(gql, staff, webhook, emit, run_tasks):
-    [delivery] = emit(WebhookEvent.ORDER_CREATED, {})
+    [delivery] = emit(WebhookEventType.ORDER_CREATED, {})
     services.webhook_update(webhook_id=webhook.pk, is_active=False)
     run_tasks()
     payload = gql(RETRY, {"id": gid("WebhookDelivery", delivery.pk)}, user=staff)["retryWebhookDelivery"]
@@ -124,7 +126,7 @@ def test_retry_of_an_unknown_delivery_is_not_found(gql, staff, db):
 
 @pytest.mark.django_db
 def test_delete_webhook_removes_its_deliveries(gql, staff, webhook, emit):
-    emit(WebhookEvent.ORDER_CREATED, {})
+    emit(WebhookEventType.ORDER_CREATED, {})
     assert gql(DELETE_WEBHOOK, {"id": gid("Webhook", webhook.pk)}, user=staff)["deleteWebhook"] == {"ok": True}
     assert not WebhookDelivery.objects.exists()
     assert codes(gql(DELETE_WEBHOOK, {"id": gid("Webhook", webhook.pk)}, user=staff)["deleteWebhook"]) == ["NOT_FOUND"]

@@ -10,7 +10,7 @@ from django.test import override_settings
 
 from commerce.models import Order, OrderStatus
 from partners import services
-from partners.models import AppScope, WebhookEvent
+from partners.models import AppScope, WebhookEventType
 from partners.signing import webhook_signature_valid
 from tests.factories import gid, make_product, order_advance, order_place
 
@@ -36,7 +36,9 @@ def paid_order(customer) -> Order:
 
 def test_a_shipment_is_delivered_signed_to_the_subscribed_app(gql, paid_order, staff, receiver, worker):
     app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
-    _, secret = services.webhook_create(app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_FULFILLED])
+    _, secret = services.webhook_create(
+        app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_FULFILLED]
+    )
     line = paid_order.lines.get()
     shipment = {
         "carrier": "DHL",
@@ -70,7 +72,7 @@ def test_a_shipment_is_delivered_signed_to_the_subscribed_app(gql, paid_order, s
 
 def test_apps_not_subscribed_to_it_get_nothing(gql, paid_order, staff, receiver, worker):
     app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
-    services.webhook_create(app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_STATUS_CHANGED])
+    services.webhook_create(app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_STATUS_CHANGED])
     gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": {"carrier": "DHL", "trackingNumber": "1"}}, user=staff)
     worker()
     assert receiver.requests == []
@@ -81,7 +83,7 @@ def test_a_query_over_order_fulfilled_shapes_the_payload(gql, paid_order, staff,
     services.webhook_create(
         app_id=app.pk,
         target_url=receiver.url,
-        events=[WebhookEvent.ORDER_FULFILLED],
+        events=[WebhookEventType.ORDER_FULFILLED],
         query="subscription { orderFulfilled { order { number } fulfilment { carrier trackingNumber } } }",
     )
     gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": {"carrier": "DHL", "trackingNumber": "1"}}, user=staff)

@@ -4,7 +4,7 @@ apps are refused with a code, and nothing changes."""
 import pytest
 
 from partners import services
-from partners.models import App, AppScope, Webhook, WebhookDelivery, WebhookEvent
+from partners.models import App, AppScope, Webhook, WebhookDelivery, WebhookEventType
 from tests.conftest import codes
 from tests.factories import gid
 
@@ -14,9 +14,9 @@ def existing(db, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     app, token = services.app_create(name="Existing", scopes=[AppScope.ORDERS_READ])
     webhook, _ = services.webhook_create(
-        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEvent.ORDER_CREATED]
+        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
     )
-    delivery = WebhookDelivery.objects.create(webhook=webhook, event=WebhookEvent.ORDER_CREATED, payload={})
+    delivery = WebhookDelivery.objects.create(webhook=webhook, event=WebhookEventType.ORDER_CREATED, payload={})
     return {"app": app, "token": token, "webhook": webhook, "delivery": delivery}
 
 

@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners import services
-from partners.models import AppScope, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.models import AppScope, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
+from partners.outgoing_webhooks import webhook_event_emit
 from partners.signing import webhook_signature_valid
-from partners.webhooks import webhook_event_emit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def hook(receiver):
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     webhook, secret = services.webhook_create(
-        app_id=app.pk, target_url=receiver.url, events=[WebhookEvent.ORDER_STATUS_CHANGED]
+        app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_STATUS_CHANGED]
     )
     return webhook, secret
 
@@ -36,7 +36,7 @@ def _attempts(delivery: WebhookDelivery) -> list[tuple]:
 def test_a_delivery_is_signed_and_recorded(hook, receiver, worker):
     _, secret = hook
     payload = {"order": {"number": "FM-1", "total": Decimal("19.90")}, "fromStatus": "PAID", "toStatus": "COMPLETED"}
-    [delivery] = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload=payload)
+    [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload=payload)
     worker()
 
     [request] = receiver.requests
@@ -72,7 +72,7 @@ def test_a_delivery_is_signed_and_recorded(hook, receiver, worker):
 
 def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(hook, receiver, worker):
     receiver.statuses = [500, 503]
-    [delivery] = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": 1})
+    [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": 1})
     worker()
 
     delivery.refresh_from_db()
@@ -88,7 +88,7 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(hook, receiver, w
 def test_exhausted_retries_mark_the_delivery_failed(hook, receiver, worker, settings):
     settings.WEBHOOK_MAX_RETRIES = 2
     receiver.statuses = [500] * 10
-    [delivery] = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={})
+    [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={})
     worker()
 
     delivery.refresh_from_db()
@@ -103,7 +103,7 @@ def test_a_receiver_that_never_answers_does_not_slow_the_transaction(hook, recei
     receiver.hang = 3
     started = time.monotonic()
     with transaction.atomic():
-        deliveries = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={})
+        deliveries = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={})
     # Waiting for the receiver would take the whole 1.5 s timeout.
     assert time.monotonic() - started < 1.0
     assert len(deliveries) == 1
@@ -122,7 +122,7 @@ def test_a_receiver_that_is_down_is_recorded(receiver, worker, settings):
     app, _ = services.app_create(name="Down", scopes=[AppScope.ORDERS_READ])
     # Port 1 (tcpmux) is privileged and unused: a port freed by a probe could be taken by another process.
     services.webhook_create(app_id=app.pk, target_url="http://127.0.0.1:1/", events=["ORDER_CREATED"])
-    webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload={})
+    webhook_event_emit(event=WebhookEventType.ORDER_CREATED, payload={})
     worker()
 
     delivery = WebhookDelivery.objects.get()
@@ -132,7 +132,7 @@ def test_a_receiver_that_is_down_is_recorded(receiver, worker, settings):
 
 def test_a_rolled_back_transaction_delivers_nothing(hook, receiver, worker):
     with pytest.raises(RuntimeError), transaction.atomic():
-        webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={})
+        webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={})
         raise RuntimeError("the order change failed")
     worker()
     assert not WebhookDelivery.objects.exists()
@@ -142,7 +142,7 @@ def test_a_rolled_back_transaction_delivers_nothing(hook, receiver, worker):
 def test_a_webhook_switched_off_before_delivery_fails_without_a_request(hook, receiver, worker):
     webhook, _ = hook
     with transaction.atomic():
-        [delivery] = webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={})
+        [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={})
         services.webhook_update(webhook_id=webhook.pk, is_active=False)
     worker()
     delivery.refresh_from_db()

@@ -7,7 +7,7 @@ import dramatiq
 import pytest
 
 from partners import payloads, services
-from partners.models import AppScope, WebhookDelivery, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookEventType
 from tests.factories import gid, order_pinned_for_payloads
 
 
@@ -26,11 +26,11 @@ def hooks(db, settings):
 
     read = [AppScope.ORDERS_READ]
     return {
-        "wanted": hook("wanted", read, [WebhookEvent.ORDER_STATUS_CHANGED, WebhookEvent.ORDER_CREATED]),
-        "no_scope": hook("no_scope", [AppScope.CATALOG_WRITE], [WebhookEvent.ORDER_STATUS_CHANGED]),
-        "app_off": hook("app_off", read, [WebhookEvent.ORDER_STATUS_CHANGED], app_active=False),
-        "hook_off": hook("hook_off", read, [WebhookEvent.ORDER_STATUS_CHANGED], hook_active=False),
-        "other_event": hook("other_event", read, [WebhookEvent.PAYMENT_SUCCEEDED]),
+        "wanted": hook("wanted", read, [WebhookEventType.ORDER_STATUS_CHANGED, WebhookEventType.ORDER_CREATED]),
+        "no_scope": hook("no_scope", [AppScope.CATALOG_WRITE], [WebhookEventType.ORDER_STATUS_CHANGED]),
+        "app_off": hook("app_off", read, [WebhookEventType.ORDER_STATUS_CHANGED], app_active=False),
+        "hook_off": hook("hook_off", read, [WebhookEventType.ORDER_STATUS_CHANGED], hook_active=False),
+        "other_event": hook("other_event", read, [WebhookEventType.PAYMENT_SUCCEEDED]),
     }
 
 
@@ -40,7 +40,7 @@ def _queued() -> int:
 
 @pytest.mark.django_db
 def test_only_active_subscribed_webhooks_of_apps_with_the_scope_get_the_event(hooks, emit):
-    deliveries = emit(WebhookEvent.ORDER_STATUS_CHANGED, {"at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC)})
+    deliveries = emit(WebhookEventType.ORDER_STATUS_CHANGED, {"at": datetime(2026, 1, 2, 3, 4, tzinfo=UTC)})
     assert [delivery.webhook for delivery in deliveries] == [hooks["wanted"]]
     delivery = WebhookDelivery.objects.get()
     assert delivery.payload == {"at": "2026-01-02T03:04:00Z"}
@@ -50,10 +50,10 @@ def test_only_active_subscribed_webhooks_of_apps_with_the_scope_get_the_event(ho
 
 @pytest.mark.django_db
 def test_nothing_is_enqueued_before_commit(hooks, django_capture_on_commit_callbacks):
-    from partners.webhooks import webhook_event_emit
+    from partners.outgoing_webhooks import webhook_event_emit
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        webhook_event_emit(event=WebhookEvent.ORDER_CREATED, payload={})
+        webhook_event_emit(event=WebhookEventType.ORDER_CREATED, payload={})
         assert WebhookDelivery.objects.count() == 1
         assert _queued() == 0
     assert len(callbacks) == 1
@@ -61,13 +61,13 @@ def test_nothing_is_enqueued_before_commit(hooks, django_capture_on_commit_callb
 
 @pytest.mark.django_db
 def test_an_event_without_webhooks_records_nothing(db, emit):
-    assert emit(WebhookEvent.PAYMENT_SUCCEEDED, {}) == []
+    assert emit(WebhookEventType.PAYMENT_SUCCEEDED, {}) == []
     assert _queued() == 0
 
 
 @pytest.mark.django_db
 def test_an_unknown_event_is_a_programming_error(db):
-    from partners.webhooks import webhook_event_emit
+    from partners.outgoing_webhooks import webhook_event_emit
 
     with pytest.raises(ValueError, match="Unknown webhook event"):
         webhook_event_emit(event="ORDER_EXPLODED", payload={})
@@ -110,7 +110,7 @@ def test_order_payloads(order):
 @pytest.mark.django_db
 def test_an_app_is_recorded_as_the_actor_of_a_status_change(order, staff):
     from commerce.models import OrderStatusChange
-    from partners.actors import actor_fields
+    from partners.change_actor import actor_fields
 
     app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_WRITE])
     by_app = OrderStatusChange.objects.create(

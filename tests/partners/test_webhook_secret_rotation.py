@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 
 from partners import services
-from partners.models import AppScope, Webhook, WebhookEvent
+from partners.models import AppScope, Webhook, WebhookEventType
+from partners.outgoing_webhooks import webhook_event_emit
 from partners.signing import webhook_signature_valid
-from partners.webhooks import webhook_event_emit
 from tests.conftest import codes
 from tests.factories import gid
 from tests.processes import ROOT
@@ -53,7 +53,7 @@ def created(gql, staff, receiver) -> tuple[str, str]:
 
 def _delivered_signatures(receiver, worker) -> tuple[bytes, str]:
     """Emit one event, let the real worker POST it; the body and signature header received."""
-    webhook_event_emit(event=WebhookEvent.ORDER_STATUS_CHANGED, payload={"n": len(receiver.requests)})
+    webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"n": len(receiver.requests)})
     worker()
     request = receiver.requests[-1]
     return request.body, request.headers["x-fmcore-signature"]

@@ -5,7 +5,7 @@ side: test_webhook_targets_graphql.py)."""
 import pytest
 
 from partners import services
-from partners.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEvent
+from partners.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 
 
 @pytest.mark.django_db
@@ -23,10 +23,12 @@ def test_dns_rebinding_is_refused_at_delivery_time(webhook_app, fake_dns, receiv
     settings.WEBHOOK_ALLOW_PRIVATE = False
     port = receiver.url.split(":")[2].split("/")[0]
     services.webhook_create(
-        app_id=webhook_app.pk, target_url=f"http://rebind.partner.test:{port}/hook", events=[WebhookEvent.ORDER_CREATED]
+        app_id=webhook_app.pk,
+        target_url=f"http://rebind.partner.test:{port}/hook",
+        events=[WebhookEventType.ORDER_CREATED],
     )
     fake_dns["rebind.partner.test"] = "127.0.0.1"  # the attacker's DNS now answers loopback
-    emit(WebhookEvent.ORDER_CREATED, {"order": {"number": "A-1"}})
+    emit(WebhookEventType.ORDER_CREATED, {"order": {"number": "A-1"}})
     assert run_tasks() == 1
     assert receiver.requests == []
     delivery = WebhookDelivery.objects.get()
@@ -43,10 +45,12 @@ def test_the_delivery_connects_to_the_checked_address(webhook_app, fake_dns, rec
     fake_dns["pinned.partner.test"] = "127.0.0.1"
     port = receiver.url.split(":")[2].split("/")[0]
     services.webhook_create(
-        app_id=webhook_app.pk, target_url=f"http://pinned.partner.test:{port}/hook", events=[WebhookEvent.ORDER_CREATED]
+        app_id=webhook_app.pk,
+        target_url=f"http://pinned.partner.test:{port}/hook",
+        events=[WebhookEventType.ORDER_CREATED],
     )
     fake_dns["asked"].clear()
-    emit(WebhookEvent.ORDER_CREATED)
+    emit(WebhookEventType.ORDER_CREATED)
     run_tasks()
     assert fake_dns["asked"] == ["pinned.partner.test"]
     assert [request.headers["host"] for request in receiver.requests] == [f"pinned.partner.test:{port}"]

@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 
 from accounts.tokens import token_pair_issue
 from fmcore.asgi import application
-from fmcore.connections import CLOSE_CODE
+from infra.connections import CLOSE_CODE
 from partners import services
 from partners.models import AppScope
 from tests.factories import gid

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from fmcore.error_codes import ERROR_CODES, error_codes_markdown
-from fmcore.errors import DomainError
+from infra.error_codes import ERROR_CODES, error_codes_markdown
+from infra.errors import DomainError
 
 PACKAGES = ("accounts", "commerce", "fmcore", "partners", "schema")
 # Calls whose string arguments are codes.
@@ -57,7 +57,7 @@ def test_every_code_literal_in_the_source_is_registered():
 
     assert {"OUT_OF_STOCK", "INVALID_NAME", "SUBSCRIPTION_OVER_HTTP", "INVALID_ID", "QUERY_TOO_DEEP"} <= found.keys()
     unregistered = {code: str(path) for code, path in found.items() if code not in ERROR_CODES}
-    assert not unregistered, f"add these codes to fmcore/error_codes.py: {unregistered}"
+    assert not unregistered, f"add these codes to infra/error_codes.py: {unregistered}"
 
 
 def _subclasses(cls):

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from fmcore.models import TrustedDocument
+from infra.models import TrustedDocument
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,10 @@ from django.conf import settings
 from commerce.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from commerce.payments.base import (
     PaymentProvider,
+    ProviderEvent,
     ProviderStatus,
     RefundResult,
     SessionResult,
-    WebhookEvent,
     WebhookRequest,
     WebhookVerificationError,
 )
@@ -34,7 +34,7 @@ class CashOnDeliveryProvider(PaymentProvider):
     def fetch_status(self, payment: Payment) -> ProviderStatus:
         return ProviderStatus(status=PaymentStatus(payment.status), raw={"status": payment.status})
 
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         raise WebhookVerificationError("cash on delivery has no webhooks")
 
     def refund(self, payment: Payment, refund: Refund) -> RefundResult:

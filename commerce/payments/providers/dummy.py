@@ -24,10 +24,10 @@ from commerce.models import Payment, PaymentMethod, PaymentStatus, Refund, Refun
 from commerce.payments.base import (
     PaymentProvider,
     ProviderError,
+    ProviderEvent,
     ProviderStatus,
     RefundResult,
     SessionResult,
-    WebhookEvent,
     WebhookRequest,
     WebhookVerificationError,
 )
@@ -82,7 +82,7 @@ class DummyProvider(PaymentProvider):
             currency=payment.currency,
         )
 
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         secret = settings.PAYMENTS_DUMMY_WEBHOOK_SECRET
         signature = request.headers.get("X-Dummy-Signature", "")
         if not secret or not signature:
@@ -95,7 +95,7 @@ class DummyProvider(PaymentProvider):
             event_id, event_type = str(payload["id"]), str(payload["type"])
         except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
             raise WebhookVerificationError("malformed body") from exc
-        return WebhookEvent(
+        return ProviderEvent(
             provider=self.name,
             event_id=event_id,
             type=event_type,

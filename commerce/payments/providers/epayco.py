@@ -27,13 +27,13 @@ from django.conf import settings
 from commerce.models import Payment, PaymentMethod, PaymentStatus, Refund
 from commerce.payments.base import (
     NextAction,
-    NextActionType,
+    NextActionKind,
     PaymentProvider,
     ProviderError,
+    ProviderEvent,
     ProviderStatus,
     RefundResult,
     SessionResult,
-    WebhookEvent,
     WebhookRequest,
     WebhookVerificationError,
 )
@@ -98,7 +98,7 @@ class EpaycoProvider(PaymentProvider):
         }
         return SessionResult(
             provider_reference=reference,
-            next_action=NextAction(type=NextActionType.CLIENT_CHECKOUT, data=data),
+            next_action=NextAction(type=NextActionKind.CLIENT_CHECKOUT, data=data),
             raw={"checkout": data},
         )
 
@@ -118,7 +118,7 @@ class EpaycoProvider(PaymentProvider):
             currency=str(fields.get("x_currency_code", "")).upper() or None,
         )
 
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         try:
             text = request.body.decode()
             fields: dict[str, Any] = json.loads(text) if text.lstrip().startswith("{") else dict(parse_qsl(text))
@@ -129,7 +129,7 @@ class EpaycoProvider(PaymentProvider):
         if not _signature_valid(fields):
             raise WebhookVerificationError("bad signature")
         state = str(fields.get("x_cod_transaction_state", ""))
-        return WebhookEvent(
+        return ProviderEvent(
             provider=self.name,
             # ePayco resends a confirmation until answered; each state of a transaction is one event.
             event_id=f"{fields['x_ref_payco']}:{state}",

@@ -25,13 +25,13 @@ from django.conf import settings
 from commerce.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from commerce.payments.base import (
     NextAction,
-    NextActionType,
+    NextActionKind,
     PaymentProvider,
     ProviderError,
+    ProviderEvent,
     ProviderStatus,
     RefundResult,
     SessionResult,
-    WebhookEvent,
     WebhookRequest,
     WebhookVerificationError,
 )
@@ -98,7 +98,7 @@ class MayaProvider(PaymentProvider):
             raise ProviderError()
         return SessionResult(
             provider_reference=body["checkoutId"],
-            next_action=NextAction(type=NextActionType.REDIRECT, url=body["redirectUrl"]),
+            next_action=NextAction(type=NextActionKind.REDIRECT, url=body["redirectUrl"]),
             raw=body,
         )
 
@@ -129,7 +129,7 @@ class MayaProvider(PaymentProvider):
             return request.headers.get(settings.MAYA_WEBHOOK_IP_HEADER, "").split(",")[-1].strip()
         return request.remote_addr
 
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         allowed = settings.MAYA_WEBHOOK_IPS
         if "*" not in allowed:
             try:
@@ -148,7 +148,7 @@ class MayaProvider(PaymentProvider):
         except ProviderError as exc:
             raise WebhookVerificationError("Maya does not confirm this payment") from exc
         state = current.raw.get("status", "")
-        return WebhookEvent(
+        return ProviderEvent(
             provider=self.name,
             # One event per payment and state: a state Maya reports twice is a duplicate.
             event_id=f"{maya_payment_id}:{state}",

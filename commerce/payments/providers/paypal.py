@@ -20,13 +20,13 @@ from django.core.cache import cache
 from commerce.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from commerce.payments.base import (
     NextAction,
-    NextActionType,
+    NextActionKind,
     PaymentProvider,
     ProviderError,
+    ProviderEvent,
     ProviderStatus,
     RefundResult,
     SessionResult,
-    WebhookEvent,
     WebhookRequest,
     WebhookVerificationError,
 )
@@ -141,7 +141,7 @@ class PayPalProvider(PaymentProvider):
             raise ProviderError()
         return SessionResult(
             provider_reference=order["id"],
-            next_action=NextAction(type=NextActionType.REDIRECT, url=approve),
+            next_action=NextAction(type=NextActionKind.REDIRECT, url=approve),
             raw=order,
         )
 
@@ -174,7 +174,7 @@ class PayPalProvider(PaymentProvider):
         )
         return self._status_of(captured)
 
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         fields = {name: request.headers.get(header, "") for name, header in TRANSMISSION_HEADERS.items()}
         if not all(fields.values()):
             raise WebhookVerificationError("missing PayPal transmission headers")
@@ -207,7 +207,7 @@ class PayPalProvider(PaymentProvider):
             reference = resource.get("id")
             units = resource.get("purchase_units") or [{}]
             amount, currency = _money(units[0].get("amount"))
-        return WebhookEvent(
+        return ProviderEvent(
             provider=self.name,
             event_id=event["id"],
             type=event_type,

@@ -18,13 +18,13 @@ from django.conf import settings
 from commerce.models import Payment, PaymentMethod, PaymentStatus, Refund, RefundStatus
 from commerce.payments.base import (
     NextAction,
-    NextActionType,
+    NextActionKind,
     PaymentProvider,
     ProviderError,
+    ProviderEvent,
     ProviderStatus,
     RefundResult,
     SessionResult,
-    WebhookEvent,
     WebhookRequest,
     WebhookVerificationError,
     from_minor_units,
@@ -98,7 +98,7 @@ class StripeCardProvider(PaymentProvider):
                 return SessionResult(
                     provider_reference=intent["id"],
                     next_action=NextAction(
-                        type=NextActionType.CLIENT_SECRET,
+                        type=NextActionKind.CLIENT_SECRET,
                         client_secret=intent["client_secret"],
                         data={"publishableKey": settings.STRIPE_PUBLISHABLE_KEY or None},
                     ),
@@ -133,7 +133,7 @@ class StripeCardProvider(PaymentProvider):
             raise ProviderError()
         return SessionResult(
             provider_reference=session["id"],
-            next_action=NextAction(type=NextActionType.REDIRECT, url=session["url"]),
+            next_action=NextAction(type=NextActionKind.REDIRECT, url=session["url"]),
             raw=session,
         )
 
@@ -167,7 +167,7 @@ class StripeCardProvider(PaymentProvider):
             provider_data={"payment_intent": session.get("payment_intent")},
         )
 
-    def parse_webhook(self, request: WebhookRequest) -> WebhookEvent:
+    def parse_webhook(self, request: WebhookRequest) -> ProviderEvent:
         signature = request.headers.get("Stripe-Signature")
         if not signature:
             raise WebhookVerificationError("missing Stripe-Signature")
@@ -200,7 +200,7 @@ class StripeCardProvider(PaymentProvider):
             if obj.get(key) is not None:
                 amount = from_minor_units(obj[key], obj["currency"])
         currency = obj.get("currency")
-        return WebhookEvent(
+        return ProviderEvent(
             provider=self.name,
             event_id=event["id"],
             type=event_type,

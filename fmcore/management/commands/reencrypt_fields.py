@@ -5,6 +5,6 @@ class Command(BaseCommand):
     help = "Re-encrypt every encrypted column with the first FIELD_ENCRYPTION_KEY (then older keys can go)."
 
     def handle(self, *args, **options):
-        from fmcore.encryption import encrypted_fields_reencrypt
+        from infra.encryption import encrypted_fields_reencrypt
 
         self.stdout.write(f"re-encrypted {encrypted_fields_reencrypt()} rows")

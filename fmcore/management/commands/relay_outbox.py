@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from fmcore.outbox import outbox_relay
+from infra.outbox import outbox_relay
 
 
 class Command(BaseCommand):

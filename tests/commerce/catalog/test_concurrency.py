@@ -10,7 +10,7 @@ from django.db import connection, connections
 from commerce.cart.services import cart_line_add
 from commerce.catalog.services import product_create, stock_adjust
 from commerce.models import CartLine, Product, StockMovement
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 from tests.factories import make_category, make_product
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -3,7 +3,7 @@
 import pytest
 
 from commerce.checkout.services import order_checkout
-from fmcore.errors import InvalidInput
+from infra.errors import InvalidInput
 from tests.factories import cart_fill, make_product
 
 

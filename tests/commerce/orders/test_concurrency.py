@@ -17,7 +17,7 @@ from commerce.errors import InvalidTransition, OutOfStock
 from commerce.fulfilment.services import fulfilment_add
 from commerce.models import Fulfilment, Order, Product, ProductVariant, StockMovement
 from commerce.orders.status import order_transition
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 
 pytestmark = [
     pytest.mark.postgres,

@@ -11,12 +11,12 @@ from django.db import transaction
 
 from commerce.checkout.services import order_checkout
 from commerce.models import Order
-from fmcore.domain_events import DomainEvent, Handler, handlers_register, record
-from fmcore.models import OutboxMessage
-from fmcore.outbox import outbox_relay
+from infra.domain_events import DomainEvent, Handler, handlers_register, record
+from infra.models import OutboxMessage
+from infra.outbox import outbox_relay
 from partners import handlers as partner_handlers
 from partners import services as partners
-from partners.models import AppScope, WebhookDelivery, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookEventType
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,7 @@ def webhook(settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
     app, _ = partners.app_create(name="Shop floor", scopes=[AppScope.ORDERS_READ])
     hook, _ = partners.webhook_create(
-        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEvent.ORDER_CREATED]
+        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
     )
     return hook
 
@@ -116,7 +116,7 @@ def test_the_relay_dispatches_an_event_whose_process_died_at_commit_once(
     assert relay() == 1
     assert relay() == 0
     assert _queued() == ["deliver_webhook", *NOTIFICATIONS]
-    assert WebhookDelivery.objects.filter(webhook=webhook, event=WebhookEvent.ORDER_CREATED).count() == 1
+    assert WebhookDelivery.objects.filter(webhook=webhook, event=WebhookEventType.ORDER_CREATED).count() == 1
 
 
 def test_the_relay_dispatches_an_event_whose_dispatch_raised_once_to_each_handler(

@@ -6,11 +6,11 @@ import time
 import pytest
 
 from commerce.checkout.services import order_checkout
-from fmcore.domain_events import EVENT_ROW_ACTOR
-from fmcore.models import OutboxMessage
+from infra.domain_events import EVENT_ROW_ACTOR
+from infra.models import OutboxMessage
 from partners import handlers as partner_handlers
 from partners import services as partners
-from partners.models import AppScope, WebhookDelivery, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookEventType
 from tests.processes import running_redis, running_worker
 
 
@@ -23,7 +23,9 @@ def test_the_workers_relay_dispatches_a_failed_dispatch_once(
         pytest.skip("the worker process shares a PostgreSQL database")
     settings.WEBHOOK_ALLOW_PRIVATE = True
     app, _ = partners.app_create(name="Shop floor", scopes=[AppScope.ORDERS_READ])
-    partners.webhook_create(app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEvent.ORDER_CREATED])
+    partners.webhook_create(
+        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
+    )
     fill_cart(customer, (make_product("Coffee"), 2))
 
     def receiver_down(**kwargs):
@@ -45,4 +47,4 @@ def test_the_workers_relay_dispatches_a_failed_dispatch_once(
 
     queued = sorted(OutboxMessage.objects.exclude(actor_name=EVENT_ROW_ACTOR).values_list("actor_name", flat=True))
     assert queued == ["deliver_webhook", "email_order_placed", "notify_order_placed"]
-    assert WebhookDelivery.objects.filter(event=WebhookEvent.ORDER_CREATED).count() == 1
+    assert WebhookDelivery.objects.filter(event=WebhookEventType.ORDER_CREATED).count() == 1

@@ -8,7 +8,7 @@ from commerce.cart.guests import Guest
 from commerce.models import Cart, Order
 from commerce.order_visibility import may_read_all_orders, order_events_access_check, orders_visible
 from commerce.orders.policy import may_manage_orders, may_move_order
-from fmcore.errors import DomainError
+from infra.errors import DomainError
 from partners.models import App, AppScope
 from tests.factories import order_guest_place
 

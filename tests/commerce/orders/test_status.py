@@ -5,7 +5,7 @@ import pytest
 
 from commerce.models import OrderStatus, OrderStatusChange, Product, StockMovement
 from commerce.orders.status import TRANSITIONS
-from fmcore.models import OutboxMessage
+from infra.models import OutboxMessage
 from tests.commerce.orders.operations import CANCEL, CHECKOUT, UPDATE_STATUS
 from tests.conftest import codes, messages
 from tests.factories import ORDER_PATH, gid, order_advance

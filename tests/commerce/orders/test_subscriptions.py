@@ -169,7 +169,7 @@ async def test_an_app_without_orders_read_is_refused(customer, place_order):
 @pytest.mark.redis
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (channels-redis)")
 async def test_events_cross_processes_through_redis(customer, place_order, monkeypatch):
-    from fmcore.channel_layer import PooledRedisChannelLayer
+    from infra.channel_layer import PooledRedisChannelLayer
 
     order = await sync_to_async(place_order)(customer)
     client = await connect(customer)

@@ -6,7 +6,7 @@ import pytest
 from commerce.errors import InvalidTransition
 from commerce.models import Order, Product
 from commerce.orders.status import available_transitions, order_transition
-from fmcore.models import OutboxMessage
+from infra.models import OutboxMessage
 from tests.factories import order_advance
 
 

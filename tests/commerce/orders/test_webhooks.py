@@ -5,7 +5,7 @@ import pytest
 from commerce.models import OrderStatus
 from commerce.orders.status import order_transition
 from partners import services as partners
-from partners.models import AppScope, WebhookDelivery, WebhookEvent
+from partners.models import AppScope, WebhookDelivery, WebhookEventType
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def test_orders_emit_webhooks_to_subscribed_apps(
     partners.webhook_create(
         app_id=app_row.pk,
         target_url="http://127.0.0.1:9/hooks",
-        events=[WebhookEvent.ORDER_CREATED, WebhookEvent.ORDER_STATUS_CHANGED],
+        events=[WebhookEventType.ORDER_CREATED, WebhookEventType.ORDER_STATUS_CHANGED],
     )
     order = place_order(customer)
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,7 +10,7 @@ import responses
 from commerce.models import Notification, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.providers.dummy import dummy_signature
 from commerce.payments.providers.epayco import epayco_signature
-from partners.models import WebhookDelivery, WebhookEvent
+from partners.models import WebhookDelivery, WebhookEventType
 from tests.commerce.payments.operations import CONFIRM, INITIATE, ORDER_PAYMENTS
 from tests.commerce.payments.provider_fakes import DUMMY_WEBHOOK_SECRET, stripe_signed
 from tests.conftest import codes
@@ -287,7 +287,7 @@ def test_payment_succeeded_partner_webhook_is_recorded_for_a_subscribed_app(gql,
 
     app, _ = app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     hook = Webhook.objects.create(
-        app=app, target_url="https://partner.example.com/hook", events=[WebhookEvent.PAYMENT_SUCCEEDED], secret="s"
+        app=app, target_url="https://partner.example.com/hook", events=[WebhookEventType.PAYMENT_SUCCEEDED], secret="s"
     )
     order = place_order(customer)
     started = initiate(gql, order, customer)
@@ -295,7 +295,7 @@ def test_payment_succeeded_partner_webhook_is_recorded_for_a_subscribed_app(gql,
     gql(CONFIRM, {"id": started["payment"]["id"]}, user=customer)
 
     delivery = WebhookDelivery.objects.get(webhook=hook)
-    assert delivery.event == WebhookEvent.PAYMENT_SUCCEEDED
+    assert delivery.event == WebhookEventType.PAYMENT_SUCCEEDED
     payment = delivery.payload["payment"]
     assert payment["id"] == started["payment"]["id"]
     assert (payment["status"], payment["amount"], payment["currency"], payment["method"]) == (
@@ -375,7 +375,7 @@ def test_success_on_a_cancelled_order_is_refunded_not_an_error(gql, customer, pl
     payment = Payment.objects.get()
     assert payment.status == PaymentStatus.REFUNDED
     assert payment.refunds.get().amount == payment.amount
-    assert not WebhookDelivery.objects.filter(event=WebhookEvent.PAYMENT_SUCCEEDED).exists()
+    assert not WebhookDelivery.objects.filter(event=WebhookEventType.PAYMENT_SUCCEEDED).exists()
 
 
 def test_staff_order_status_paid_without_a_cod_payment_just_moves_the_order(gql, staff, customer, place_order):

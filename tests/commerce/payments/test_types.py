@@ -37,11 +37,11 @@ def test_payment_types_make_a_schema_with_the_contract_fields():
 def test_next_action_of_a_payment(db, make_order, epayco_settings):
     from commerce.models import PaymentMethod
     from commerce.payments.sessions import payment_create
-    from schema.payments.types import NextActionType
+    from schema.payments.types import NextAction
 
     payment = payment_create(order=make_order(), method=PaymentMethod.EPAYCO)
-    action = NextActionType.from_payment(payment)
+    action = NextAction.from_payment(payment)
 
     assert action.type == "CLIENT_CHECKOUT" and action.data["invoice"] == str(payment.reference)
     payment.next_action = None
-    assert NextActionType.from_payment(payment) is None
+    assert NextAction.from_payment(payment) is None

@@ -250,7 +250,7 @@ ERROR_CODES: dict[str, ErrorCodeInfo] = {
 DOCS_INTRODUCTION = """\
 # Error codes
 
-<!-- Generated from fmcore/error_codes.py by `manage.py export_error_codes`; do not edit. -->
+<!-- Generated from infra/error_codes.py by `manage.py export_error_codes`; do not edit. -->
 
 Every failure the API reports carries a stable UPPER_SNAKE `code`. It is the
 GraphQL enum `ErrorCode` (the type of `OperationMessage.code`), so a code
@@ -291,5 +291,5 @@ def error_codes_markdown() -> str:
 def registered(code: str) -> str:
     """`code`, checked against the registry (an unknown code is a programming error)."""
     if code not in ERROR_CODES:
-        raise ValueError(f"{code!r} is not in fmcore.error_codes.ERROR_CODES")
+        raise ValueError(f"{code!r} is not in infra.error_codes.ERROR_CODES")
     return code

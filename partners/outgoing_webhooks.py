@@ -14,9 +14,9 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
-from fmcore.outbox import enqueue_batch
+from infra.outbox import enqueue_batch
 
-from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEvent
+from .models import EVENT_SCOPES, Webhook, WebhookDelivery, WebhookEventType
 
 
 def _json_ready(payload: dict) -> dict:
@@ -50,7 +50,7 @@ def webhook_event_emit(
 ) -> list[WebhookDelivery]:
     """Record `event` for every webhook that wants it and deliver it after commit.
 
-    `event` is a `WebhookEvent` value (ORDER_CREATED, ORDER_STATUS_CHANGED,
+    `event` is a `WebhookEventType` value (ORDER_CREATED, ORDER_STATUS_CHANGED,
     PAYMENT_SUCCEEDED, ORDER_FULFILLED); `payload` is the event's data (see `partners.payloads`),
     frozen now, or a function building it, called only when some webhook wants
     the event (building it reads rows that most checkouts need not read).
@@ -61,7 +61,7 @@ def webhook_event_emit(
     Call it inside a transaction: a failure rolls back the event's whole
     dispatch, which the outbox relay then retries.
     """
-    if event not in WebhookEvent.values:
+    if event not in WebhookEventType.values:
         raise ValueError(f"Unknown webhook event {event!r}.")
     about = {"subject_type": subject[0]._meta.label_lower, "subject_id": subject[1]} if subject is not None else {}
     hooks = webhooks_for_event(event)

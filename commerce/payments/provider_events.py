@@ -1,17 +1,17 @@
 """Provider events: recorded once per (provider, event id), matched to their payment.
 
 The HTTP endpoint that verifies and hands them on is
-`commerce.settlement.webhooks`: settling a payment moves its order too.
+`commerce.settlement.webhook_view`: settling a payment moves its order too.
 """
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from commerce.models import Payment, PaymentEvent
-from commerce.payments.base import WebhookEvent
+from commerce.payments.base import ProviderEvent
 
 
-def payment_event_record(*, event: WebhookEvent) -> PaymentEvent | None:
+def payment_event_record(*, event: ProviderEvent) -> PaymentEvent | None:
     """Record a verified event; None when it was recorded before (a redelivery).
 
     Call within a transaction: the event's unique (provider, event id) makes
@@ -27,7 +27,7 @@ def payment_event_record(*, event: WebhookEvent) -> PaymentEvent | None:
         return None
 
 
-def payment_event_match(*, event: WebhookEvent) -> Payment | None:
+def payment_event_match(*, event: ProviderEvent) -> Payment | None:
     """The payment an event is about (by provider and provider reference), unlocked; None when unknown."""
     if not event.provider_reference:
         return None

@@ -2,12 +2,12 @@
 
 `enqueue(actor, *args)` writes the message in the current transaction and
 sends it once the transaction commits. A broker outage at that moment leaves
-the row unsent; the relay sends it later: `fmcore.outbox_relay`, a thread in every
+the row unsent; the relay sends it later: `infra.outbox_relay`, a thread in every
 worker process, drains the outbox every `OUTBOX_RELAY_INTERVAL_SECONDS`, in
 batches until nothing is left, so it sends as fast as the broker takes
 messages, and it starts within one interval of the broker's recovery.
 Actors must be idempotent: a message can be delivered twice (sent, then the
-bookkeeping failed). Rows that carry a domain event (`fmcore.domain_events`)
+bookkeeping failed). Rows that carry a domain event (`infra.domain_events`)
 are not sent to the broker: the relay dispatches them to their handlers in the
 transaction that marks them sent, so each is dispatched once.
 """

@@ -1,6 +1,6 @@
 """A liveness signal for the processes that serve no HTTP: the Dramatiq worker
 and the periodiq scheduler touch `settings.LIVENESS_FILE`, and their health
-check (`python -m fmcore.liveness MAX_AGE_SECONDS`) fails once it grows stale.
+check (`python -m infra.liveness MAX_AGE_SECONDS`) fails once it grows stale.
 
 A worker touches it every few seconds while all its consumer and worker
 threads are alive; the scheduler each time it enqueues a periodic actor
