@@ -39,9 +39,11 @@ class ImageData:
 
 
 def clean_name(value: str | None, *, field: str = "name", max_length: int = 200) -> str:
+    """`value` stripped; INVALID_INPUT on `field` when it is empty or longer than `max_length`.
+    Names, and other required short texts such as a shipment's carrier and tracking number."""
     name = (value or "").strip()
     if not name:
-        raise InvalidInput("A name is required.", field=field)
+        raise InvalidInput("This is required.", field=field)
     if len(name) > max_length:
         raise InvalidInput(f"At most {max_length} characters.", field=field)
     return name

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from accounts.principal import Principal
 from commerce.cache import orders_cache_invalidate
+from commerce.catalog.services import clean_name
 from commerce.errors import FulfilmentExceedsOrder, InvalidQuantity, OrderNotFulfillable
 from commerce.models import Fulfilment, FulfilmentLine, Order, OrderLine, OrderStatus
 from commerce.orders.policy import order_for_shop_action
@@ -34,15 +35,6 @@ MAX_TRACKING_URL_LENGTH = 500
 class FulfilmentLineData:
     order_line_id: int
     quantity: int
-
-
-def _required_text(value: str | None, *, field: str, max_length: int) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput("This is required.", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"At most {max_length} characters.", field=field)
-    return text
 
 
 def _tracking_url(value: str | None) -> str:
@@ -105,8 +97,8 @@ def fulfilment_add(
     ORDER_FULFILLED webhook leave on commit. Raises ORDER_NOT_FULFILLABLE for
     another status, FULFILMENT_EXCEEDS_ORDER for more units than are left."""
     order = order_for_shop_action(principal=principal, order_id=order_id)
-    carrier = _required_text(carrier, field="carrier", max_length=MAX_CARRIER_LENGTH)
-    tracking_number = _required_text(tracking_number, field="trackingNumber", max_length=MAX_TRACKING_NUMBER_LENGTH)
+    carrier = clean_name(carrier, field="carrier", max_length=MAX_CARRIER_LENGTH)
+    tracking_number = clean_name(tracking_number, field="trackingNumber", max_length=MAX_TRACKING_NUMBER_LENGTH)
     url = _tracking_url(tracking_url)
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
