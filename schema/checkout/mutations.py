@@ -23,14 +23,8 @@ class CheckoutMutations:
     )
     def checkout(self, info: Info, input: CheckoutInput) -> CheckoutResult:
         address_id = node_pk(input.shipping_address_id, "Address") if input.shipping_address_id else None
-        method_id = node_pk(input.shipping_method_id, "ShippingMethod") if input.shipping_method_id else None
         order = order_checkout(
-            user=info.context.signed_in_user,
-            payment_method=input.payment_method.value,
-            shipping_address_id=address_id,
-            shipping_method_id=method_id,
-            idempotency_key=input.idempotency_key,
-            note=input.note or "",
+            user=info.context.signed_in_user, shipping_address_id=address_id, **input.as_service_arguments()
         )
         return CheckoutPayload(order=order)
 
@@ -50,12 +44,7 @@ class CheckoutMutations:
             guest=context.guest,
             email=input.email,
             shipping_address=input.shipping_address.as_data(),
-            payment_method=input.payment_method.value,
             client_ip=client_ip(context.request),
-            shipping_method_id=node_pk(input.shipping_method_id, "ShippingMethod")
-            if input.shipping_method_id
-            else None,
-            idempotency_key=input.idempotency_key,
-            note=input.note or "",
+            **input.as_service_arguments(),
         )
         return CheckoutPayload(order=order)
