@@ -40,7 +40,7 @@ test: install
 # schemathesis against a real uvicorn server, which needs PostgreSQL and Redis (DATABASE_URL, REDIS_URL).
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} FUZZ_SERVER_EXAMPLES=$${FUZZ_SERVER_EXAMPLES:-100} \
-		$(PY) -m pytest tests/schema/test_fuzz.py tests/schema/test_fuzz_server.py -q
+		$(PY) -m pytest tests/api/test_fuzz.py tests/api/test_fuzz_server.py -q
 
 # lint-imports: the layers and the orders/payments/settlement rule (pyproject.toml [tool.importlinter]).
 lint: install

@@ -151,7 +151,7 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # With conn_health_checks (above) Django creates the pool with
 # `check=ConnectionPool.check_connection`: a pooled connection is tested before
 # it is lent, so one killed by a database restart is replaced, not served
-# (tests/test_database_outage.py). Naming `check` here too would be a TypeError.
+# (tests/system/test_database_outage.py). Naming `check` here too would be a TypeError.
 DB_POOL = IS_POSTGRES and env.bool("DB_POOL", not TESTING)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0

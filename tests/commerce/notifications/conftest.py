@@ -1,1 +1,0 @@
-from tests.commerce.orders.conftest import category, fill_cart, make_product, place_order  # noqa: F401
