@@ -11,14 +11,13 @@ from infra.models import OutboxMessage
 from partners import handlers as partner_handlers
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery, WebhookEventType
+from tests import factories
 from tests.processes import running_redis, running_worker
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_the_workers_relay_dispatches_a_failed_dispatch_once(
-    is_postgres, customer, make_product, fill_cart, monkeypatch, settings
-):
+def test_the_workers_relay_dispatches_a_failed_dispatch_once(is_postgres, customer, monkeypatch, settings):
     if not is_postgres:
         pytest.skip("the worker process shares a PostgreSQL database")
     settings.WEBHOOK_ALLOW_PRIVATE = True
@@ -26,7 +25,7 @@ def test_the_workers_relay_dispatches_a_failed_dispatch_once(
     partners.webhook_create(
         app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
     )
-    fill_cart(customer, (make_product("Coffee"), 2))
+    factories.cart_fill(customer, (factories.make_product("Coffee"), 2))
 
     def receiver_down(**kwargs):
         raise ConnectionError("webhooks unreachable")
