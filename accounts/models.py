@@ -92,16 +92,6 @@ class RefreshToken(models.Model):
         return f"refresh token {self.pk} of {self.user_id}"
 
 
-class RevokedAccessToken(models.Model):
-    """An access token's `jti`, denylisted by logout until the token expires."""
-
-    jti = models.CharField(max_length=64, unique=True)
-    expires_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return self.jti
-
-
 class ThrottleCounter(models.Model):
     """An attempt counter of `accounts.throttle`, kept here only while the cache is unreachable."""
 

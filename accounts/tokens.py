@@ -8,6 +8,15 @@ Access tokens are HS256 JWTs with `sub`, `typ`, `jti`, `iat`, `exp`, `sid`
 (the refresh family) and `ver` (the user's token version, raised to kill every
 token at once). Refresh tokens are opaque random strings stored as SHA-256
 digests, in families, with reuse detection.
+
+Revocation has one mechanism per case and no per-token denylist:
+- one login (logout, revokeToken, a reused refresh token): its family's refresh
+  rows are marked revoked, and every access token naming that family (`sid`) is
+  refused. Each access token is issued with a refresh row of its family that
+  expires after it (`JWT_REFRESH_TTL` >= `JWT_ACCESS_TTL`, checked in settings),
+  so the cleanup never deletes the row that refuses a live access token;
+- every login of a user (password change or reset, deactivation): the user's
+  `token_version` is raised, and tokens carrying the old `ver` are refused.
 """
 
 import functools
@@ -26,7 +35,7 @@ from django.utils import timezone
 
 from .connections import session_connections_close_on_commit, user_connections_close_on_commit
 from .errors import InvalidToken
-from .models import RefreshToken, RevokedAccessToken, User
+from .models import RefreshToken, User
 
 ALGORITHM = "HS256"
 ACCESS_TYPE = "access"
@@ -93,7 +102,7 @@ def access_token_has_expired(token: str) -> bool:
 def _token_user_sql() -> str:
     """The user of a token with its revocation, as SQL written once: building the
     same query with the ORM on every request was half of the token check's CPU.
-    Parameters: jti, sid, sub, True, ver."""
+    Parameters: sid, sub, True, ver."""
     quote = connection.ops.quote_name
 
     def column(model: type[models.Model], name: str) -> str:
@@ -101,11 +110,10 @@ def _token_user_sql() -> str:
         assert isinstance(field, models.Field)
         return f"{quote(model._meta.db_table)}.{quote(field.column)}"
 
-    revoked, refresh, user = (quote(model._meta.db_table) for model in (RevokedAccessToken, RefreshToken, User))
+    refresh, user = (quote(model._meta.db_table) for model in (RefreshToken, User))
     # Only identifiers from the models' metadata are formatted in; every value is a parameter.
     return (
         f"SELECT {user}.*,"  # noqa: S608
-        f" EXISTS (SELECT 1 FROM {revoked} WHERE {column(RevokedAccessToken, 'jti')} = %s) AS denylisted,"
         f" EXISTS (SELECT 1 FROM {refresh} WHERE {column(RefreshToken, 'family')} = %s"
         f" AND {column(RefreshToken, 'revoked_at')} IS NOT NULL) AS login_revoked"
         f" FROM {user} WHERE {column(User, 'id')} = %s AND {column(User, 'is_active')} = %s"
@@ -116,33 +124,25 @@ def _token_user_sql() -> str:
 def access_token_user(token: str) -> User:
     """The active user an access token stands for, in one query.
 
-    Fails for a denylisted `jti`, a revoked login (`sid`: reuse detection,
-    revokeToken, logout), a deactivated user and a token issued before the
-    user's tokens were revoked (password change or reset, deactivation).
+    Fails for a revoked login (`sid`: reuse detection, revokeToken, logout),
+    a deactivated user and a token issued before the user's tokens were
+    revoked (password change or reset, deactivation).
     """
     claims = access_token_decode(token)
     # The revocation is read in the query that loads the user anyway (an
     # indexed EXISTS, see RefreshToken.Meta), so it costs no extra round trip
     # and, unlike a cached marker, is never lost with the cache.
     params = [
-        claims["jti"],
         RefreshToken._meta.get_field("family").get_db_prep_value(claims["sid"], connection),
         int(claims["sub"]),
         True,
         claims["ver"],
     ]
-    user: Any = next(iter(User.objects.raw(_token_user_sql(), params)), None)  # a User, with the two EXISTS
-    if user is None or user.denylisted or user.login_revoked:
+    user: Any = next(iter(User.objects.raw(_token_user_sql(), params)), None)  # a User, with login_revoked
+    if user is None or user.login_revoked:
         raise InvalidToken()
     user.token_claims = claims
     return user
-
-
-def access_token_denylist(claims: dict) -> None:
-    RevokedAccessToken.objects.get_or_create(
-        jti=claims["jti"],
-        defaults={"expires_at": datetime.fromtimestamp(claims["exp"], tz=timezone.get_current_timezone())},
-    )
 
 
 def _digest(raw: str) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import RefreshToken, RevokedAccessToken
+from accounts.models import RefreshToken
 from accounts.throttle import throttle_counters_expired_delete
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus
@@ -23,17 +23,15 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class CleanupReport:
     refresh_tokens_deleted: int
-    revoked_access_tokens_deleted: int
     orders_cancelled: int
     throttle_counters_deleted: int
 
 
-def auth_tokens_expired_delete(*, now: datetime | None = None) -> tuple[int, int]:
-    """Delete refresh tokens and denylisted access-token ids past their expiry."""
+def refresh_tokens_expired_delete(*, now: datetime | None = None) -> int:
+    """Delete refresh tokens past their expiry (each outlives the access token issued with it)."""
     now = now or timezone.now()
-    refresh, _ = RefreshToken.objects.filter(expires_at__lt=now).delete()
-    revoked, _ = RevokedAccessToken.objects.filter(expires_at__lt=now).delete()
-    return refresh, revoked
+    deleted, _ = RefreshToken.objects.filter(expires_at__lt=now).delete()
+    return deleted
 
 
 def orders_stale_pending_cancel(*, now: datetime | None = None) -> int:
@@ -60,10 +58,8 @@ def orders_stale_pending_cancel(*, now: datetime | None = None) -> int:
 def cleanup_run(*, now: datetime | None = None) -> CleanupReport:
     """Run every clean-up step once and say what it removed."""
     now = now or timezone.now()
-    refresh, revoked = auth_tokens_expired_delete(now=now)
     report = CleanupReport(
-        refresh_tokens_deleted=refresh,
-        revoked_access_tokens_deleted=revoked,
+        refresh_tokens_deleted=refresh_tokens_expired_delete(now=now),
         orders_cancelled=orders_stale_pending_cancel(now=now),
         throttle_counters_deleted=throttle_counters_expired_delete(now=now),
     )

@@ -100,6 +100,14 @@ def test_a_missing_or_wrong_field_encryption_key_refuses_to_start(keys, expected
     assert re.search(rf"^  FIELD_ENCRYPTION_KEY: {expected}", result.stderr, re.MULTILINE), result.stderr
 
 
+def test_refresh_tokens_shorter_lived_than_access_tokens_refuse_to_start():
+    # A logout refuses its access token through the session's refresh rows, which must outlive it.
+    result = manage("check", env=production_env(JWT_ACCESS_MINUTES=str(8 * 24 * 60), JWT_REFRESH_DAYS="7"))
+
+    assert result.returncode != 0
+    assert "JWT_REFRESH_DAYS: refresh tokens must live at least as long as access tokens" in result.stderr
+
+
 def test_debug_off_without_email_configuration_refuses_to_start():
     result = manage("check", env=production_env(EMAIL_BACKEND="", ANYMAIL_ESP=""))
 

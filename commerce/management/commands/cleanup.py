@@ -5,14 +5,13 @@ from commerce.cleanup import cleanup_run
 
 class Command(BaseCommand):
     help = (
-        "Delete expired refresh tokens and denylisted access tokens, and cancel PENDING orders "
+        "Delete expired refresh tokens and cancel PENDING orders "
         "older than PENDING_ORDER_TTL_MINUTES (restoring their stock)."
     )
 
     def handle(self, *args, **options) -> None:
         report = cleanup_run()
         self.stdout.write(
-            f"Deleted {report.refresh_tokens_deleted} refresh tokens and "
-            f"{report.revoked_access_tokens_deleted} revoked access tokens; "
+            f"Deleted {report.refresh_tokens_deleted} refresh tokens; "
             f"cancelled {report.orders_cancelled} unpaid orders."
         )

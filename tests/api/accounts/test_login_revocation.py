@@ -136,6 +136,6 @@ def test_checking_the_login_costs_no_extra_query(customer, login, gql, django_as
     session = login("customer@example.com")
     rotated = gql(REFRESH, {"refreshToken": session["refreshToken"]})["refreshToken"]
 
-    # One query reads the caller: user, token version, denylisted jti and revoked login together.
+    # One query reads the caller: user, token version and revoked login together.
     with django_assert_num_queries(1):
         assert http_accepts(gql, rotated["token"])

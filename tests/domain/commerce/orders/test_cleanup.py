@@ -4,7 +4,7 @@ from io import StringIO
 from django.core.management import call_command
 from django.utils import timezone
 
-from accounts.models import RefreshToken, RevokedAccessToken, ThrottleCounter
+from accounts.models import RefreshToken, ThrottleCounter
 from commerce import tasks
 from commerce.cleanup import cleanup_run
 from commerce.models import Order, Product
@@ -19,7 +19,6 @@ def _tokens(user) -> None:
     now = timezone.now()
     for name, delta in [("expired", -1), ("live", 60)]:
         RefreshToken.objects.create(user=user, token_hash=f"{name:0>64}", expires_at=now + timedelta(minutes=delta))
-        RevokedAccessToken.objects.create(jti=name, expires_at=now + timedelta(minutes=delta))
 
 
 def test_cleanup_deletes_expired_tokens_and_cancels_stale_pending_orders(
@@ -40,9 +39,8 @@ def test_cleanup_deletes_expired_tokens_and_cancels_stale_pending_orders(
     with django_capture_on_commit_callbacks(execute=True):
         report = cleanup_run()
 
-    assert (report.refresh_tokens_deleted, report.revoked_access_tokens_deleted, report.orders_cancelled) == (1, 1, 1)
+    assert (report.refresh_tokens_deleted, report.orders_cancelled) == (1, 1)
     assert list(RefreshToken.objects.values_list("token_hash", flat=True)) == [f"{'live':0>64}"]
-    assert list(RevokedAccessToken.objects.values_list("jti", flat=True)) == ["live"]
     statuses = dict(Order.objects.values_list("pk", "status"))
     assert statuses == {stale.pk: "CANCELLED", fresh.pk: "PENDING", confirmed.pk: "CONFIRMED"}
     assert Product.objects.get(pk=product.pk).stock_quantity == 10 - 1 - 1
@@ -64,17 +62,15 @@ def test_cleanup_command_and_actor(customer, place_order, run_tasks):
 
     call_command("cleanup", stdout=out)
 
-    assert "Deleted 1 refresh tokens and 1 revoked access tokens; cancelled 1 unpaid orders." in out.getvalue()
+    assert "Deleted 1 refresh tokens; cancelled 1 unpaid orders." in out.getvalue()
     order.refresh_from_db()
     assert order.status == "CANCELLED"
 
     RefreshToken.objects.all().delete()
-    RevokedAccessToken.objects.all().delete()
     _tokens(customer)
     run_tasks()
     tasks.cleanup.send()
     assert run_tasks() == 1
-    assert list(RevokedAccessToken.objects.values_list("jti", flat=True)) == ["live"]
     assert RefreshToken.objects.count() == 1
 
 
