@@ -120,7 +120,8 @@ def user_logout(*, user: User) -> None:
     claims = getattr(user, "token_claims", None)
     if not claims:
         return
-    tokens.refresh_family_revoke(claims["sid"])
+    with transaction.atomic():  # the session's sockets close when the revocation commits
+        tokens.refresh_family_revoke(claims["sid"])
 
 
 def password_reset_request(*, email: str, client: ClientInfo) -> None:

@@ -10,6 +10,7 @@ import hashlib
 import importlib.util
 import logging
 import os
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -310,8 +311,10 @@ JWT_SECRET_KEY_FALLBACKS = secret_key_fallbacks("JWT_SECRET_KEY_FALLBACKS") or (
 )
 JWT_ACCESS_TTL = env.minutes("JWT_ACCESS_MINUTES", "15")
 JWT_REFRESH_TTL = env.days("JWT_REFRESH_DAYS", "7")
-if None not in (JWT_ACCESS_TTL, JWT_REFRESH_TTL) and JWT_REFRESH_TTL < JWT_ACCESS_TTL:
-    # A logout refuses its access token through the session's refresh rows, which must outlive it.
+# A logout refuses its access token through the session's refresh rows, which must outlive it
+# (a variable that failed to parse is reported by env_validate instead).
+_jwt_ttls = (JWT_ACCESS_TTL, JWT_REFRESH_TTL)
+if all(isinstance(ttl, timedelta) for ttl in _jwt_ttls) and JWT_REFRESH_TTL < JWT_ACCESS_TTL:
     CONFIGURATION_PROBLEMS["JWT_REFRESH_DAYS"] = "refresh tokens must live at least as long as access tokens"
 JWT_COOKIE_SECURE = env.bool("JWT_COOKIE_SECURE", not DEBUG)
 EMAIL_VERIFICATION_TTL = env.hours("EMAIL_VERIFICATION_HOURS", "24")
