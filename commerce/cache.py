@@ -33,10 +33,15 @@ CACHE_TTL = 300
 T = TypeVar("T")
 
 
+def version_key(scope: str) -> str:
+    """The cache key holding the version token of `scope`."""
+    return f"v:{scope}"
+
+
 def cache_versions(*scopes: str) -> str:
     """The current version tokens of `scopes`, joined with ":", read in one round trip;
     a scope without one gets a token minted."""
-    keys = [f"v:{scope}" for scope in scopes]
+    keys = [version_key(scope) for scope in scopes]
     found: dict[str, Any] = _safe(lambda: cache.get_many(keys)) or {}
     return _versions_of(keys, found)
 
@@ -49,7 +54,7 @@ def versioned_get(key: str, scopes: tuple[str, ...]) -> tuple[Any, str]:
     """The value stored under `key` by `versioned_set` for the current versions of
     `scopes` (None if it was stored for others, or is missing), and those versions:
     the value and the versions are read in one round trip."""
-    version_keys = [f"v:{scope}" for scope in scopes]
+    version_keys = [version_key(scope) for scope in scopes]
     found: dict[str, Any] = _safe(lambda: cache.get_many([*version_keys, key])) or {}
     versions = _versions_of(version_keys, found)
     stored = found.get(key)
@@ -74,7 +79,7 @@ def _version_mint(key: str) -> str:
 
 
 def _bump(scope: str) -> None:
-    _safe(lambda: cache.set(f"v:{scope}", uuid.uuid4().hex, timeout=None))
+    _safe(lambda: cache.set(version_key(scope), uuid.uuid4().hex, timeout=None))
 
 
 def _safe(operation: Callable[[], Any]) -> Any:

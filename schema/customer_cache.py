@@ -18,7 +18,6 @@ Staff and partner apps (who read every order), mutations, websockets and
 answers with errors are never cached.
 """
 
-import hashlib
 from collections.abc import Iterator
 
 import orjson
@@ -28,7 +27,8 @@ from strawberry.extensions import SchemaExtension
 
 from commerce.cache import cart_scope, catalog_scope, orders_scope, pricing_scope, versioned_get, versioned_set
 
-from .response_cache import MAX_CACHED_BYTES, _operation
+from .front_cache import MAX_CACHED_BYTES
+from .response_cache import _operation, answer_digest
 
 CART_ROOT_FIELDS = frozenset({"cart"})
 ORDER_ROOT_FIELDS = frozenset({"orders", "order", "latestOrder"})
@@ -85,14 +85,9 @@ class CustomerAnswerCache(SchemaExtension):
             return None
         if _selects(operation.selection_set, UNCACHED_FIELDS) or len(context.graphql_document.definitions) > 1:
             return None  # payments, or fragments this check does not follow
-        try:
-            variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:
+        digest = answer_digest(context, _account_digest(user))
+        if digest is None:
             return None
-        digest = hashlib.sha256(
-            b"\0".join([(context.query or "").encode(), (context.operation_name or "").encode(), variables])
-            + _account_digest(user)
-        ).hexdigest()
         scopes = [catalog_scope()]
         if roots & CART_ROOT_FIELDS:
             scopes += [cart_scope(user.pk), pricing_scope()]

@@ -26,7 +26,7 @@ import redis.asyncio
 from django.conf import settings
 from django.core.cache import cache
 
-from commerce.cache import CACHE_TTL, catalog_scope
+from commerce.cache import CACHE_TTL, catalog_scope, version_key
 from observability import metrics
 from observability.context import REQUEST_ID_HEADER, request_begin, request_end, request_id_for
 from observability.middleware import http_request_record
@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 GRAPHQL_PATH = re.compile(r"^/graphql/?$")
 CREDENTIAL_HEADERS = frozenset({b"authorization", b"cookie", b"x-cart-token"})
-MAX_CACHED_BYTES = 256 * 1024
+MAX_CACHED_BYTES = 256 * 1024  # the largest answer any answer cache keeps
 MAX_BODY_BYTES = 64 * 1024
 _SHAREABLE = "fmcore.shareable_answer"
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
@@ -62,7 +62,7 @@ class AnonymousAnswerFront:
         self.app = app
         self.redis_url = redis_url
         self.answer_headers = _answer_headers()
-        self.version_key = cache.make_key(f"v:{catalog_scope()}")
+        self.version_key = cache.make_key(version_key(catalog_scope()))
         self._client: redis.asyncio.Redis | None = None
 
     @property

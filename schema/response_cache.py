@@ -2,10 +2,12 @@
 
 Anonymous visitors all see the same catalog, so a query that reads nothing but
 the catalog (`products`, `product`, `categories`, `category`) has one answer
-per document and variables until the catalog changes. The answer is cached
-under the catalog's version token (commerce/cache.py): any catalog write bumps
-it on commit, so a stale answer is never served, and entries expire after
-`CACHE_TTL` seconds. Logged-in callers (staff see inactive products), partner
+per document and variables until the catalog changes. The answer (orjson
+bytes of `data`) is stored with the catalog's version token it was computed
+under and read with the current token in one round trip (`versioned_get`, the
+scheme of the customer answers and of front_cache.py's entries): any catalog
+write bumps it on commit, so a stale answer is never served, and entries
+expire after `CACHE_TTL` seconds. Logged-in callers (staff see inactive products), partner
 apps, guests sending `X-Cart-Token`, mutations, and answers with errors are never cached.
 
 The same answers are shareable by HTTP caches: over GET (a persisted query's
@@ -19,20 +21,18 @@ from collections.abc import Iterator
 
 import orjson
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from graphql import ExecutionResult, OperationType
 from graphql.language import FieldNode, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
-from commerce.cache import CACHE_TTL, _safe, cache_versions, catalog_scope
+from commerce.cache import catalog_scope, versioned_get, versioned_set
 from observability import metrics
 
-from .front_cache import shareable_answer_mark
+from .front_cache import MAX_CACHED_BYTES, shareable_answer_mark
 
 CATALOG_ROOT_FIELDS = frozenset({"products", "product", "categories", "category"})
-MAX_CACHED_BYTES = 256 * 1024
-_MISSING = object()
 
 
 def _operation(document, operation_name: str | None) -> OperationDefinitionNode | None:
@@ -40,6 +40,17 @@ def _operation(document, operation_name: str | None) -> OperationDefinitionNode 
     if operation_name:
         operations = [d for d in operations if d.name and d.name.value == operation_name]
     return operations[0] if len(operations) == 1 else None
+
+
+def answer_digest(context: ExecutionContext, *extra: bytes) -> str | None:
+    """A digest of the document, operation name and variables (and `extra`): one
+    answer's key; None for variables nested too deep to serialise."""
+    try:
+        variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None
+    parts = [(context.query or "").encode(), (context.operation_name or "").encode(), variables]
+    return hashlib.sha256(b"\0".join(parts) + b"".join(extra)).hexdigest()
 
 
 def _reads_only_the_catalog(operation: OperationDefinitionNode) -> bool:
@@ -54,16 +65,18 @@ class AnonymousCatalogCache(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         shared_key = key = self._key()
+        versions = None
         if key is not None:
-            data = _safe(lambda: cache.get(key, _MISSING))
-            hit = data is not None and data is not _MISSING
-            metrics.answer_cache.labels("hit" if hit else "miss").inc()
-            if hit:
-                self.execution_context.result = ExecutionResult(data=data)
+            # The version is read before executing: an answer computed while a write
+            # commits is stored for the old version and never served after the bump.
+            data, versions = versioned_get(key, (catalog_scope(),))
+            metrics.answer_cache.labels("miss" if data is None else "hit").inc()
+            if data is not None:
+                self.execution_context.result = ExecutionResult(data=orjson.loads(data))
                 key = None  # served: nothing to store
         yield
-        if key is not None:
-            self._store(key)
+        if key is not None and versions is not None:
+            self._store(key, versions)
         if shared_key is not None:
             self._mark_shareable()
 
@@ -94,21 +107,13 @@ class AnonymousCatalogCache(SchemaExtension):
         operation = _operation(context.graphql_document, context.operation_name)
         if operation is None or not _reads_only_the_catalog(operation):
             return None
-        try:
-            variables = orjson.dumps(context.variables or {}, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:  # nested too deep to serialise: answer it uncached
-            return None
-        digest = hashlib.sha256(
-            b"\0".join([(context.query or "").encode(), (context.operation_name or "").encode(), variables])
-        ).hexdigest()
-        # The version is read before executing: an answer computed while a write
-        # commits is stored under the old version and never served after the bump.
-        return f"gql:catalog:{digest}:{cache_versions(catalog_scope())}"
+        digest = answer_digest(context)  # None: nested too deep to serialise, answered uncached
+        return None if digest is None else f"gql:catalog:{digest}"
 
-    def _store(self, key: str) -> None:
+    def _store(self, key: str, versions: str) -> None:
         result = self.execution_context.result
         if not isinstance(result, ExecutionResult) or result.errors or result.data is None:
             return
-        if len(orjson.dumps(result.data)) > MAX_CACHED_BYTES:
-            return
-        _safe(lambda: cache.set(key, result.data, timeout=CACHE_TTL))
+        data = orjson.dumps(result.data)
+        if len(data) <= MAX_CACHED_BYTES:
+            versioned_set(key, versions, data)
