@@ -6,10 +6,19 @@ websockets joining or leaving their groups at once failed, and every failed
 `group_discard` left a stale member behind. This layer's pool is a
 `BlockingConnectionPool`: `max_connections` caps it, and a command waits up to
 `timeout` seconds for a free connection instead of failing.
+
+Its connections skip the handshake commands an older server answers with an
+error (`CLIENT SETINFO` before Redis 7.2, `CLIENT MAINT_NOTIFICATIONS` outside
+Redis Enterprise). redis-py raises each such reply from a frame that keeps it
+in a local (`raise response from None`): exception, traceback and frame form a
+reference cycle, and the frame's `asyncio.timeout` holds the task that opened
+the connection. That task was often a websocket consumer's, which then stayed
+in memory after its close until a full garbage collection.
 """
 
 from channels_redis.core import RedisChannelLayer  # type: ignore[import-untyped]  # ships no types
 from redis.asyncio import BlockingConnectionPool
+from redis.maint_notifications import MaintNotificationsConfig
 
 
 class PooledRedisChannelLayer(RedisChannelLayer):
@@ -17,4 +26,9 @@ class PooledRedisChannelLayer(RedisChannelLayer):
 
     def create_pool(self, index: int) -> BlockingConnectionPool:
         host = dict(self.hosts[index])
-        return BlockingConnectionPool.from_url(host.pop("address"), **host)
+        return BlockingConnectionPool.from_url(
+            host.pop("address"),
+            driver_info=None,
+            maint_notifications_config=MaintNotificationsConfig(enabled=False),
+            **host,
+        )
