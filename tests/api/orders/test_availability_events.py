@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts.principal import Principal
 from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create, stock_adjust
 from commerce.catalog.variants import variant_create
@@ -67,7 +68,7 @@ async def test_checkout_and_cancellation_move_availability(settings, customer, m
 
     order = await sync_to_async(place_order)(customer, product=coffee, quantity=2)
     assert await event(client) == ("Coffee", "OUT_OF_STOCK", 0)
-    await sync_to_async(order_transition)(order=order, to="CANCELLED", actor=customer)
+    await sync_to_async(order_transition)(order=order, to="CANCELLED", principal=Principal.for_user(customer))
     assert await event(client) == ("Coffee", "LOW_STOCK", 2)
     await client.ws.disconnect()
 

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from accounts.principal import Principal
 from commerce.models import OrderStatusChange
 from commerce.orders import events
 from commerce.orders.status import order_transition
@@ -77,7 +78,7 @@ async def test_owner_receives_the_event_of_their_order(customer, place_order):
     client = await connect(customer)
     await client.subscribe(gid("Order", order.pk))
 
-    await move(order=order, to="CANCELLED", actor=customer, note="no longer needed")
+    await move(order=order, to="CANCELLED", principal=Principal.for_user(customer), note="no longer needed")
 
     message = await client.receive()
     assert message["type"] == "next", message
@@ -98,8 +99,8 @@ async def test_customer_without_order_id_gets_all_of_theirs_and_nothing_else(cus
     client = await connect(customer)
     await client.subscribe()
 
-    await move(order=theirs, to="CANCELLED", actor=other)
-    await move(order=mine, to="CANCELLED", actor=customer)
+    await move(order=theirs, to="CANCELLED", principal=Principal.for_user(other))
+    await move(order=mine, to="CANCELLED", principal=Principal.for_user(customer))
 
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert event["order"]["number"] == mine.number
@@ -115,7 +116,7 @@ async def test_another_customer_is_refused_and_receives_nothing(customer, make_u
 
     assert await client.refusal() == ("NOT_FOUND", "No order with this id.")
 
-    await move(order=order, to="CANCELLED", actor=customer)
+    await move(order=order, to="CANCELLED", principal=Principal.for_user(customer))
     assert await client.nothing_arrives()
     await client.ws.disconnect()
 
@@ -138,7 +139,7 @@ async def test_staff_receive_every_order_including_new_ones(staff, customer, mak
     other = await sync_to_async(make_user)()
     second = await sync_to_async(place_order)(other)
     await client.receive()
-    await move(order=second, to="CONFIRMED", actor=staff)
+    await move(order=second, to="CONFIRMED", principal=Principal.for_user(staff))
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (second.number, "CONFIRMED")
     await client.ws.disconnect()
@@ -179,7 +180,7 @@ async def test_events_cross_processes_through_redis(customer, place_order, monke
     # through its own layer, built from the same Redis config.
     other_process_layer = PooledRedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
     monkeypatch.setattr(events, "get_channel_layer", lambda: other_process_layer)
-    await move(order=order, to="CANCELLED", actor=customer)
+    await move(order=order, to="CANCELLED", principal=Principal.for_user(customer))
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (order.number, "CANCELLED")
 
@@ -234,7 +235,7 @@ async def test_subscribers_who_see_the_same_share_one_execution_and_its_answer(
     await asyncio.sleep(SETTLE)
     executions = ExecutionCount(monkeypatch)
 
-    await move(order=order, to="CONFIRMED", actor=staff, note="checked")
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff), note="checked")
 
     answers = [(await client.receive())["payload"] for client in clients]
     assert executions.count == 1
@@ -250,7 +251,7 @@ async def test_a_shared_answer_is_the_one_each_subscriber_gets_alone(staff, cust
     order = await sync_to_async(place_order)(customer)
     shared = [await subscribed(staff) for _ in range(2)]
     await asyncio.sleep(SETTLE)
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
     live = [(await client.receive())["payload"] for client in shared]
     cursor_query = VIEWER_DEPENDENT.replace("toStatus\n", "toStatus cursor\n", 1)
     for client in shared:
@@ -295,7 +296,7 @@ async def test_a_shared_answer_never_crosses_a_visibility_boundary(
     await asyncio.sleep(SETTLE)
     executions = ExecutionCount(monkeypatch)
 
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     answers = {
         name: [(await client.receive())["payload"]["data"]["orderStatusChanged"]["order"] for client in pair]
@@ -347,7 +348,7 @@ async def test_one_membership_per_group_serves_subscribers_who_see_differently(s
     assert await group_member_count(events.GROUP_ALL) == 1
     assert await group_member_count(events.order_owner_group(customer.pk)) == 1
 
-    await move(order=mine, to="CANCELLED", actor=customer)
+    await move(order=mine, to="CANCELLED", principal=Principal.for_user(customer))
 
     for watcher in watchers:
         message = await watcher.receive()
@@ -360,7 +361,7 @@ async def test_one_membership_per_group_serves_subscribers_who_see_differently(s
     assert answers["a"]["data"]["orderStatusChanged"]["toStatus"] == "CANCELLED"
     assert await bystander.nothing_arrives()
 
-    await move(order=theirs, to="CANCELLED", actor=other)
+    await move(order=theirs, to="CANCELLED", principal=Principal.for_user(other))
     assert (await bystander.receive())["payload"]["data"]["orderStatusChanged"]["order"]["number"] == theirs.number
     assert await owner.nothing_arrives()
 
@@ -381,7 +382,7 @@ async def test_a_subscriber_arriving_after_the_last_left_listens_again(staff, cu
     second = await connect(staff)
     await second.subscribe()
 
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     event = (await second.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (order.number, "CONFIRMED")
@@ -406,7 +407,7 @@ async def test_a_shared_answer_is_encoded_once_for_all_its_frames(staff, custome
 
     monkeypatch.setattr(FmGraphQLWSConsumer, "_encode", staticmethod(counted))
 
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     messages = [await client.receive() for client in clients]
     assert len(encoded_answers) == 1
@@ -436,7 +437,7 @@ async def test_a_closed_connection_is_freed_without_waiting_for_the_garbage_coll
     try:
         clients = [await subscribed(staff) for _ in range(3)]
         await asyncio.sleep(SETTLE)
-        await move(order=order, to="CONFIRMED", actor=staff)
+        await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
         for client in clients:
             await client.receive()
         assert consumers() == 3

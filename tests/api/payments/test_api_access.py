@@ -3,6 +3,7 @@
 import pytest
 import responses
 
+from accounts.principal import Principal
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
 from tests.api.payments.operations import CONFIRM, INITIATE, ORDER_PAYMENTS, REFUND
 from tests.conftest import codes
@@ -150,8 +151,8 @@ def test_a_paid_or_cancelled_order_is_not_payable(gql, customer, place_order, st
 
     order = place_order(customer)
     if status == OrderStatus.PAID:
-        order = order_transition(order=order, to=OrderStatus.CONFIRMED, actor=None)
-    order = order_transition(order=order, to=status, actor=None)
+        order = order_transition(order=order, to=OrderStatus.CONFIRMED, principal=Principal.system())
+    order = order_transition(order=order, to=status, principal=Principal.system())
 
     assert codes(initiate(gql, order, customer)) == ["ORDER_NOT_PAYABLE"]
     assert not Payment.objects.exists()

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts.principal import Principal
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import PaymentMethod
 from commerce.payments.sessions import payment_create
@@ -56,7 +57,7 @@ async def test_a_resumed_payment_subscriber_gets_what_it_missed_then_live_events
     payment = await sync_to_async(payment_confirm)(payment=payment)
     other = await sync_to_async(make_user)()
     await create(await sync_to_async(make_order)("5.00", user=other))  # not theirs
-    await sync_to_async(payment_refund)(payment=payment)
+    await sync_to_async(payment_refund)(principal=Principal.system(), payment=payment)
 
     client = await connect(customer)
     await subscribe(client, after=opened["cursor"])

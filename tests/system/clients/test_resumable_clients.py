@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.principal import Principal
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import OrderStatus, OrderStatusChange, PaymentMethod
 from commerce.orders.status import order_transition
@@ -77,7 +78,7 @@ def change(customer, staff) -> Callable[[], tuple[str, str]]:
             state["moves"] = 0
             return state["order"].number, OrderStatus.PENDING
         to = MOVES[state["moves"]]
-        state["order"] = order_transition(order=state["order"], to=to, actor=staff)
+        state["order"] = order_transition(order=state["order"], to=to, principal=Principal.for_user(staff))
         state["moves"] += 1
         return state["order"].number, to
 

@@ -71,7 +71,12 @@ def test_five_concurrent_cancels_restore_stock_once(customer, staff, make_produc
     order = order_checkout(user=customer, payment_method="DUMMY")
 
     actors = [customer, staff, customer, staff, customer]
-    results = race([lambda a=actor: order_transition(order=order, to="CANCELLED", actor=a) for actor in actors])
+    results = race(
+        [
+            lambda a=actor: order_transition(order=order, to="CANCELLED", principal=Principal.for_user(a))
+            for actor in actors
+        ]
+    )
 
     assert sum(isinstance(r, Order) for r in results) == 1, results
     assert sum(isinstance(r, InvalidTransition) for r in results) == 4, results
@@ -147,7 +152,7 @@ def test_checkouts_stock_edits_and_cancels_on_one_product_never_deadlock(make_us
         lambda v=variant: stock_adjust(product_id=product.pk, variant_id=v.pk, delta=1, actor=staff)
         for variant in sizes
     ]
-    calls.append(lambda: order_transition(order=cancelled, to="CANCELLED", actor=staff))
+    calls.append(lambda: order_transition(order=cancelled, to="CANCELLED", principal=Principal.for_user(staff)))
     results = race(calls)
 
     assert not [r for r in results if isinstance(r, Exception)], results

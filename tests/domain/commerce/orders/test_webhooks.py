@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.models import OrderStatus
 from commerce.orders.status import order_transition
 from partners import services as partners
@@ -22,7 +23,7 @@ def test_orders_emit_webhooks_to_subscribed_apps(
     )
     order = place_order(customer)
     with django_capture_on_commit_callbacks(execute=True):
-        order_transition(order=order, to=OrderStatus.CONFIRMED, actor=staff)
+        order_transition(order=order, to=OrderStatus.CONFIRMED, principal=Principal.for_user(staff))
 
     deliveries = list(WebhookDelivery.objects.order_by("id"))
     assert [d.event for d in deliveries] == ["ORDER_CREATED", "ORDER_STATUS_CHANGED"]
