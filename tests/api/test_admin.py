@@ -30,7 +30,7 @@ def rows(customer) -> dict[str, object]:
         currency="USD",
         idempotency_key="admin-test",
     )
-    app, _ = app_create(name="Fulfilment", scopes=["orders:read"])
+    app, _ = app_create(principal=Principal.system(), name="Fulfilment", scopes=["orders:read"])
     webhook = Webhook.objects.create(app=app, target_url="https://example.com/hook", events=["order.created"])
     return {
         "commerce/order": order,

@@ -222,10 +222,10 @@ def test_order_events_are_visible_to_owners_staff_and_order_reading_apps_only(
 
     assert numbers(user=customer) == [mine.number]
     assert numbers(user=staff) == [mine.number, theirs.number]
-    _, reader = partners.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    _, reader = partners.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     assert numbers(headers={"Authorization": f"App {reader}"}) == [mine.number, theirs.number]
 
-    _, catalog_app = partners.app_create(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    _, catalog_app = partners.app_create(principal=Principal.system(), name="Catalog", scopes=[AppScope.CATALOG_WRITE])
     assert gql.error_codes(ORDER_EVENTS_QUERY, headers={"Authorization": f"App {catalog_app}"}) == ["PERMISSION_DENIED"]
     assert numbers() == []  # anonymous: an empty page, as from `orders`
     # Another customer's order id yields nothing, not its events.

@@ -146,7 +146,9 @@ async def test_staff_receive_every_order_including_new_ones(staff, customer, mak
 
 
 async def test_an_app_with_orders_read_follows_every_order(customer, make_user, place_order):
-    _, token = await sync_to_async(partners.app_create)(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    _, token = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ]
+    )
     client = await connect(app_token=token)
     await client.subscribe()
 
@@ -157,7 +159,9 @@ async def test_an_app_with_orders_read_follows_every_order(customer, make_user, 
 
 
 async def test_an_app_without_orders_read_is_refused(customer, place_order):
-    _, token = await sync_to_async(partners.app_create)(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    _, token = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Catalog", scopes=[AppScope.CATALOG_WRITE]
+    )
     client = await connect(app_token=token)
     await client.subscribe()
     code, _ = await client.refusal()
@@ -276,9 +280,11 @@ async def test_a_shared_answer_is_the_one_each_subscriber_gets_alone(staff, cust
 async def test_a_shared_answer_never_crosses_a_visibility_boundary(
     staff, customer, make_user, place_order, monkeypatch
 ):
-    _, reader_token = await sync_to_async(partners.app_create)(name="Reader", scopes=[AppScope.ORDERS_READ])
+    _, reader_token = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Reader", scopes=[AppScope.ORDERS_READ]
+    )
     _, writer_token = await sync_to_async(partners.app_create)(
-        name="Writer", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE]
+        principal=Principal.system(), name="Writer", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE]
     )
     order = await sync_to_async(place_order)(customer)
     # Each kind of caller subscribes twice, interleaved: whoever runs first, nobody gets another's answer.

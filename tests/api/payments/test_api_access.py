@@ -58,7 +58,7 @@ def test_staff_and_partner_apps_see_the_payments_of_orders(gql, customer, staff,
 
     order = place_order(customer)
     payment_id = initiate(gql, order, customer)["payment"]["id"]
-    _, token = app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    _, token = app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
 
     by_staff = gql(ORDER_PAYMENTS, {"id": gid("Order", order.pk)}, user=staff)["order"]
     by_app = gql(ORDER_PAYMENTS, {"id": gid("Order", order.pk)}, headers={"Authorization": f"App {token}"})["order"]

@@ -76,8 +76,12 @@ async def test_payment_events_reach_the_owner_staff_and_order_reading_apps_only(
     dummy_settings, customer, staff, make_user, make_order
 ):
     order = await sync_to_async(make_order)("20.00")
-    _, reader = await sync_to_async(partners.app_create)(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
-    _, catalog_app = await sync_to_async(partners.app_create)(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    _, reader = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ]
+    )
+    _, catalog_app = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Catalog", scopes=[AppScope.CATALOG_WRITE]
+    )
     intruder = await sync_to_async(make_user)()
 
     owner, staff_client, app_client, other = (

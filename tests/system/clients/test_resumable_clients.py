@@ -110,7 +110,7 @@ def wait_for(condition: Callable[[], bool], client: RunningProcess, what: str, t
 
 @pytest.mark.parametrize("client_command", ["python", "node"], indirect=True)
 def test_the_documented_client_resumes_after_a_kill_with_exactly_the_missed_events(client_command, change, tmp_path):
-    _, token = services.app_create(name="Follower", scopes=[AppScope.ORDERS_READ])
+    _, token = services.app_create(principal=Principal.system(), name="Follower", scopes=[AppScope.ORDERS_READ])
     cursor_file = tmp_path / "cursor.txt"
     change()
     cursor_file.write_text(latest_cursor())  # the client handled this one last time it ran
