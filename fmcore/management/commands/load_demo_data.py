@@ -73,7 +73,7 @@ class Command(BaseCommand):
                 self.stdout.write("created the demo staff user")
         # Only into an empty catalog, so that `make run` never undoes what staff changed.
         if not Product.objects.exists():
-            report = catalog_import(data=demo_catalog(products or 12))
+            report = catalog_import(principal=Principal.system(), data=demo_catalog(products or 12))
             self.stdout.write(
                 f"loaded the demo catalog: {report.categories.created} categories, {report.products.created} products"
             )
