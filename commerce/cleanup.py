@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import RefreshToken
+from accounts.principal import Principal
 from accounts.throttle import throttle_counters_expired_delete
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus
@@ -47,7 +48,10 @@ def orders_stale_pending_cancel(*, now: datetime | None = None) -> int:
     for order in Order.objects.filter(status=OrderStatus.PENDING, created_at__lt=cutoff).order_by("pk").iterator():
         try:
             order_transition(
-                order=order, to=OrderStatus.CANCELLED, actor=None, note=f"Not paid within {minutes} minutes."
+                order=order,
+                to=OrderStatus.CANCELLED,
+                principal=Principal.system(),
+                note=f"Not paid within {minutes} minutes.",
             )
         except InvalidTransition:
             continue

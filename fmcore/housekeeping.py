@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from accounts.principal import Principal
 from commerce.cart.guests import guest_carts_abandoned_delete
 from commerce.notifications.services import sent_emails_purge
 from infra.outbox import outbox_purge
@@ -29,7 +30,7 @@ def housekeeping_run() -> HousekeepingReport:
     report = HousekeepingReport(
         outbox_messages_deleted=outbox_purge(older_than=settings.OUTBOX_RETENTION, batch_size=batch_size),
         webhook_deliveries_deleted=webhook_deliveries_purge(
-            older_than=settings.WEBHOOK_DELIVERY_RETENTION, batch_size=batch_size
+            principal=Principal.system(), older_than=settings.WEBHOOK_DELIVERY_RETENTION, batch_size=batch_size
         ),
         sent_emails_deleted=sent_emails_purge(older_than=settings.SENT_EMAIL_RETENTION, batch_size=batch_size),
         guest_carts_deleted=guest_carts_abandoned_delete(batch_size=batch_size),

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from accounts.principal import Principal
 from infra.errors import DomainError
 
 from . import services
@@ -68,31 +69,42 @@ class AppAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the failed deliveries again")
     def retry_failed_deliveries(self, request, queryset):
-        count = sum(services.webhook_deliveries_retry(app_id=app.pk) for app in queryset)
+        count = sum(
+            services.webhook_deliveries_retry(principal=Principal.for_user(request.user), app_id=app.pk)
+            for app in queryset
+        )
         messages.success(request, f"{count} failed deliveries queued again.")
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if change:
-            services.app_update(app_id=obj.pk, name=data["name"], scopes=data["scopes"], is_active=data["is_active"])
+            services.app_update(
+                principal=Principal.for_user(request.user),
+                app_id=obj.pk,
+                name=data["name"],
+                scopes=data["scopes"],
+                is_active=data["is_active"],
+            )
             return
-        app, token = services.app_create(name=data["name"], scopes=data["scopes"], created_by=request.user)
+        app, token = services.app_create(
+            principal=Principal.for_user(request.user), name=data["name"], scopes=data["scopes"]
+        )
         if not data["is_active"]:
-            services.app_update(app_id=app.pk, is_active=False)
+            services.app_update(principal=Principal.for_user(request.user), app_id=app.pk, is_active=False)
         obj.pk = app.pk
         messages.warning(request, f"Token of {app.name} (shown once, store it now): {token}")
 
     def delete_model(self, request, obj):
-        services.app_delete(app_id=obj.pk)
+        services.app_delete(principal=Principal.for_user(request.user), app_id=obj.pk)
 
     def delete_queryset(self, request, queryset):
         for app_id in list(queryset.values_list("pk", flat=True)):
-            services.app_delete(app_id=app_id)
+            services.app_delete(principal=Principal.for_user(request.user), app_id=app_id)
 
     @admin.action(description="Rotate the token (the old one stops working at once)")
     def rotate_token(self, request, queryset):
         for app in queryset:
-            app, token = services.app_token_rotate(app_id=app.pk)
+            app, token = services.app_token_rotate(principal=Principal.for_user(request.user), app_id=app.pk)
             messages.warning(request, f"New token of {app.name} (shown once, store it now): {token}")
 
 
@@ -127,6 +139,7 @@ class WebhookAdmin(admin.ModelAdmin):
         data = form.cleaned_data
         if change:
             services.webhook_update(
+                principal=Principal.for_user(request.user),
                 webhook_id=obj.pk,
                 target_url=data["target_url"],
                 events=data["events"],
@@ -135,6 +148,7 @@ class WebhookAdmin(admin.ModelAdmin):
             )
             return
         webhook, secret = services.webhook_create(
+            principal=Principal.for_user(request.user),
             app_id=data["app"].pk,
             target_url=data["target_url"],
             events=data["events"],
@@ -181,4 +195,4 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     @admin.action(description="Send again")
     def retry(self, request, queryset):
         for delivery in queryset:
-            services.webhook_delivery_retry(delivery_id=delivery.pk)
+            services.webhook_delivery_retry(principal=Principal.for_user(request.user), delivery_id=delivery.pk)

@@ -5,5 +5,5 @@ from accounts.principal import Principal
 
 
 def may_manage_apps(principal: Principal) -> bool:
-    """Staff; apps may not manage apps, not even their own."""
-    return principal.is_staff
+    """Staff, and the system (housekeeping); apps may not manage apps, not even their own."""
+    return principal.is_staff or principal.is_system

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.principal import Principal
 from infra.connections import connections_close_on_commit
-from infra.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound, PermissionDenied
 from infra.purge import queryset_delete_in_batches
 
+from . import policy
 from .connections import app_group
 from .errors import InvalidScope, InvalidWebhookEvent, WebhookInactive
 from .models import EVENT_SCOPES, App, AppScope, Webhook, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
@@ -63,28 +64,37 @@ def _close_on_commit(app_id: int) -> None:
     connections_close_on_commit(app_group(app_id))
 
 
-def app_create(*, name: str, scopes: Iterable[str], created_by: User | None = None) -> tuple[App, str]:
+def app_create(*, principal: Principal, name: str, scopes: Iterable[str]) -> tuple[App, str]:
     """Create an active app; returns it with its token, which is never shown again."""
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     token, digest = app_token_generate()
     app = App.objects.create(
         name=_name_clean(name),
         scopes=_scopes_clean(scopes),
         token_hash=digest,
         token_prefix=token[:DISPLAY_PREFIX_LENGTH],
-        created_by=created_by,
+        created_by=principal.user,
     )
     return app, token
 
 
 @transaction.atomic
 def app_update(
-    *, app_id: int, name: str | None = None, scopes: Iterable[str] | None = None, is_active: bool | None = None
+    *,
+    principal: Principal,
+    app_id: int,
+    name: str | None = None,
+    scopes: Iterable[str] | None = None,
+    is_active: bool | None = None,
 ) -> App:
     """Rename an app, change its scopes or switch it on or off.
 
     Losing access (deactivation, a scope taken away) closes the app's open
     websocket connections on commit; HTTP requests are refused from then on.
     """
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     app = _app_locked(app_id)
     lost_access = False
     if name is not None:
@@ -103,9 +113,11 @@ def app_update(
 
 
 @transaction.atomic
-def app_token_rotate(*, app_id: int) -> tuple[App, str]:
+def app_token_rotate(*, principal: Principal, app_id: int) -> tuple[App, str]:
     """Give an app a new token; the old one stops working at once, open
     websocket connections included. Returns the new token, shown once."""
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     app = _app_locked(app_id)
     token, digest = app_token_generate()
     app.token_hash = digest
@@ -117,8 +129,10 @@ def app_token_rotate(*, app_id: int) -> tuple[App, str]:
 
 
 @transaction.atomic
-def app_delete(*, app_id: int) -> None:
+def app_delete(*, principal: Principal, app_id: int) -> None:
     """Delete an app with its webhooks and deliveries; its connections close."""
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     app = _app_locked(app_id)
     app.delete()
     _close_on_commit(app_id)
@@ -135,7 +149,13 @@ def _query_clean(query: str, events: list[str]) -> str:
 
 
 def webhook_create(
-    *, app_id: int, target_url: str, events: Iterable[str], is_active: bool = True, query: str = ""
+    *,
+    principal: Principal,
+    app_id: int,
+    target_url: str,
+    events: Iterable[str],
+    is_active: bool = True,
+    query: str = "",
 ) -> tuple[Webhook, str]:
     """Add a webhook to an app; returns it with its signing secret, shown once.
 
@@ -143,6 +163,8 @@ def webhook_create(
     (a subscription document over the events) shapes the payloads
     (`INVALID_WEBHOOK_QUERY`, `WEBHOOK_QUERY_EVENT_MISMATCH`).
     """
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     app = App.objects.filter(pk=app_id).first()
     if app is None:
         raise NotFound("No App with this id.")
@@ -159,6 +181,7 @@ def webhook_create(
 @transaction.atomic
 def webhook_update(
     *,
+    principal: Principal,
     webhook_id: int,
     target_url: str | None = None,
     events: Iterable[str] | None = None,
@@ -167,6 +190,8 @@ def webhook_update(
 ) -> Webhook:
     """Change a webhook's URL (checked like at creation), events, query ("" removes
     it) or active flag. The query is checked against the events it will have."""
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     webhook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
     if webhook is None:
         raise NotFound("No Webhook with this id.")
@@ -183,7 +208,7 @@ def webhook_update(
 
 
 @transaction.atomic
-def webhook_secret_rotate(*, webhook_id: int) -> tuple[Webhook, str]:
+def webhook_secret_rotate(*, principal: Principal, webhook_id: int) -> tuple[Webhook, str]:
     """Give a webhook a new signing secret; returns it, shown once.
 
     For settings.WEBHOOK_SECRET_OVERLAP (read at delivery time, so changing
@@ -191,6 +216,8 @@ def webhook_secret_rotate(*, webhook_id: int) -> tuple[Webhook, str]:
     delivery too (a second `v1=`), so the receiver can switch without losing
     one. Rotating again within the overlap ends the oldest secret at once.
     """
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     webhook = Webhook.objects.select_for_update().filter(pk=webhook_id).first()
     if webhook is None:
         raise NotFound("No Webhook with this id.")
@@ -202,19 +229,23 @@ def webhook_secret_rotate(*, webhook_id: int) -> tuple[Webhook, str]:
     return webhook, secret
 
 
-def webhook_delete(*, webhook_id: int) -> None:
+def webhook_delete(*, principal: Principal, webhook_id: int) -> None:
     """Delete a webhook and its deliveries."""
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     deleted, _ = Webhook.objects.filter(pk=webhook_id).delete()
     if not deleted:
         raise NotFound("No Webhook with this id.")
 
 
 @transaction.atomic
-def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
+def webhook_delivery_retry(*, principal: Principal, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again (with a fresh series of retries), whatever its status.
 
     Receivers dedupe on X-FMCore-Delivery, which stays the same.
     """
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     delivery = WebhookDelivery.objects.select_for_update().select_related("webhook__app").filter(pk=delivery_id).first()
     if delivery is None:
         raise NotFound("No WebhookDelivery with this id.")
@@ -230,6 +261,7 @@ def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
 @transaction.atomic
 def webhook_deliveries_retry(
     *,
+    principal: Principal,
     app_id: int | None = None,
     webhook_id: int | None = None,
     created_after: datetime | None = None,
@@ -241,6 +273,8 @@ def webhook_deliveries_retry(
     Deliveries of webhooks that are off, or whose app is off or lacks the
     event's scope, stay FAILED: they would fail again at once.
     """
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     failed = WebhookDelivery.objects.filter(
         status=WebhookDeliveryStatus.FAILED, webhook__is_active=True, webhook__app__is_active=True
     )
@@ -262,9 +296,11 @@ def webhook_deliveries_retry(
     return len(ids)
 
 
-def webhook_deliveries_purge(*, older_than: timedelta, batch_size: int) -> int:
+def webhook_deliveries_purge(*, principal: Principal, older_than: timedelta, batch_size: int) -> int:
     """Delete finished (succeeded or failed) deliveries created more than `older_than`
     ago, with their attempts; pending ones stay, their retries still due."""
+    if not policy.may_manage_apps(principal):
+        raise PermissionDenied()
     finished_long_ago = WebhookDelivery.objects.filter(
         created_at__lt=timezone.now() - older_than,
         status__in=[WebhookDeliveryStatus.SUCCEEDED, WebhookDeliveryStatus.FAILED],

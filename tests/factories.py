@@ -14,6 +14,7 @@ from django.test import override_settings
 from strawberry.relay import from_base64, to_base64
 
 from accounts.models import User
+from accounts.principal import Principal
 from commerce.addresses.services import AddressData
 from commerce.cart.guests import Guest
 from commerce.catalog.options import default_variants_seed
@@ -190,5 +191,5 @@ def order_pinned_for_payloads(user: User) -> Order:
 def order_advance(order: Order, to: str) -> Order:
     """Walk a PENDING `order` along the lifecycle to `to`, as the system would."""
     for step in ORDER_PATH[to]:
-        order = order_transition(order=order, to=step, actor=None)
+        order = order_transition(order=order, to=step, principal=Principal.system())
     return order

@@ -17,9 +17,11 @@ import requests
 from django.db import transaction
 from django.utils.text import slugify
 
+from accounts.principal import Principal
 from commerce.cache import catalog_cache_invalidate
+from commerce.catalog import policy
 from commerce.models import Category, Product, ProductImage, ProductVariant
-from infra.errors import DomainError
+from infra.errors import DomainError, PermissionDenied
 
 from .options import (
     OptionData,
@@ -307,7 +309,7 @@ class _Rejected(Exception):
     """Rolls the whole import back in strict mode."""
 
 
-def catalog_import(*, data: Any, strict: bool = False) -> ImportReport:
+def catalog_import(*, principal: Principal, data: Any, strict: bool = False) -> ImportReport:
     """Upsert the categories and products of `data` in one transaction.
 
     Invalid rows are skipped and reported; with `strict`, any invalid row
@@ -315,6 +317,8 @@ def catalog_import(*, data: Any, strict: bool = False) -> ImportReport:
     same data changes nothing (every row counts as unchanged).
     Raises `ImportSourceError` when `data` is not the documented shape.
     """
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     category_rows, product_rows = _rows(data)
     report = ImportReport()
     with contextlib.suppress(_Rejected):

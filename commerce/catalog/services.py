@@ -14,13 +14,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from accounts.principal import Principal
 from commerce.cache import catalog_cache_invalidate
+from commerce.catalog import policy
 from commerce.catalog.options import OptionData, clean_options, variant_default_create, variants_refit
 from commerce.catalog.stock import MAX_STOCK, stock_change
 from commerce.errors import AlreadyExists, InvalidQuantity, VariantRequired
 from commerce.models import Category, Product, ProductImage, ProductVariant
-from infra.errors import InvalidInput, NotFound
-from partners.change_actor import Actor
+from infra.errors import InvalidInput, NotFound, PermissionDenied
 
 MAX_PRICE = Decimal("9999999999.99")
 MAX_IMAGES = 20
@@ -139,8 +140,10 @@ def _category_for_update(category_id: int) -> Category:
     return category
 
 
-def category_create(*, name: str, description: str = "") -> Category:
+def category_create(*, principal: Principal, name: str, description: str = "") -> Category:
     """Create an active category with a unique, generated slug."""
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     name = clean_name(name, max_length=120)
     with transaction.atomic():
         _check_category_name_free(name)
@@ -150,8 +153,12 @@ def category_create(*, name: str, description: str = "") -> Category:
     return category
 
 
-def category_update(*, category_id: int, name: str | None = None, description: str | None = None) -> Category:
+def category_update(
+    *, principal: Principal, category_id: int, name: str | None = None, description: str | None = None
+) -> Category:
     """Rename or describe a category; its slug stays (links keep working)."""
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         category = _category_for_update(category_id)
         if name is not None:
@@ -168,13 +175,15 @@ def category_update(*, category_id: int, name: str | None = None, description: s
     return category
 
 
-def category_set_active(*, category_id: int, active: bool) -> Category:
+def category_set_active(*, principal: Principal, category_id: int, active: bool) -> Category:
     """Switch a category on or off, and its products with it.
 
     Deactivating switches off the category's active products and marks them;
     reactivating switches on exactly the marked ones, so a product staff turned
     off separately stays off.
     """
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         category = _category_for_update(category_id)
         products = Product.objects.filter(category=category, deleted_at__isnull=True)
@@ -239,6 +248,7 @@ def _variant_of(product: Product, variant_id: int | None) -> ProductVariant:
 
 def product_create(
     *,
+    principal: Principal,
     name: str,
     price: Decimal,
     stock_quantity: int,
@@ -247,13 +257,14 @@ def product_create(
     images: Sequence[ImageData] = (),
     is_active: bool = True,
     options: Sequence[OptionData] = (),
-    actor: Actor = None,
 ) -> Product:
     """Create a product with a unique, generated slug (same names get `-2`, `-3`, ...).
 
     Without `options` it gets its default variant holding `stock_quantity`;
     with options it has no variant (and no stock) until staff create them.
     """
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     name = clean_name(name)
     price = clean_price(price)
     stock_quantity = clean_stock(stock_quantity)
@@ -276,7 +287,7 @@ def product_create(
         if not cleaned_options:
             variant = variant_default_create(product)
             if stock_quantity:
-                stock_change(changes=[(variant.pk, stock_quantity)], reason="initial stock", actor=actor)
+                stock_change(changes=[(variant.pk, stock_quantity)], reason="initial stock", actor=principal.actor)
                 product.stock_quantity = stock_quantity
         catalog_cache_invalidate()
     return product
@@ -284,6 +295,7 @@ def product_create(
 
 def product_update(
     *,
+    principal: Principal,
     product_id: int,
     name: str | None = None,
     description: str | None = None,
@@ -293,7 +305,6 @@ def product_update(
     images: Sequence[ImageData] | None = None,
     is_active: bool | None = None,
     options: Sequence[OptionData] | None = None,
-    actor: Actor = None,
 ) -> Product:
     """Change the given fields of a product; `images`, when given, replace the old ones.
 
@@ -302,6 +313,8 @@ def product_update(
     stock of a product's one variant (`VARIANT_REQUIRED` with several);
     `options` replace the options and refit the variants (`variants_refit`).
     """
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         product = _product_for_update(product_id)
         if name is not None:
@@ -323,14 +336,16 @@ def product_update(
         if stock_quantity is not None:
             variant = _only_variant(product, field="stockQuantity")
             delta = clean_stock(stock_quantity) - variant.stock_quantity
-            stock_change(changes=[(variant.pk, delta)], reason="set by product update", actor=actor)
+            stock_change(changes=[(variant.pk, delta)], reason="set by product update", actor=principal.actor)
             product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()
     return product
 
 
-def product_delete(*, product_id: int) -> Product:
+def product_delete(*, principal: Principal, product_id: int) -> Product:
     """Soft-delete a product: hidden everywhere, kept for order history."""
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         product = _product_for_update(product_id)
         product.deleted_at = timezone.now()
@@ -342,18 +357,20 @@ def product_delete(*, product_id: int) -> Product:
 
 
 def stock_adjust(
-    *, product_id: int, delta: int, variant_id: int | None = None, reason: str = "", actor: Actor = None
+    *, principal: Principal, product_id: int, delta: int, variant_id: int | None = None, reason: str = ""
 ) -> Product:
     """Add (or with a negative `delta` remove) units of a variant's stock, recording who, why and when.
 
     Without `variant_id` the product must have one variant (`VARIANT_REQUIRED`).
     The stock never goes below zero (`OUT_OF_STOCK`, nothing changes).
     """
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     if delta == 0:
         raise InvalidQuantity("The change must not be zero.", field="delta")
     with transaction.atomic():
         product = _product_for_update(product_id)
         variant = _variant_of(product, variant_id)
-        stock_change(changes=[(variant.pk, delta)], reason=(reason or "").strip(), actor=actor, field="delta")
+        stock_change(changes=[(variant.pk, delta)], reason=(reason or "").strip(), actor=principal.actor, field="delta")
         product.refresh_from_db(fields=["stock_quantity"])
     return product

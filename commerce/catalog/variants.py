@@ -9,13 +9,14 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from accounts.principal import Principal
 from commerce.cache import catalog_cache_invalidate
+from commerce.catalog import policy
 from commerce.catalog.options import check_choice_free, choice_name, clean_choice, clean_sku
 from commerce.catalog.stock import stock_change
 from commerce.errors import AlreadyExists
 from commerce.models import Product, ProductVariant
-from infra.errors import InvalidInput, NotFound
-from partners.change_actor import Actor
+from infra.errors import InvalidInput, NotFound, PermissionDenied
 
 from .services import clean_price, clean_stock
 
@@ -59,16 +60,18 @@ def _save(variant: ProductVariant, **kwargs) -> None:
 
 def variant_create(
     *,
+    principal: Principal,
     product_id: int,
     sku: str,
     options: Sequence[tuple[str, str]],
     price: Decimal | None = None,
     stock_quantity: int = 0,
-    actor: Actor = None,
 ) -> ProductVariant:
     """Add a variant to a product with options: a free SKU (`ALREADY_EXISTS`), one
     value of each option (`UNKNOWN_OPTION`), a combination no other variant has
     (`ALREADY_EXISTS`); `price` empty means the product's price."""
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     sku = clean_sku(sku)
     price = None if price is None else clean_price(price)
     stock_quantity = clean_stock(stock_quantity)
@@ -85,7 +88,7 @@ def variant_create(
         variant = ProductVariant(product=product, sku=sku, name=choice_name(choice), price=price, options=choice)
         _save(variant, force_insert=True)
         if stock_quantity:
-            stock_change(changes=[(variant.pk, stock_quantity)], reason="initial stock", actor=actor)
+            stock_change(changes=[(variant.pk, stock_quantity)], reason="initial stock", actor=principal.actor)
             variant.refresh_from_db(fields=["stock_quantity"])
             product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()
@@ -94,18 +97,20 @@ def variant_create(
 
 def variant_update(
     *,
+    principal: Principal,
     variant_id: int,
     sku: str | None = None,
     options: Sequence[tuple[str, str]] | None = None,
     price: Decimal | None = None,
     clear_price: bool = False,
     stock_quantity: int | None = None,
-    actor: Actor = None,
 ) -> ProductVariant:
     """Change the given fields of a variant; `clear_price` makes it sell at the product's price.
 
     `stock_quantity` sets the stock (recorded as a movement). The same checks as `variant_create`.
     """
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         variant = _variant_for_update(variant_id)
         product = variant.product
@@ -123,16 +128,18 @@ def variant_update(
         _save(variant, update_fields=["sku", "options", "name", "price", "updated_at"])
         if stock_quantity is not None:
             delta = clean_stock(stock_quantity) - variant.stock_quantity
-            stock_change(changes=[(variant.pk, delta)], reason="set by variant update", actor=actor)
+            stock_change(changes=[(variant.pk, delta)], reason="set by variant update", actor=principal.actor)
             variant.refresh_from_db(fields=["stock_quantity"])
             product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()
     return variant
 
 
-def variant_delete(*, variant_id: int, actor: Actor = None) -> Product:
+def variant_delete(*, principal: Principal, variant_id: int) -> Product:
     """Delete a variant: its cart lines go, order lines keep their frozen SKU and name
     (their `variant` becomes null). A product keeps at least one variant."""
+    if not policy.may_write_catalog(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         variant = _variant_for_update(variant_id)
         product = variant.product
@@ -140,7 +147,9 @@ def variant_delete(*, variant_id: int, actor: Actor = None) -> Product:
             raise InvalidInput("A product keeps at least one variant; delete the product instead.", field="id")
         if variant.stock_quantity:
             # Through the one writer, so the product's total and availability follow.
-            stock_change(changes=[(variant.pk, -variant.stock_quantity)], reason="variant deleted", actor=actor)
+            stock_change(
+                changes=[(variant.pk, -variant.stock_quantity)], reason="variant deleted", actor=principal.actor
+            )
         variant.delete()
         product.refresh_from_db(fields=["stock_quantity"])
         catalog_cache_invalidate()

@@ -3,8 +3,9 @@
     PENDING -> CONFIRMED -> PAID -> COMPLETED
     PENDING, CONFIRMED, PAID -> CANCELLED
 
-Who may make each move is `commerce.orders.policy.may_move_order`;
-`actor=None` is the system itself (payment providers, the clean-up job).
+Who may make each move is `commerce.orders.policy.may_move_order`, asked of
+the caller's `Principal` (`Principal.system()`: payment providers, the
+clean-up job).
 `order_transition()` is the only code that writes `Order.status`. It knows
 nothing of payments: a move that sets money going (cancelling a PAID order,
 marking a cash-on-delivery order PAID) is made through `commerce.settlement`,
@@ -17,14 +18,13 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
 from accounts.principal import Principal
 from commerce.cache import orders_cache_invalidate
 from commerce.catalog.stock import stock_change
 from commerce.errors import InvalidTransition
 from commerce.models import Order, OrderStatus, OrderStatusChange
 from commerce.vouchers.services import voucher_use_release
-from partners.change_actor import Actor, actor_fields
+from partners.change_actor import actor_fields
 
 from .policy import may_move_order
 
@@ -41,14 +41,13 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 REFUND_OWED = {(S.PAID, S.CANCELLED)}
 
 
-def available_transitions(*, order: Order, actor: Actor) -> list[str]:
-    """The statuses `actor` may move `order` to from its current status."""
-    principal = Principal.of_actor(actor)
+def available_transitions(*, order: Order, principal: Principal) -> list[str]:
+    """The statuses `principal` may move `order` to from its current status."""
     return [to for to in TRANSITIONS[order.status] if may_move_order(principal, order, to)]
 
 
-def _refused(order: Order, to: str, actor: Actor) -> InvalidTransition:
-    allowed = available_transitions(order=order, actor=actor)
+def _refused(order: Order, to: str, principal: Principal) -> InvalidTransition:
+    allowed = available_transitions(order=order, principal=principal)
     allowed_text = ", ".join(allowed) if allowed else "none"
     return InvalidTransition(
         f"Order {order.number} is {order.status} and cannot become {to}. Allowed next: {allowed_text}.",
@@ -56,17 +55,17 @@ def _refused(order: Order, to: str, actor: Actor) -> InvalidTransition:
     )
 
 
-def _stock_restore(order: Order, actor: User | None) -> None:
+def _stock_restore(order: Order, principal: Principal) -> None:
     # Variants deleted since checkout have nothing to go back to.
     lines = list(order.lines.exclude(variant=None).values_list("variant_id", "quantity"))
     if lines:
-        stock_change(changes=lines, reason=f"Order {order.number} cancelled", actor=actor)
+        stock_change(changes=lines, reason=f"Order {order.number} cancelled", actor=principal.user)
 
 
 def order_transition(
-    *, order: Order, to: str, actor: Actor, note: str = "", refund: Callable[[Order], None] | None = None
+    *, order: Order, to: str, principal: Principal, note: str = "", refund: Callable[[Order], None] | None = None
 ) -> Order:
-    """Move `order` to status `to` on behalf of `actor` (None: the system).
+    """Move `order` to status `to` on behalf of `principal`, recorded as its actor.
 
     Locks the order row and checks the current status under the lock, so of
     two concurrent moves only one can win. Cancelling puts the stock back
@@ -83,8 +82,8 @@ def order_transition(
     to = OrderStatus(to)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if to not in TRANSITIONS[locked.status] or not may_move_order(Principal.of_actor(actor), locked, to):
-            raise _refused(locked, to, actor)
+        if to not in TRANSITIONS[locked.status] or not may_move_order(principal, locked, to):
+            raise _refused(locked, to, principal)
         refund_owed = (locked.status, to) in REFUND_OWED
         if refund_owed and refund is None:
             raise InvalidTransition(
@@ -95,14 +94,14 @@ def order_transition(
         locked.status = to
         update_fields = ["status", "updated_at"]
         if to == OrderStatus.CANCELLED and locked.stock_restored_at is None:
-            _stock_restore(locked, actor if isinstance(actor, User) else None)
+            _stock_restore(locked, principal)
             locked.stock_restored_at = timezone.now()
             update_fields.append("stock_restored_at")
         if to == OrderStatus.CANCELLED and from_status != OrderStatus.PAID and locked.voucher_code:
             voucher_use_release(order=locked)  # an unpaid order gives its voucher use back
         locked.save(update_fields=update_fields)
         change = OrderStatusChange.objects.create(
-            order=locked, from_status=from_status, to_status=to, note=note.strip(), **actor_fields(actor)
+            order=locked, from_status=from_status, to_status=to, note=note.strip(), **actor_fields(principal.actor)
         )
         events.order_status_changed(change=change, order=locked)
         if refund_owed and refund is not None:

@@ -67,7 +67,6 @@ from commerce.settlement import tasks
 from infra.domain_events import record
 from infra.errors import InvalidInput, NotFound
 from infra.outbox import enqueue
-from partners.change_actor import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -85,10 +84,10 @@ def _order_payments_refund_queue(order: Order) -> None:
     enqueue(tasks.refund_order_payments, order.pk)
 
 
-def _order_move(*, order: Order, to: str, actor: Actor, note: str) -> Order:
+def _order_move(*, order: Order, to: str, principal: Principal, note: str) -> Order:
     """`order_transition`, handing it the refund a cancelled PAID order is owed
     (queued in the cancelling transaction)."""
-    return order_transition(order=order, to=to, actor=actor, note=note, refund=_order_payments_refund_queue)
+    return order_transition(order=order, to=to, principal=principal, note=note, refund=_order_payments_refund_queue)
 
 
 def order_cancel(*, principal: Principal, order_id: int, reason: str = "") -> Order:
@@ -98,7 +97,7 @@ def order_cancel(*, principal: Principal, order_id: int, reason: str = "") -> Or
     order = order_selectors.order_visible(principal=principal, order_id=order_id)
     if order is None:
         raise NotFound("No order with this id.", field="orderId")
-    return _order_move(order=order, to=OrderStatus.CANCELLED, actor=principal.actor, note=reason or "")
+    return _order_move(order=order, to=OrderStatus.CANCELLED, principal=principal, note=reason or "")
 
 
 def order_status_update(*, principal: Principal, order_id: int, status: str, note: str = "") -> Order:
@@ -108,20 +107,20 @@ def order_status_update(*, principal: Principal, order_id: int, status: str, not
     collected; cancelling a PAID order queues its refund."""
     order = order_for_shop_action(principal=principal, order_id=order_id)
     if status != OrderStatus.PAID:
-        return _order_move(order=order, to=status, actor=principal.actor, note=note or "")
-    return _order_mark_paid(order=order, actor=principal.actor, note=note)
+        return _order_move(order=order, to=status, principal=principal, note=note or "")
+    return _order_mark_paid(order=order, principal=principal, note=note)
 
 
-def _order_mark_paid(*, order: Order, actor: Actor, note: str) -> Order:
+def _order_mark_paid(*, order: Order, principal: Principal, note: str) -> Order:
     """Marking an order PAID collects its cash-on-delivery payment, in the same transaction."""
     with transaction.atomic():
         # The order, then its payment, before the transition writes to the event stream.
         _order_lock(order.pk)
         pending_cod = order.payments.filter(method=PaymentMethod.COD, status=PaymentStatus.PENDING)
         cod = pending_cod.select_for_update().order_by("pk").first()
-        order = order_transition(order=order, to=OrderStatus.PAID, actor=actor, note=note or "")
+        order = order_transition(order=order, to=OrderStatus.PAID, principal=principal, note=note or "")
         if cod is not None:
-            payment_cod_collect(payment=cod, actor=actor if isinstance(actor, User) else None)
+            payment_cod_collect(payment=cod, actor=principal.user)
     return order
 
 
@@ -134,8 +133,12 @@ def _order_payment_succeeded(order: Order, payment: Payment) -> None:
     method = payment.get_method_display()
     if order.status in (OrderStatus.PENDING, OrderStatus.CONFIRMED):
         if order.status == OrderStatus.PENDING:
-            order = order_transition(order=order, to=OrderStatus.CONFIRMED, actor=None, note=f"{method} payment.")
-        order = order_transition(order=order, to=OrderStatus.PAID, actor=None, note=f"Paid by {method}.")
+            order = order_transition(
+                order=order, to=OrderStatus.CONFIRMED, principal=Principal.system(), note=f"{method} payment."
+            )
+        order = order_transition(
+            order=order, to=OrderStatus.PAID, principal=Principal.system(), note=f"Paid by {method}."
+        )
     elif order.status in (OrderStatus.PAID, OrderStatus.COMPLETED) and not paid_by_other:
         pass  # staff marked it PAID as the cash was collected: this payment is what paid it
     else:
@@ -150,21 +153,21 @@ def _order_payment_succeeded(order: Order, payment: Payment) -> None:
     record(PaymentSucceeded(payment_id=payment.pk))
 
 
-def _order_payment_refunded(order: Order, actor: User | None) -> None:
+def _order_payment_refunded(order: Order, principal: Principal) -> None:
     """A payment of `order` (locked) was refunded in full, within this transaction."""
     if order.status != OrderStatus.PAID or order.payments.filter(status=PaymentStatus.SUCCEEDED).exists():
         return
-    _order_move(order=order, to=OrderStatus.CANCELLED, actor=actor, note="Payment refunded in full.")
+    _order_move(order=order, to=OrderStatus.CANCELLED, principal=principal, note="Payment refunded in full.")
 
 
-def _payment_change_settle(order: Order, change: PaymentChange, actor: User | None = None) -> None:
+def _payment_change_settle(order: Order, change: PaymentChange, principal: Principal) -> None:
     """Apply what a payment's move means for its locked order, then record the move; within its transaction."""
     if change.from_status is None:
         return
     if change.payment.status == PaymentStatus.SUCCEEDED:
         _order_payment_succeeded(order, change.payment)
     elif change.payment.status == PaymentStatus.REFUNDED:
-        _order_payment_refunded(order, actor)
+        _order_payment_refunded(order, principal)
     payment_change_record(change)
 
 
@@ -172,7 +175,7 @@ def _payment_settle(*, payment: Payment, result: ProviderStatus | ProviderEvent,
     """Apply a provider's word to a payment and to its order; call within a transaction."""
     order = _order_lock(payment.order_id)
     change = payment_status_apply(payment_id=payment.pk, result=result, source=source)
-    _payment_change_settle(order, change)
+    _payment_change_settle(order, change, Principal.system())
     return change
 
 
@@ -262,7 +265,7 @@ def payment_initiate(
             order_transition(
                 order=locked,
                 to=OrderStatus.CONFIRMED,
-                actor=None,
+                principal=Principal.system(),
                 note=f"Payment started by the customer ({payment.get_method_display()}).",
             )
         if locked.status in PAYABLE_ORDER_STATUSES and locked.payment_method != payment.method:
@@ -274,9 +277,10 @@ def payment_initiate(
 
 
 def payment_refund(
-    *, payment: Payment, amount: Decimal | None = None, actor: User | None = None, reason: str = ""
+    *, principal: Principal, payment: Payment, amount: Decimal | None = None, reason: str = ""
 ) -> Refund:
-    """Refund `amount` (default: all that is left) of a SUCCEEDED payment through its provider.
+    """Refund `amount` (default: all that is left) of a SUCCEEDED payment through its provider,
+    on behalf of `principal` (its user is recorded as the refund's actor).
 
     Every refund not FAILED counts against the payment, so two concurrent
     refunds cannot return more than was paid. A fully refunded payment becomes
@@ -284,31 +288,31 @@ def payment_refund(
     `PaymentNotRefundable`, `InvalidRefundAmount`, `ProviderError` (the refund
     row is then FAILED and nothing else changes).
     """
-    refund = refund_open(payment=payment, amount=amount, actor=actor, reason=reason)
+    refund = refund_open(payment=payment, amount=amount, actor=principal.user, reason=reason)
     result = refund_send(refund=refund)
     with transaction.atomic():
         order = _order_lock(payment.order_id)
-        _payment_change_settle(order, refund_result_apply(refund=refund, result=result), actor)
+        _payment_change_settle(order, refund_result_apply(refund=refund, result=result), principal)
     return refund
 
 
-def payment_refund_remaining(*, payment_id: int, reason: str = "", actor: User | None = None) -> Refund | None:
+def payment_refund_remaining(*, payment_id: int, reason: str = "") -> Refund | None:
     """Refund what is left of a SUCCEEDED payment; None when there is nothing to refund.
 
     For money nobody should keep (a payment that settled on a cancelled
-    order, or a second payment of a paid one). Safe to repeat.
+    order, or a second payment of a paid one), refunded by the system. Safe to repeat.
     """
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.SUCCEEDED:
         return None
     try:
-        return payment_refund(payment=payment, actor=actor, reason=reason)
+        return payment_refund(principal=Principal.system(), payment=payment, reason=reason)
     except (PaymentNotRefundable, InvalidRefundAmount):
         # Refunded meanwhile, or refunds in flight already cover the amount.
         return None
 
 
-def order_payments_refund(*, order_id: int, actor: User | None = None, reason: str = "") -> list[Refund]:
+def order_payments_refund(*, order_id: int, principal: Principal, reason: str = "") -> list[Refund]:
     """Refund what is left of every SUCCEEDED payment of an order (a paid order was cancelled).
 
     Safe to repeat: a fully refunded payment is no longer SUCCEEDED and is skipped.
@@ -316,7 +320,7 @@ def order_payments_refund(*, order_id: int, actor: User | None = None, reason: s
     """
     refunds = []
     for payment in Payment.objects.filter(order_id=order_id, status=PaymentStatus.SUCCEEDED).order_by("pk"):
-        refunds.append(payment_refund(payment=payment, actor=actor, reason=reason or "Order cancelled"))
+        refunds.append(payment_refund(principal=principal, payment=payment, reason=reason or "Order cancelled"))
     return refunds
 
 
@@ -332,4 +336,4 @@ def order_cancelled_refund(*, order_id: int) -> list[Refund]:
     change = order.history.filter(to_status=OrderStatus.CANCELLED).select_related("actor").last()
     actor = change.actor if change else None
     reason = f"Order {order.number} cancelled" + (f": {change.note}" if change and change.note else "")
-    return order_payments_refund(order_id=order_id, actor=actor, reason=reason)
+    return order_payments_refund(order_id=order_id, principal=Principal.of_actor(actor), reason=reason)

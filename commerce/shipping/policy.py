@@ -4,5 +4,5 @@ from accounts.principal import Principal
 
 
 def may_manage_shipping(principal: Principal) -> bool:
-    """Staff create, change and delete shipping methods; partner apps may not."""
-    return principal.is_staff
+    """Staff (and the system: demo data) create, change and delete shipping methods; partner apps may not."""
+    return principal.is_staff or principal.is_system

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from accounts.principal import Principal
 from commerce import pricing
 from commerce.addresses.countries import COUNTRY_CODES
 from commerce.cache import pricing_cache_invalidate
@@ -15,9 +16,9 @@ from commerce.cart.services import cart_get_or_create
 from commerce.catalog.services import clean_name
 from commerce.errors import AlreadyExists, InvalidCountry, ShippingMethodRequired, ShippingMethodUnavailable
 from commerce.models import Cart, ShippingMethod
-from infra.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound, PermissionDenied
 
-from . import selectors
+from . import policy, selectors
 
 FIELDS = frozenset({"name", "price", "free_above", "countries"})
 
@@ -51,8 +52,10 @@ def _save(method: ShippingMethod) -> ShippingMethod:
     return method
 
 
-def shipping_method_create(*, changes: Mapping[str, Any]) -> ShippingMethod:
+def shipping_method_create(*, principal: Principal, changes: Mapping[str, Any]) -> ShippingMethod:
     """Create a shipping method: a unique name, a price, optionally `free_above` and `countries` (empty: all)."""
+    if not policy.may_manage_shipping(principal):
+        raise PermissionDenied()
     for required in ("name", "price"):
         if changes.get(required) is None:
             raise InvalidInput(f"The {required} is required.", field=required)
@@ -61,8 +64,12 @@ def shipping_method_create(*, changes: Mapping[str, Any]) -> ShippingMethod:
     return _save(method)
 
 
-def shipping_method_update(*, shipping_method_id: int, changes: Mapping[str, Any]) -> ShippingMethod:
+def shipping_method_update(
+    *, principal: Principal, shipping_method_id: int, changes: Mapping[str, Any]
+) -> ShippingMethod:
     """Change the given fields of a shipping method; orders placed with it keep their frozen price."""
+    if not policy.may_manage_shipping(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         method = ShippingMethod.objects.select_for_update().filter(pk=shipping_method_id).first()
         if method is None:
@@ -71,8 +78,10 @@ def shipping_method_update(*, shipping_method_id: int, changes: Mapping[str, Any
         return _save(method)
 
 
-def shipping_method_delete(*, shipping_method_id: int) -> None:
+def shipping_method_delete(*, principal: Principal, shipping_method_id: int) -> None:
     """Delete a shipping method: carts that chose it choose again; orders keep its name and price."""
+    if not policy.may_manage_shipping(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         deleted, _ = ShippingMethod.objects.filter(pk=shipping_method_id).delete()
         if not deleted:

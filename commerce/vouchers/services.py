@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.principal import Principal
 from commerce import pricing
 from commerce.cache import pricing_cache_invalidate
 from commerce.cart.guests import CartOwner, owner_actor, owner_cart_cache_invalidate
@@ -19,9 +20,9 @@ from commerce.cart.selectors import cart_load, cart_summary
 from commerce.cart.services import cart_get_or_create
 from commerce.errors import AlreadyExists, VoucherInvalid
 from commerce.models import Cart, Category, Order, Voucher, VoucherKind, VoucherUse
-from infra.errors import InvalidInput, NotFound
+from infra.errors import InvalidInput, NotFound, PermissionDenied
 
-from . import selectors
+from . import policy, selectors
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,39}$")
 FIELDS = frozenset(
@@ -96,12 +97,14 @@ def _save(voucher: Voucher, category_ids: list[int] | None) -> Voucher:
     return voucher
 
 
-def voucher_create(*, changes: Mapping[str, Any]) -> Voucher:
+def voucher_create(*, principal: Principal, changes: Mapping[str, Any]) -> Voucher:
     """Create a voucher from `changes` (code, kind and value required; see `FIELDS`).
 
     Codes are upper-cased and unique (`ALREADY_EXISTS`); bad values are
     `INVALID_INPUT`, unknown categories `NOT_FOUND`, each naming its field.
     """
+    if not policy.may_manage_vouchers(principal):
+        raise PermissionDenied()
     for required in ("code", "kind", "value"):
         if changes.get(required) is None:
             raise InvalidInput(f"The {required} is required.", field=required)
@@ -111,8 +114,10 @@ def voucher_create(*, changes: Mapping[str, Any]) -> Voucher:
         return _save(voucher, category_ids)
 
 
-def voucher_update(*, voucher_id: int, changes: Mapping[str, Any]) -> Voucher:
+def voucher_update(*, principal: Principal, voucher_id: int, changes: Mapping[str, Any]) -> Voucher:
     """Change the given fields of a voucher (a None limit, date or minimum clears it); uses so far stay."""
+    if not policy.may_manage_vouchers(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         voucher = Voucher.objects.select_for_update().filter(pk=voucher_id).first()
         if voucher is None:
@@ -121,8 +126,10 @@ def voucher_update(*, voucher_id: int, changes: Mapping[str, Any]) -> Voucher:
         return _save(voucher, category_ids)
 
 
-def voucher_delete(*, voucher_id: int) -> None:
+def voucher_delete(*, principal: Principal, voucher_id: int) -> None:
     """Delete a voucher: carts drop it; placed orders keep their frozen code and discount."""
+    if not policy.may_manage_vouchers(principal):
+        raise PermissionDenied()
     with transaction.atomic():
         deleted, _ = Voucher.objects.filter(pk=voucher_id).delete()
         if not deleted:

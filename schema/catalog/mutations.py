@@ -53,16 +53,23 @@ class CatalogMutations:
         description="Create a category (staff, or apps with CATALOG_WRITE); its slug is generated.",
         permissions=CATALOG_WRITERS,
     )
-    def create_category(self, input: CategoryInput) -> CategoryResult:
-        return CategoryPayload(category=services.category_create(name=input.name, description=input.description))
+    def create_category(self, info: Info, input: CategoryInput) -> CategoryResult:
+        return CategoryPayload(
+            category=services.category_create(
+                principal=info.context.principal, name=input.name, description=input.description
+            )
+        )
 
     @mutation(
         description="Rename or describe a category (staff, or apps with CATALOG_WRITE); the slug stays.",
         permissions=CATALOG_WRITERS,
     )
-    def update_category(self, id: relay.GlobalID, input: CategoryUpdateInput) -> CategoryResult:
+    def update_category(self, info: Info, id: relay.GlobalID, input: CategoryUpdateInput) -> CategoryResult:
         category = services.category_update(
-            category_id=node_pk(id, "Category"), name=input.name, description=input.description
+            principal=info.context.principal,
+            category_id=node_pk(id, "Category"),
+            name=input.name,
+            description=input.description,
         )
         return CategoryPayload(category=category)
 
@@ -71,9 +78,11 @@ class CatalogMutations:
         "off its products; switching it on again restores those, not products switched off one by one.",
         permissions=CATALOG_WRITERS,
     )
-    def set_category_active(self, id: relay.GlobalID, active: bool) -> CategoryResult:
+    def set_category_active(self, info: Info, id: relay.GlobalID, active: bool) -> CategoryResult:
         return CategoryPayload(
-            category=services.category_set_active(category_id=node_pk(id, "Category"), active=active)
+            category=services.category_set_active(
+                principal=info.context.principal, category_id=node_pk(id, "Category"), active=active
+            )
         )
 
     @mutation(
@@ -82,6 +91,7 @@ class CatalogMutations:
     )
     def create_product(self, info: Info, input: ProductInput) -> ProductResult:
         product = services.product_create(
+            principal=info.context.principal,
             name=input.name,
             description=input.description,
             price=input.price,
@@ -90,7 +100,6 @@ class CatalogMutations:
             images=_images(input.images) or (),
             is_active=input.is_active,
             options=_options(input.options) or (),
-            actor=info.context.principal.actor,
         )
         return ProductPayload(product=product)
 
@@ -100,6 +109,7 @@ class CatalogMutations:
     )
     def update_product(self, info: Info, id: relay.GlobalID, input: ProductUpdateInput) -> ProductResult:
         product = services.product_update(
+            principal=info.context.principal,
             product_id=node_pk(id, "Product"),
             name=input.name,
             description=input.description,
@@ -109,7 +119,6 @@ class CatalogMutations:
             images=_images(input.images),
             is_active=input.is_active,
             options=_options(input.options),
-            actor=info.context.principal.actor,
         )
         return ProductPayload(product=product)
 
@@ -117,8 +126,10 @@ class CatalogMutations:
         description="Delete a product (staff, or apps with CATALOG_WRITE): hidden everywhere, kept for order history.",
         permissions=CATALOG_WRITERS,
     )
-    def delete_product(self, id: relay.GlobalID) -> ProductResult:
-        return ProductPayload(product=services.product_delete(product_id=node_pk(id, "Product")))
+    def delete_product(self, info: Info, id: relay.GlobalID) -> ProductResult:
+        return ProductPayload(
+            product=services.product_delete(principal=info.context.principal, product_id=node_pk(id, "Product"))
+        )
 
     @mutation(
         description="Add (positive `delta`) or remove (negative) stock of a variant (staff, or apps with "
@@ -135,11 +146,11 @@ class CatalogMutations:
         variant_id: relay.GlobalID | None = None,
     ) -> StockResult:
         product = services.stock_adjust(
+            principal=info.context.principal,
             product_id=node_pk(product_id, "Product"),
             variant_id=None if variant_id is None else node_pk(variant_id, "ProductVariant"),
             delta=delta,
             reason=reason or "",
-            actor=info.context.principal.actor,
         )
         return StockPayload(product=product)
 
@@ -150,12 +161,12 @@ class CatalogMutations:
     )
     def create_product_variant(self, info: Info, input: ProductVariantInput) -> ProductVariantResult:
         variant = variants.variant_create(
+            principal=info.context.principal,
             product_id=node_pk(input.product_id, "Product"),
             sku=input.sku,
             options=_choice(input.options) or [],
             price=input.price,
             stock_quantity=input.stock_quantity,
-            actor=info.context.principal.actor,
         )
         return ProductVariantPayload(variant=variant, product=variant.product)
 
@@ -168,13 +179,13 @@ class CatalogMutations:
         self, info: Info, id: relay.GlobalID, input: ProductVariantUpdateInput
     ) -> ProductVariantResult:
         variant = variants.variant_update(
+            principal=info.context.principal,
             variant_id=node_pk(id, "ProductVariant"),
             sku=input.sku,
             options=_choice(input.options),
             price=None if input.price is UNSET else input.price,
             clear_price=input.price is None,
             stock_quantity=input.stock_quantity,
-            actor=info.context.principal.actor,
         )
         return ProductVariantPayload(variant=variant, product=variant.product)
 
@@ -184,5 +195,5 @@ class CatalogMutations:
         permissions=CATALOG_WRITERS,
     )
     def delete_product_variant(self, info: Info, id: relay.GlobalID) -> ProductResult:
-        product = variants.variant_delete(variant_id=node_pk(id, "ProductVariant"), actor=info.context.principal.actor)
+        product = variants.variant_delete(principal=info.context.principal, variant_id=node_pk(id, "ProductVariant"))
         return ProductPayload(product=product)

@@ -177,10 +177,7 @@ class OrderType(relay.Node):
         description="The statuses the caller may move this order to now.", only=["status", "user_id"]
     )
     def available_transitions(self, root: Order, info: Info) -> list[OrderStatus]:
-        actor = info.context.principal.actor
-        if actor is None:
-            return []
-        return [OrderStatus(to) for to in available_transitions(order=root, actor=actor)]
+        return [OrderStatus(to) for to in available_transitions(order=root, principal=info.context.principal)]
 
 
 @strawberry.type

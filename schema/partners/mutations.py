@@ -44,7 +44,7 @@ class PartnerMutations:
     )
     def create_app(self, info: Info, input: CreateAppInput) -> AppTokenResult:
         app, token = services.app_create(
-            name=input.name, scopes=[scope.value for scope in input.scopes], created_by=info.context.signed_in_user
+            principal=info.context.principal, name=input.name, scopes=[scope.value for scope in input.scopes]
         )
         return AppTokenPayload(app=app, token=token)
 
@@ -53,9 +53,13 @@ class PartnerMutations:
         "Losing access closes its open websocket connections at once.",
         permissions=STAFF,
     )
-    def update_app(self, id: relay.GlobalID, input: UpdateAppInput) -> AppResult:
+    def update_app(self, info: Info, id: relay.GlobalID, input: UpdateAppInput) -> AppResult:
         app = services.app_update(
-            app_id=node_pk(id, "App"), name=input.name, scopes=_values(input.scopes), is_active=input.is_active
+            principal=info.context.principal,
+            app_id=node_pk(id, "App"),
+            name=input.name,
+            scopes=_values(input.scopes),
+            is_active=input.is_active,
         )
         return AppPayload(app=app)
 
@@ -63,21 +67,22 @@ class PartnerMutations:
         description="Give an app a new token (staff); the old one stops working at once, open connections included.",
         permissions=STAFF,
     )
-    def rotate_app_token(self, id: relay.GlobalID) -> AppTokenResult:
-        app, token = services.app_token_rotate(app_id=node_pk(id, "App"))
+    def rotate_app_token(self, info: Info, id: relay.GlobalID) -> AppTokenResult:
+        app, token = services.app_token_rotate(principal=info.context.principal, app_id=node_pk(id, "App"))
         return AppTokenPayload(app=app, token=token)
 
     @mutation(description="Delete an app with its webhooks (staff).", permissions=STAFF)
-    def delete_app(self, id: relay.GlobalID) -> OkResult:
-        services.app_delete(app_id=node_pk(id, "App"))
+    def delete_app(self, info: Info, id: relay.GlobalID) -> OkResult:
+        services.app_delete(principal=info.context.principal, app_id=node_pk(id, "App"))
         return OkPayload()
 
     @mutation(
         description="Add a webhook to an app (staff). The signing secret is in the answer, and only there.",
         permissions=STAFF,
     )
-    def create_webhook(self, input: CreateWebhookInput) -> WebhookResult:
+    def create_webhook(self, info: Info, input: CreateWebhookInput) -> WebhookResult:
         webhook, secret = services.webhook_create(
+            principal=info.context.principal,
             app_id=node_pk(input.app_id, "App"),
             target_url=input.target_url,
             events=[event.value for event in input.events],
@@ -87,8 +92,9 @@ class PartnerMutations:
         return WebhookPayload(webhook=webhook, secret=secret)
 
     @mutation(description="Change a webhook's URL, events, query or active flag (staff).", permissions=STAFF)
-    def update_webhook(self, id: relay.GlobalID, input: UpdateWebhookInput) -> WebhookResult:
+    def update_webhook(self, info: Info, id: relay.GlobalID, input: UpdateWebhookInput) -> WebhookResult:
         webhook = services.webhook_update(
+            principal=info.context.principal,
             webhook_id=node_pk(id, "Webhook"),
             target_url=input.target_url,
             events=_values(input.events),
@@ -102,21 +108,25 @@ class PartnerMutations:
         "The old secret keeps signing deliveries, as a second `v1=`, for WEBHOOK_SECRET_OVERLAP_HOURS.",
         permissions=STAFF,
     )
-    def rotate_webhook_secret(self, id: relay.GlobalID) -> WebhookResult:
-        webhook, secret = services.webhook_secret_rotate(webhook_id=node_pk(id, "Webhook"))
+    def rotate_webhook_secret(self, info: Info, id: relay.GlobalID) -> WebhookResult:
+        webhook, secret = services.webhook_secret_rotate(
+            principal=info.context.principal, webhook_id=node_pk(id, "Webhook")
+        )
         return WebhookPayload(webhook=webhook, secret=secret)
 
     @mutation(description="Delete a webhook and its deliveries (staff).", permissions=STAFF)
-    def delete_webhook(self, id: relay.GlobalID) -> OkResult:
-        services.webhook_delete(webhook_id=node_pk(id, "Webhook"))
+    def delete_webhook(self, info: Info, id: relay.GlobalID) -> OkResult:
+        services.webhook_delete(principal=info.context.principal, webhook_id=node_pk(id, "Webhook"))
         return OkPayload()
 
     @mutation(
         description="Send a delivery again, with a fresh series of retries (staff). Its X-FMCore-Delivery stays.",
         permissions=STAFF,
     )
-    def retry_webhook_delivery(self, id: relay.GlobalID) -> WebhookDeliveryResult:
-        delivery = services.webhook_delivery_retry(delivery_id=node_pk(id, "WebhookDelivery"))
+    def retry_webhook_delivery(self, info: Info, id: relay.GlobalID) -> WebhookDeliveryResult:
+        delivery = services.webhook_delivery_retry(
+            principal=info.context.principal, delivery_id=node_pk(id, "WebhookDelivery")
+        )
         return WebhookDeliveryPayload(delivery=delivery)
 
     @mutation(
@@ -125,8 +135,11 @@ class PartnerMutations:
         "is off or lacks the event's scope, stay FAILED.",
         permissions=STAFF,
     )
-    def retry_webhook_deliveries(self, filter: RetryWebhookDeliveriesFilter) -> WebhookDeliveriesRetriedResult:
+    def retry_webhook_deliveries(
+        self, info: Info, filter: RetryWebhookDeliveriesFilter
+    ) -> WebhookDeliveriesRetriedResult:
         count = services.webhook_deliveries_retry(
+            principal=info.context.principal,
             app_id=None if filter.app_id is None else node_pk(filter.app_id, "App"),
             webhook_id=None if filter.webhook_id is None else node_pk(filter.webhook_id, "Webhook"),
             created_after=filter.created_after,

@@ -71,6 +71,6 @@ class PaymentMutations:
         self, info: Info, payment_id: relay.GlobalID, amount: Decimal | None = None, reason: str | None = None
     ) -> PaymentResult:
         payment = _visible_payment(info, payment_id)
-        services.payment_refund(payment=payment, amount=amount, actor=info.context.signed_in_user, reason=reason or "")
+        services.payment_refund(principal=info.context.principal, payment=payment, amount=amount, reason=reason or "")
         payment.refresh_from_db()
         return _payload(payment)

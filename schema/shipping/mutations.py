@@ -20,16 +20,24 @@ class ShippingMutations:
         description="Create a shipping method (staff); a taken name is ALREADY_EXISTS, a bad country INVALID_COUNTRY.",
         permissions=(Allowed(shipping_policy.may_manage_shipping),),
     )
-    def create_shipping_method(self, input: ShippingMethodInput) -> ShippingMethodResult:
-        return ShippingMethodPayload(shipping_method=services.shipping_method_create(changes=input.as_changes()))
+    def create_shipping_method(self, info: Info, input: ShippingMethodInput) -> ShippingMethodResult:
+        return ShippingMethodPayload(
+            shipping_method=services.shipping_method_create(
+                principal=info.context.principal, changes=input.as_changes()
+            )
+        )
 
     @mutation(
         description="Change a shipping method (staff); omitted fields stay.",
         permissions=(Allowed(shipping_policy.may_manage_shipping),),
     )
-    def update_shipping_method(self, id: relay.GlobalID, input: ShippingMethodUpdateInput) -> ShippingMethodResult:
+    def update_shipping_method(
+        self, info: Info, id: relay.GlobalID, input: ShippingMethodUpdateInput
+    ) -> ShippingMethodResult:
         method = services.shipping_method_update(
-            shipping_method_id=node_pk(id, "ShippingMethod"), changes=input.as_changes()
+            principal=info.context.principal,
+            shipping_method_id=node_pk(id, "ShippingMethod"),
+            changes=input.as_changes(),
         )
         return ShippingMethodPayload(shipping_method=method)
 
@@ -37,8 +45,10 @@ class ShippingMutations:
         description="Delete a shipping method (staff): carts that chose it choose again; orders keep theirs.",
         permissions=(Allowed(shipping_policy.may_manage_shipping),),
     )
-    def delete_shipping_method(self, id: relay.GlobalID) -> OkResult:
-        services.shipping_method_delete(shipping_method_id=node_pk(id, "ShippingMethod"))
+    def delete_shipping_method(self, info: Info, id: relay.GlobalID) -> OkResult:
+        services.shipping_method_delete(
+            principal=info.context.principal, shipping_method_id=node_pk(id, "ShippingMethod")
+        )
         return OkPayload()
 
     @mutation(

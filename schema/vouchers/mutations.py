@@ -21,23 +21,27 @@ class VoucherMutations:
         "ALREADY_EXISTS.",
         permissions=(Allowed(vouchers_policy.may_manage_vouchers),),
     )
-    def create_voucher(self, input: VoucherInput) -> VoucherResult:
-        return VoucherPayload(voucher=services.voucher_create(changes=input.as_changes()))
+    def create_voucher(self, info: Info, input: VoucherInput) -> VoucherResult:
+        return VoucherPayload(
+            voucher=services.voucher_create(principal=info.context.principal, changes=input.as_changes())
+        )
 
     @mutation(
         description="Change a voucher (staff); omitted fields stay.",
         permissions=(Allowed(vouchers_policy.may_manage_vouchers),),
     )
-    def update_voucher(self, id: relay.GlobalID, input: VoucherUpdateInput) -> VoucherResult:
-        voucher = services.voucher_update(voucher_id=node_pk(id, "Voucher"), changes=input.as_changes())
+    def update_voucher(self, info: Info, id: relay.GlobalID, input: VoucherUpdateInput) -> VoucherResult:
+        voucher = services.voucher_update(
+            principal=info.context.principal, voucher_id=node_pk(id, "Voucher"), changes=input.as_changes()
+        )
         return VoucherPayload(voucher=voucher)
 
     @mutation(
         description="Delete a voucher (staff): carts drop it, placed orders keep their code and discount.",
         permissions=(Allowed(vouchers_policy.may_manage_vouchers),),
     )
-    def delete_voucher(self, id: relay.GlobalID) -> OkResult:
-        services.voucher_delete(voucher_id=node_pk(id, "Voucher"))
+    def delete_voucher(self, info: Info, id: relay.GlobalID) -> OkResult:
+        services.voucher_delete(principal=info.context.principal, voucher_id=node_pk(id, "Voucher"))
         return OkPayload()
 
     @mutation(

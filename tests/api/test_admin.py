@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
 from commerce.orders.status import order_transition
 from infra.models import OutboxMessage
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def rows(customer) -> dict[str, object]:
     order = order_of_total(customer, "10.00", method=PaymentMethod.COD)
-    order = order_transition(order=order, to=OrderStatus.CANCELLED, actor=None, note="Changed my mind")
+    order = order_transition(
+        order=order, to=OrderStatus.CANCELLED, principal=Principal.system(), note="Changed my mind"
+    )
     payment = Payment.objects.create(
         order=order,
         method=PaymentMethod.COD,
@@ -27,7 +30,7 @@ def rows(customer) -> dict[str, object]:
         currency="USD",
         idempotency_key="admin-test",
     )
-    app, _ = app_create(name="Fulfilment", scopes=["orders:read"])
+    app, _ = app_create(principal=Principal.system(), name="Fulfilment", scopes=["orders:read"])
     webhook = Webhook.objects.create(app=app, target_url="https://example.com/hook", events=["order.created"])
     return {
         "commerce/order": order,

@@ -10,6 +10,7 @@ import redis
 import requests
 from django.conf import settings
 
+from accounts.principal import Principal
 from partners.models import AppScope
 from partners.services import app_create
 from tests.factories import gid, make_category, make_product
@@ -126,7 +127,7 @@ def test_a_catalog_write_and_credentials_bypass_the_front(staff):
         as_cookie = {"Cookie": f"JWT={staff_token}"}
         seen = slugs_and_prices(requests.get(url, params={"query": PRICES}, headers=as_cookie, timeout=30))
         assert seen.keys() == {"lamp", "withdrawn"}
-        app, app_token = app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+        app, app_token = app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
         as_app = {"Authorization": f"App {app_token}", "X-Request-ID": "app-1"}
         assert slugs_and_prices(requests.post(url, json={"query": PRICES}, headers=as_app, timeout=30)) == {
             "lamp": "10.00"

@@ -7,6 +7,7 @@ Counts include authenticating a token where one is sent.
 
 import pytest
 
+from accounts.principal import Principal
 from bench import operations
 from commerce.models import (
     Cart,
@@ -181,7 +182,9 @@ APPS_AND_WEBHOOKS = """{
 @pytest.mark.parametrize("size", SIZES)
 def test_apps_and_webhooks(gql, staff, django_assert_num_queries, size):
     for n in range(size):
-        app, _token = partner_services.app_create(name=f"App {n}", scopes=[AppScope.ORDERS_READ])
+        app, _token = partner_services.app_create(
+            principal=Principal.system(), name=f"App {n}", scopes=[AppScope.ORDERS_READ]
+        )
         Webhook.objects.create(app=app, target_url=f"https://hooks.example.com/{n}", events=["ORDER_CREATED"])
     with django_assert_num_queries(4):  # token (2) + apps with the count + webhooks with the count
         data = gql(APPS_AND_WEBHOOKS, user=staff)

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.checkout.services import order_checkout
 from infra.domain_events import EVENT_ROW_ACTOR
 from infra.models import OutboxMessage
@@ -21,9 +22,12 @@ def test_the_workers_relay_dispatches_a_failed_dispatch_once(is_postgres, custom
     if not is_postgres:
         pytest.skip("the worker process shares a PostgreSQL database")
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    app, _ = partners.app_create(name="Shop floor", scopes=[AppScope.ORDERS_READ])
+    app, _ = partners.app_create(principal=Principal.system(), name="Shop floor", scopes=[AppScope.ORDERS_READ])
     partners.webhook_create(
-        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url="http://127.0.0.1:9/hook",
+        events=[WebhookEventType.ORDER_CREATED],
     )
     factories.cart_fill(customer, (factories.make_product("Coffee"), 2))
 

@@ -22,6 +22,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from websockets.sync.client import connect
 
+from accounts.principal import Principal
 from infra.models import OutboxMessage
 from infra.outbox import outbox_relay
 from partners import services as partner_services
@@ -332,10 +333,15 @@ def test_webhook_delivery_outcomes_are_counted_on_the_workers_metrics(tmp_path, 
     worker_url = f"http://127.0.0.1:{port}"
     try:
         with http_receiver() as receiver, running_worker(**env) as worker:
-            app, _ = partner_services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+            app, _ = partner_services.app_create(
+                principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ]
+            )
             for target in (f"{receiver.url}/hooks", f"http://127.0.0.1:{free_port()}/hooks"):  # nothing on the 2nd
                 partner_services.webhook_create(
-                    app_id=app.pk, target_url=target, events=[WebhookEventType.ORDER_STATUS_CHANGED]
+                    principal=Principal.system(),
+                    app_id=app.pk,
+                    target_url=target,
+                    events=[WebhookEventType.ORDER_STATUS_CHANGED],
                 )
             deliveries = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
             assert len(deliveries) == 2

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.principal import Principal
 from commerce.catalog.importing import HTTP_TIMEOUT_SECONDS, ImportSourceError, catalog_import, load_source
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, source: str, timeout: float, strict: bool, **options):
         try:
             data = load_source(source, timeout=timeout)
-            report = catalog_import(data=data, strict=strict)
+            report = catalog_import(principal=Principal.system(), data=data, strict=strict)
         except ImportSourceError as exc:
             raise CommandError(str(exc)) from exc
         for error in report.errors:

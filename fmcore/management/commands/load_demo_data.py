@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import User
+from accounts.principal import Principal
 from commerce.addresses.services import AddressData, address_create
 from commerce.cart.services import cart_line_add
 from commerce.catalog.importing import catalog_import
@@ -72,7 +73,7 @@ class Command(BaseCommand):
                 self.stdout.write("created the demo staff user")
         # Only into an empty catalog, so that `make run` never undoes what staff changed.
         if not Product.objects.exists():
-            report = catalog_import(data=demo_catalog(products or 12))
+            report = catalog_import(principal=Principal.system(), data=demo_catalog(products or 12))
             self.stdout.write(
                 f"loaded the demo catalog: {report.categories.created} categories, {report.products.created} products"
             )
@@ -87,11 +88,11 @@ class Command(BaseCommand):
     def _create_pricing(self) -> None:
         """The WELCOME10 voucher and the Standard and Express shipping methods, unless staff made their own."""
         if not Voucher.objects.exists():
-            voucher_create(changes=DEMO_VOUCHER)
+            voucher_create(principal=Principal.system(), changes=DEMO_VOUCHER)
             self.stdout.write(f"created the demo voucher {DEMO_VOUCHER_CODE} (10% off from 20.00)")
         if not ShippingMethod.objects.exists():
             for method in DEMO_SHIPPING_METHODS:
-                shipping_method_create(changes=method)
+                shipping_method_create(principal=Principal.system(), changes=method)
             self.stdout.write("created the demo shipping methods Standard and Express")
 
     def _create_customer(self, password: str) -> None:

@@ -3,6 +3,7 @@ same validation, recorded as the app; other apps are refused."""
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.models import Category, Product, StockMovement
 from partners import services as partners
 from partners.models import AppScope
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def as_app(gql, scopes: list[str]):
-    _, token = partners.app_create(name="Catalog sync", scopes=scopes)
+    _, token = partners.app_create(principal=Principal.system(), name="Catalog sync", scopes=scopes)
     return lambda query, variables=None: gql(query, variables, headers={"Authorization": f"App {token}"})
 
 
@@ -82,8 +83,8 @@ def test_an_app_without_catalog_write_is_refused_and_nothing_changes(gql, operat
 
 
 def test_a_deactivated_app_is_refused(gql, operations):
-    app_row, token = partners.app_create(name="Old", scopes=[AppScope.CATALOG_WRITE])
-    partners.app_update(app_id=app_row.pk, is_active=False)
+    app_row, token = partners.app_create(principal=Principal.system(), name="Old", scopes=[AppScope.CATALOG_WRITE])
+    partners.app_update(principal=Principal.system(), app_id=app_row.pk, is_active=False)
     before = snapshot()
     name, query, variables = operations[0]
     payload = gql(query, variables, headers={"Authorization": f"App {token}"})[name]
@@ -115,7 +116,9 @@ def test_an_app_gets_the_same_validation_errors_as_staff(gql, staff, category, p
 
 
 def test_stock_movements_record_the_app_as_their_actor(gql, staff, category):
-    app_row, token = partners.app_create(name="Warehouse", scopes=[AppScope.CATALOG_WRITE])
+    app_row, token = partners.app_create(
+        principal=Principal.system(), name="Warehouse", scopes=[AppScope.CATALOG_WRITE]
+    )
 
     def app(query: str, variables: dict) -> dict:
         return gql(query, variables, headers={"Authorization": f"App {token}"})

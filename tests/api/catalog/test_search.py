@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.principal import Principal
 from commerce.catalog.importing import catalog_import
 from commerce.models import Product
 from tests.api.catalog.test_mutations import UPDATE_CATEGORY, UPDATE_PRODUCT
@@ -90,7 +91,8 @@ class TestPostgresSearch:
         )
         assert search(gql, "mitens") == ["Wool Mittens"]
         report = catalog_import(
-            data=[{"name": "Canvas Sneakers", "price": "40.00", "stock_quantity": 3, "category": "Shoes"}]
+            principal=Principal.system(),
+            data=[{"name": "Canvas Sneakers", "price": "40.00", "stock_quantity": 3, "category": "Shoes"}],
         )
         assert not report.errors, report.errors
         assert search(gql, "snekers") == ["Canvas Sneakers"]

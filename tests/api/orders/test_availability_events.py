@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts.principal import Principal
 from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create, stock_adjust
 from commerce.catalog.variants import variant_create
@@ -47,13 +48,13 @@ async def test_anyone_follows_level_changes_of_the_products_they_name(settings, 
     client = await connect()  # anonymous: availability is public
     await subscribe(client, tea.pk)
 
-    await adjust(product_id=tea.pk, delta=-2)  # 8: still IN_STOCK
-    await adjust(product_id=mugs.pk, delta=-10)  # not followed
-    await adjust(product_id=tea.pk, delta=-3)  # 5: LOW_STOCK
+    await adjust(principal=Principal.system(), product_id=tea.pk, delta=-2)  # 8: still IN_STOCK
+    await adjust(principal=Principal.system(), product_id=mugs.pk, delta=-10)  # not followed
+    await adjust(principal=Principal.system(), product_id=tea.pk, delta=-3)  # 5: LOW_STOCK
     assert await event(client) == ("Tea", "LOW_STOCK", 5)
-    await adjust(product_id=tea.pk, delta=-5)
+    await adjust(principal=Principal.system(), product_id=tea.pk, delta=-5)
     assert await event(client) == ("Tea", "OUT_OF_STOCK", 0)
-    await adjust(product_id=tea.pk, delta=30)
+    await adjust(principal=Principal.system(), product_id=tea.pk, delta=30)
     assert await event(client) == ("Tea", "IN_STOCK", 30)
     assert await client.nothing_arrives()
     await client.ws.disconnect()
@@ -67,7 +68,7 @@ async def test_checkout_and_cancellation_move_availability(settings, customer, m
 
     order = await sync_to_async(place_order)(customer, product=coffee, quantity=2)
     assert await event(client) == ("Coffee", "OUT_OF_STOCK", 0)
-    await sync_to_async(order_transition)(order=order, to="CANCELLED", actor=customer)
+    await sync_to_async(order_transition)(order=order, to="CANCELLED", principal=Principal.for_user(customer))
     assert await event(client) == ("Coffee", "LOW_STOCK", 2)
     await client.ws.disconnect()
 
@@ -81,11 +82,11 @@ async def test_a_subscriber_gets_at_most_one_event_per_product_per_interval_with
     client = await connect()
     await subscribe(client, tea.pk, coffee.pk)
 
-    await adjust(product_id=tea.pk, delta=-10)
+    await adjust(principal=Principal.system(), product_id=tea.pk, delta=-10)
     assert await event(client) == ("Tea", "OUT_OF_STOCK", 0)
     for delta in (3, -3, 20):  # LOW, OUT, IN within the interval
-        await adjust(product_id=tea.pk, delta=delta)
-    await adjust(product_id=coffee.pk, delta=-10)  # another product: its own interval
+        await adjust(principal=Principal.system(), product_id=tea.pk, delta=delta)
+    await adjust(principal=Principal.system(), product_id=coffee.pk, delta=-10)  # another product: its own interval
     assert await event(client) == ("Coffee", "OUT_OF_STOCK", 0)
     assert await event(client) == ("Tea", "IN_STOCK", 20)  # after the interval, the latest level only
     assert await client.nothing_arrives(timeout=2.5)
@@ -106,7 +107,7 @@ async def test_a_connection_runs_at_most_graphql_max_subscriptions_at_once(setti
     await client.ws.send_json_to({"id": "1", "type": "complete"})
     await subscribe(client, tea.pk, sub_id="5")  # a slot is free again
     settings.PRODUCT_AVAILABILITY_THROTTLE_SECONDS = 0
-    await adjust(product_id=tea.pk, delta=-10)
+    await adjust(principal=Principal.system(), product_id=tea.pk, delta=-10)
     received = {(await client.receive(timeout=10))["id"] for _ in range(3)}
     assert received == {"2", "3", "5"}
     await client.ws.disconnect()
@@ -127,11 +128,18 @@ async def test_a_product_id_of_another_type_is_refused():
 
 def _two_sizes(category_id: int) -> tuple[int, dict[str, int]]:
     product = product_create(
+        principal=Principal.system(),
         name="Tee", price=Decimal("9.00"), stock_quantity=0, category_id=category_id,
         options=[OptionData(name="Size", values=["S", "M"])],
     )  # fmt: skip
     sizes = {
-        size: variant_create(product_id=product.pk, sku=f"AV-{size}", options=[("Size", size)], stock_quantity=4).pk
+        size: variant_create(
+            principal=Principal.system(),
+            product_id=product.pk,
+            sku=f"AV-{size}",
+            options=[("Size", size)],
+            stock_quantity=4,
+        ).pk
         for size in ("S", "M")
     }
     return product.pk, sizes
@@ -144,10 +152,12 @@ async def test_availability_follows_the_total_over_the_variants(settings, catego
     client = await connect()
     await subscribe(client, product_id)
 
-    await adjust(product_id=product_id, variant_id=sizes["S"], delta=-4)  # S sold out, the product has 4
-    await adjust(product_id=product_id, variant_id=sizes["M"], delta=-2)  # 2: LOW_STOCK
+    await adjust(
+        principal=Principal.system(), product_id=product_id, variant_id=sizes["S"], delta=-4
+    )  # S sold out, the product has 4
+    await adjust(principal=Principal.system(), product_id=product_id, variant_id=sizes["M"], delta=-2)  # 2: LOW_STOCK
     assert await event(client) == ("Tee", "LOW_STOCK", 2)
-    await adjust(product_id=product_id, variant_id=sizes["M"], delta=-2)
+    await adjust(principal=Principal.system(), product_id=product_id, variant_id=sizes["M"], delta=-2)
     assert await event(client) == ("Tee", "OUT_OF_STOCK", 0)
     assert await client.nothing_arrives()
     await client.ws.disconnect()

@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.principal import Principal
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import OrderStatusChange
 from commerce.orders.status import order_transition
@@ -63,16 +64,16 @@ async def test_a_resumed_subscriber_gets_exactly_what_it_missed_in_order_then_li
     first = await sync_to_async(place_order)(customer)
     client = await connect(customer)
     await subscribe(client)
-    await move(order=first, to="CONFIRMED", actor=staff)
+    await move(order=first, to="CONFIRMED", principal=Principal.for_user(staff))
     *_, last_cursor = await event(client)
     await client.ws.disconnect()  # the socket dies
 
     second = await sync_to_async(place_order)(customer)
-    await move(order=second, to="CONFIRMED", actor=staff)
+    await move(order=second, to="CONFIRMED", principal=Principal.for_user(staff))
     await sync_to_async(place_order)(other)  # not theirs: never delivered
-    await move(order=first, to="PAID", actor=staff)
-    await move(order=second, to="CANCELLED", actor=customer)
-    await move(order=first, to="COMPLETED", actor=staff)
+    await move(order=first, to="PAID", principal=Principal.for_user(staff))
+    await move(order=second, to="CANCELLED", principal=Principal.for_user(customer))
+    await move(order=first, to="COMPLETED", principal=Principal.for_user(staff))
 
     client = await connect(customer)
     await subscribe(client, after=last_cursor)
@@ -103,8 +104,8 @@ async def test_resuming_one_order_replays_only_that_order(customer, staff, place
     order = await sync_to_async(place_order)(customer)
     start = await sync_to_async(_cursor_of_latest)()
     other = await sync_to_async(place_order)(customer)
-    await move(order=other, to="CANCELLED", actor=customer)
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=other, to="CANCELLED", principal=Principal.for_user(customer))
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     client = await connect(customer)
     await subscribe(client, after=start, order_id=gid("Order", order.pk))
@@ -128,20 +129,20 @@ async def test_events_committed_while_the_replay_runs_arrive_once_and_in_order(s
     orders = [await sync_to_async(place_order)(buyer) for buyer in buyers]
     start = await sync_to_async(_cursor_of_latest)()
     for order in orders[:2]:
-        await move(order=order, to="CONFIRMED", actor=staff)  # to replay
+        await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))  # to replay
 
     in_flight_written = threading.Event()
     release = threading.Event()
 
     def in_flight_transition() -> None:
         with transaction.atomic():
-            order_transition(order=orders[2], to="CONFIRMED", actor=staff)
+            order_transition(order=orders[2], to="CONFIRMED", principal=Principal.for_user(staff))
             in_flight_written.set()
             assert release.wait(30)
         connection.close()
 
     def later_transition() -> None:
-        order_transition(order=orders[3], to="CONFIRMED", actor=staff)
+        order_transition(order=orders[3], to="CONFIRMED", principal=Principal.for_user(staff))
         connection.close()
 
     in_flight = asyncio.ensure_future(sync_to_async(in_flight_transition, thread_sensitive=False)())
@@ -156,7 +157,7 @@ async def test_events_committed_while_the_replay_runs_arrive_once_and_in_order(s
     await later
     live = await events(client, 2)
     # And more commits racing each other after that.
-    await asyncio.gather(*(move(order=order, to="PAID", actor=staff) for order in orders))
+    await asyncio.gather(*(move(order=order, to="PAID", principal=Principal.for_user(staff)) for order in orders))
     racing = await events(client, 4)
     assert await client.nothing_arrives(timeout=1)
 
@@ -182,8 +183,8 @@ def _stream_after(cursor: str) -> list[str]:
 def test_order_events_pages_through_the_stream_with_the_subscription_cursors(gql, customer, staff, place_order):
     first = place_order(customer)
     second = place_order(customer)
-    order_transition(order=first, to="CONFIRMED", actor=staff)
-    order_transition(order=second, to="CANCELLED", actor=customer)
+    order_transition(order=first, to="CONFIRMED", principal=Principal.for_user(staff))
+    order_transition(order=second, to="CANCELLED", principal=Principal.for_user(customer))
 
     seen, after, pages = [], None, 0
     while True:
@@ -221,10 +222,10 @@ def test_order_events_are_visible_to_owners_staff_and_order_reading_apps_only(
 
     assert numbers(user=customer) == [mine.number]
     assert numbers(user=staff) == [mine.number, theirs.number]
-    _, reader = partners.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    _, reader = partners.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     assert numbers(headers={"Authorization": f"App {reader}"}) == [mine.number, theirs.number]
 
-    _, catalog_app = partners.app_create(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    _, catalog_app = partners.app_create(principal=Principal.system(), name="Catalog", scopes=[AppScope.CATALOG_WRITE])
     assert gql.error_codes(ORDER_EVENTS_QUERY, headers={"Authorization": f"App {catalog_app}"}) == ["PERMISSION_DENIED"]
     assert numbers() == []  # anonymous: an empty page, as from `orders`
     # Another customer's order id yields nothing, not its events.
@@ -236,7 +237,7 @@ async def test_a_customer_resuming_does_not_get_other_customers_events(customer,
     other = await sync_to_async(make_user)()
     theirs = await sync_to_async(place_order)(other)
     start = await sync_to_async(_cursor_of_latest)()
-    await move(order=theirs, to="CANCELLED", actor=other)
+    await move(order=theirs, to="CANCELLED", principal=Principal.for_user(other))
     mine = await sync_to_async(place_order)(customer)
 
     client = await connect(customer)
@@ -253,12 +254,12 @@ async def test_a_cursor_beyond_the_retention_is_expired_and_a_forged_one_invalid
     settings.ORDER_EVENT_RETENTION_SECONDS = 3600
     order = await sync_to_async(place_order)(customer)
     old_cursor = await sync_to_async(_cursor_of_latest)()
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
     recent_cursor = await sync_to_async(_cursor_of_latest)()
     await OrderStatusChange.objects.filter(to_status="CONFIRMED").aupdate(
         created_at=timezone.now() - timedelta(hours=2)
     )
-    await move(order=order, to="PAID", actor=staff)
+    await move(order=order, to="PAID", principal=Principal.for_user(staff))
 
     client = await connect(customer)
     await subscribe(client, after=old_cursor)
@@ -284,7 +285,7 @@ def test_order_events_refuse_expired_and_invalid_cursors(gql, settings, customer
     settings.ORDER_EVENT_RETENTION_SECONDS = 3600
     order = place_order(customer)
     old_cursor = _cursor_of_latest()
-    order_transition(order=order, to="CONFIRMED", actor=staff)
+    order_transition(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
     OrderStatusChange.objects.filter(to_status="CONFIRMED").update(created_at=timezone.now() - timedelta(hours=2))
 
     assert gql.error_codes(ORDER_EVENTS_QUERY, {"after": old_cursor}, user=customer) == ["CURSOR_EXPIRED"]

@@ -4,6 +4,7 @@ the customer reads them, gets a "shipped" email and notification; refusals chang
 import pytest
 from django.core import mail
 
+from accounts.principal import Principal
 from commerce.models import Fulfilment, Notification, Order, OrderStatus
 from partners import services as partners
 from partners.models import AppScope, WebhookDelivery
@@ -166,12 +167,12 @@ def test_another_customer_sees_no_fulfilments(gql, paid_order, staff, make_user)
 
 
 def test_an_app_needs_orders_write(gql, paid_order):
-    _, reader = partners.app_create(name="Analytics", scopes=[AppScope.ORDERS_READ])
+    _, reader = partners.app_create(principal=Principal.system(), name="Analytics", scopes=[AppScope.ORDERS_READ])
     refused = add(gql, paid_order, credentials={"headers": {"Authorization": f"App {reader}"}})
     assert codes(refused) == ["PERMISSION_DENIED"]
     assert not Fulfilment.objects.exists()
 
-    app, writer = partners.app_create(name="Warehouse", scopes=[AppScope.ORDERS_WRITE])
+    app, writer = partners.app_create(principal=Principal.system(), name="Warehouse", scopes=[AppScope.ORDERS_WRITE])
     result = add(gql, paid_order, credentials={"headers": {"Authorization": f"App {writer}"}})
     assert shipped(result) == [[("Coffee", 2), ("Tea", 3)]]
     assert Fulfilment.objects.get().actor_app == app

@@ -3,6 +3,7 @@ tested in-process in tests/domain/commerce/orders/test_webhooks.py."""
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.models import Order, OrderStatus
 from partners import services as partners
 from partners.models import AppScope
@@ -32,7 +33,7 @@ def two_orders(customer, make_user, place_order) -> list[Order]:
 
 
 def test_an_app_with_orders_read_sees_every_order_but_cannot_move_them(gql, two_orders):
-    _, token = partners.app_create(name="Analytics", scopes=[AppScope.ORDERS_READ])
+    _, token = partners.app_create(principal=Principal.system(), name="Analytics", scopes=[AppScope.ORDERS_READ])
     app = as_app(gql, token)
 
     assert app(ORDERS)["orders"]["totalCount"] == 2
@@ -46,14 +47,14 @@ def test_an_app_with_orders_read_sees_every_order_but_cannot_move_them(gql, two_
 
 
 def test_an_app_without_orders_read_sees_no_order(gql, two_orders):
-    _, token = partners.app_create(name="Catalog sync", scopes=[AppScope.CATALOG_WRITE])
+    _, token = partners.app_create(principal=Principal.system(), name="Catalog sync", scopes=[AppScope.CATALOG_WRITE])
     app = as_app(gql, token)
     assert app(ORDERS)["orders"] == {"totalCount": 0, "edges": []}
     assert app(ORDER, {"id": gid("Order", two_orders[0].pk)})["order"] is None
 
 
 def test_an_app_with_orders_write_moves_orders_by_the_staff_rules(gql, two_orders):
-    _, token = partners.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_WRITE])
+    _, token = partners.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_WRITE])
     app = as_app(gql, token)
     order = two_orders[0]
 
@@ -68,8 +69,10 @@ def test_an_app_with_orders_write_moves_orders_by_the_staff_rules(gql, two_order
 
 
 def test_a_deactivated_app_stops_at_once(gql, two_orders):
-    app_row, token = partners.app_create(name="Old", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE])
-    partners.app_update(app_id=app_row.pk, is_active=False)
+    app_row, token = partners.app_create(
+        principal=Principal.system(), name="Old", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE]
+    )
+    partners.app_update(principal=Principal.system(), app_id=app_row.pk, is_active=False)
     app = as_app(gql, token)
     assert app(ORDERS)["orders"]["totalCount"] == 0
     assert codes(app(UPDATE, {"id": gid("Order", two_orders[0].pk), "status": "CONFIRMED"})["updateOrderStatus"]) == [

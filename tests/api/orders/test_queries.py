@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.principal import Principal
 from commerce.models import Order
 from commerce.orders.status import order_transition
 from tests.api.orders.operations import LATEST, ORDER, ORDER_FIELDS
@@ -38,8 +39,8 @@ def test_staff_filter_by_status_email_and_dates_and_order(gql, customer, staff, 
     old = place_order(customer)
     Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=3))
     paid = place_order(other)
-    order_transition(order=paid, to="CONFIRMED", actor=staff)
-    order_transition(order=paid, to="PAID", actor=staff)
+    order_transition(order=paid, to="CONFIRMED", principal=Principal.for_user(staff))
+    order_transition(order=paid, to="PAID", principal=Principal.for_user(staff))
     recent = place_order(customer)
 
     assert numbers(gql(ORDERS, {"filters": {"status": "PAID"}}, user=staff)) == [paid.number]
@@ -81,7 +82,7 @@ def test_latest_order_is_cached_per_user_and_never_leaks(
     second = place_order(customer)
     assert gql(LATEST, user=customer)["latestOrder"]["number"] == second.number
     with django_capture_on_commit_callbacks(execute=True):
-        order_transition(order=second, to="CANCELLED", actor=customer)
+        order_transition(order=second, to="CANCELLED", principal=Principal.for_user(customer))
     latest = gql(LATEST, user=customer)["latestOrder"]
     assert (latest["number"], latest["status"]) == (second.number, "CANCELLED")
 
@@ -93,7 +94,7 @@ def test_orders_query_count_is_constant(
     product = make_product(stock=1000)
     for _ in range(count):
         order = place_order(customer, product=product, quantity=1)
-        order_transition(order=order, to="CONFIRMED", actor=staff)
+        order_transition(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     token = access_token(staff)
     # The caller + orders with their count + lines + history with actors.

@@ -8,6 +8,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 
+from accounts.principal import Principal
 from commerce.models import OrderStatusChange
 from commerce.orders import events
 from commerce.orders.status import order_transition
@@ -77,7 +78,7 @@ async def test_owner_receives_the_event_of_their_order(customer, place_order):
     client = await connect(customer)
     await client.subscribe(gid("Order", order.pk))
 
-    await move(order=order, to="CANCELLED", actor=customer, note="no longer needed")
+    await move(order=order, to="CANCELLED", principal=Principal.for_user(customer), note="no longer needed")
 
     message = await client.receive()
     assert message["type"] == "next", message
@@ -98,8 +99,8 @@ async def test_customer_without_order_id_gets_all_of_theirs_and_nothing_else(cus
     client = await connect(customer)
     await client.subscribe()
 
-    await move(order=theirs, to="CANCELLED", actor=other)
-    await move(order=mine, to="CANCELLED", actor=customer)
+    await move(order=theirs, to="CANCELLED", principal=Principal.for_user(other))
+    await move(order=mine, to="CANCELLED", principal=Principal.for_user(customer))
 
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert event["order"]["number"] == mine.number
@@ -115,7 +116,7 @@ async def test_another_customer_is_refused_and_receives_nothing(customer, make_u
 
     assert await client.refusal() == ("NOT_FOUND", "No order with this id.")
 
-    await move(order=order, to="CANCELLED", actor=customer)
+    await move(order=order, to="CANCELLED", principal=Principal.for_user(customer))
     assert await client.nothing_arrives()
     await client.ws.disconnect()
 
@@ -138,14 +139,16 @@ async def test_staff_receive_every_order_including_new_ones(staff, customer, mak
     other = await sync_to_async(make_user)()
     second = await sync_to_async(place_order)(other)
     await client.receive()
-    await move(order=second, to="CONFIRMED", actor=staff)
+    await move(order=second, to="CONFIRMED", principal=Principal.for_user(staff))
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (second.number, "CONFIRMED")
     await client.ws.disconnect()
 
 
 async def test_an_app_with_orders_read_follows_every_order(customer, make_user, place_order):
-    _, token = await sync_to_async(partners.app_create)(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    _, token = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ]
+    )
     client = await connect(app_token=token)
     await client.subscribe()
 
@@ -156,7 +159,9 @@ async def test_an_app_with_orders_read_follows_every_order(customer, make_user, 
 
 
 async def test_an_app_without_orders_read_is_refused(customer, place_order):
-    _, token = await sync_to_async(partners.app_create)(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    _, token = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Catalog", scopes=[AppScope.CATALOG_WRITE]
+    )
     client = await connect(app_token=token)
     await client.subscribe()
     code, _ = await client.refusal()
@@ -179,7 +184,7 @@ async def test_events_cross_processes_through_redis(customer, place_order, monke
     # through its own layer, built from the same Redis config.
     other_process_layer = PooledRedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
     monkeypatch.setattr(events, "get_channel_layer", lambda: other_process_layer)
-    await move(order=order, to="CANCELLED", actor=customer)
+    await move(order=order, to="CANCELLED", principal=Principal.for_user(customer))
     event = (await client.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (order.number, "CANCELLED")
 
@@ -234,7 +239,7 @@ async def test_subscribers_who_see_the_same_share_one_execution_and_its_answer(
     await asyncio.sleep(SETTLE)
     executions = ExecutionCount(monkeypatch)
 
-    await move(order=order, to="CONFIRMED", actor=staff, note="checked")
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff), note="checked")
 
     answers = [(await client.receive())["payload"] for client in clients]
     assert executions.count == 1
@@ -250,7 +255,7 @@ async def test_a_shared_answer_is_the_one_each_subscriber_gets_alone(staff, cust
     order = await sync_to_async(place_order)(customer)
     shared = [await subscribed(staff) for _ in range(2)]
     await asyncio.sleep(SETTLE)
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
     live = [(await client.receive())["payload"] for client in shared]
     cursor_query = VIEWER_DEPENDENT.replace("toStatus\n", "toStatus cursor\n", 1)
     for client in shared:
@@ -275,9 +280,11 @@ async def test_a_shared_answer_is_the_one_each_subscriber_gets_alone(staff, cust
 async def test_a_shared_answer_never_crosses_a_visibility_boundary(
     staff, customer, make_user, place_order, monkeypatch
 ):
-    _, reader_token = await sync_to_async(partners.app_create)(name="Reader", scopes=[AppScope.ORDERS_READ])
+    _, reader_token = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Reader", scopes=[AppScope.ORDERS_READ]
+    )
     _, writer_token = await sync_to_async(partners.app_create)(
-        name="Writer", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE]
+        principal=Principal.system(), name="Writer", scopes=[AppScope.ORDERS_READ, AppScope.ORDERS_WRITE]
     )
     order = await sync_to_async(place_order)(customer)
     # Each kind of caller subscribes twice, interleaved: whoever runs first, nobody gets another's answer.
@@ -295,7 +302,7 @@ async def test_a_shared_answer_never_crosses_a_visibility_boundary(
     await asyncio.sleep(SETTLE)
     executions = ExecutionCount(monkeypatch)
 
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     answers = {
         name: [(await client.receive())["payload"]["data"]["orderStatusChanged"]["order"] for client in pair]
@@ -347,7 +354,7 @@ async def test_one_membership_per_group_serves_subscribers_who_see_differently(s
     assert await group_member_count(events.GROUP_ALL) == 1
     assert await group_member_count(events.order_owner_group(customer.pk)) == 1
 
-    await move(order=mine, to="CANCELLED", actor=customer)
+    await move(order=mine, to="CANCELLED", principal=Principal.for_user(customer))
 
     for watcher in watchers:
         message = await watcher.receive()
@@ -360,7 +367,7 @@ async def test_one_membership_per_group_serves_subscribers_who_see_differently(s
     assert answers["a"]["data"]["orderStatusChanged"]["toStatus"] == "CANCELLED"
     assert await bystander.nothing_arrives()
 
-    await move(order=theirs, to="CANCELLED", actor=other)
+    await move(order=theirs, to="CANCELLED", principal=Principal.for_user(other))
     assert (await bystander.receive())["payload"]["data"]["orderStatusChanged"]["order"]["number"] == theirs.number
     assert await owner.nothing_arrives()
 
@@ -381,7 +388,7 @@ async def test_a_subscriber_arriving_after_the_last_left_listens_again(staff, cu
     second = await connect(staff)
     await second.subscribe()
 
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     event = (await second.receive())["payload"]["data"]["orderStatusChanged"]
     assert (event["order"]["number"], event["toStatus"]) == (order.number, "CONFIRMED")
@@ -406,7 +413,7 @@ async def test_a_shared_answer_is_encoded_once_for_all_its_frames(staff, custome
 
     monkeypatch.setattr(FmGraphQLWSConsumer, "_encode", staticmethod(counted))
 
-    await move(order=order, to="CONFIRMED", actor=staff)
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
 
     messages = [await client.receive() for client in clients]
     assert len(encoded_answers) == 1
@@ -442,7 +449,7 @@ async def test_a_closed_connection_is_freed_without_waiting_for_the_garbage_coll
     try:
         clients = [await subscribed(staff) for _ in range(3)]
         await asyncio.sleep(SETTLE)
-        await move(order=order, to="CONFIRMED", actor=staff)
+        await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
         for client in clients:
             await client.receive()
         assert in_memory()["FmGraphQLWSConsumer"] == 3

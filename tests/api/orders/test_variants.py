@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.catalog.options import OptionData
 from commerce.catalog.services import product_create
 from commerce.catalog.variants import variant_create, variant_delete
@@ -39,6 +40,7 @@ def tshirt() -> Product:
     """A T-shirt at 20.00 in S (3 units), M (5 units, 22.50) and L (sold out)."""
     category = Category.objects.create(name="Clothes", slug="clothes")
     product = product_create(
+        principal=Principal.system(),
         name="T-shirt",
         price=Decimal("20.00"),
         stock_quantity=0,
@@ -47,7 +49,12 @@ def tshirt() -> Product:
     )
     for size, stock, price in (("S", 3, None), ("M", 5, Decimal("22.50")), ("L", 0, None)):
         variant_create(
-            product_id=product.pk, sku=f"TEE-{size}", options=[("Size", size)], price=price, stock_quantity=stock
+            principal=Principal.system(),
+            product_id=product.pk,
+            sku=f"TEE-{size}",
+            options=[("Size", size)],
+            price=price,
+            stock_quantity=stock,
         )
     return product
 
@@ -107,7 +114,7 @@ def test_checkout_decrements_the_variant_and_freezes_its_sku_and_name(gql, custo
     ]
 
     # A variant deleted later: the order keeps what was bought.
-    variant_delete(variant_id=variant("TEE-M").pk)
+    variant_delete(principal=Principal.system(), variant_id=variant("TEE-M").pk)
     lines = gql(ORDER_LINES, {"id": order["id"]}, user=customer)["order"]["lines"]
     assert lines == [
         {"variantName": "S", "sku": "TEE-S", "variant": {"sku": "TEE-S", "stockQuantity": 2}},
@@ -136,6 +143,6 @@ def test_checkout_names_the_variant_that_ran_out(gql, customer, tshirt):
 def test_deleting_a_variant_removes_it_from_carts(gql, customer, tshirt):
     gql(ADD, {"v": vid("TEE-M"), "q": 1}, user=customer)
     gql(ADD, {"v": vid("TEE-S"), "q": 1}, user=customer)
-    variant_delete(variant_id=variant("TEE-M").pk)
+    variant_delete(principal=Principal.system(), variant_id=variant("TEE-M").pk)
     cart = gql(f"{{ cart {{ {CART_FIELDS} }} }}", user=customer)["cart"]
     assert [line["variant"]["sku"] for line in cart["lines"]] == ["TEE-S"]

@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
+from accounts.principal import Principal
 from infra.models import OutboxMessage
 from partners import services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
@@ -25,9 +26,12 @@ mutation($filter: RetryWebhookDeliveriesFilter!) {
 
 
 def _hook(receiver, name: str, *, scopes=(AppScope.ORDERS_READ,)):
-    app, _ = services.app_create(name=name, scopes=list(scopes))
+    app, _ = services.app_create(principal=Principal.system(), name=name, scopes=list(scopes))
     webhook, _ = services.webhook_create(
-        app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_STATUS_CHANGED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url=receiver.url,
+        events=[WebhookEventType.ORDER_STATUS_CHANGED],
     )
     return app, webhook
 
@@ -82,7 +86,7 @@ def test_the_filter_narrows_by_webhook_and_time_and_skips_what_would_fail_again(
     assert _statuses()[first.pk] == WebhookDeliveryStatus.PENDING
 
     # Beta's webhook is off now: its deliveries would fail at once, so they stay FAILED.
-    services.webhook_update(webhook_id=beta_hook.pk, is_active=False)
+    services.webhook_update(principal=Principal.system(), webhook_id=beta_hook.pk, is_active=False)
     newer = gql(RETRY, {"filter": {"createdAfter": yesterday}}, user=staff)["retryWebhookDeliveries"]
     assert newer == {"count": 1}  # Acme's other one
     assert WebhookDelivery.objects.filter(webhook=beta_hook, status=WebhookDeliveryStatus.FAILED).count() == 2

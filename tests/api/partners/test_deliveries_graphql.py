@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from tests.conftest import codes
@@ -32,8 +33,9 @@ mutation($id: ID!) { deleteWebhook(id: $id) { ... on OkPayload { ok } ... on Ope
 
 @pytest.fixture
 def webhook(receiver):
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     webhook, _ = services.webhook_create(
+        principal=Principal.system(),
         app_id=app.pk,
         target_url=receiver.url,
         events=[WebhookEventType.ORDER_CREATED, WebhookEventType.ORDER_STATUS_CHANGED],
@@ -109,7 +111,7 @@ def test_retry_sends_a_failed_delivery_again(gql, staff, webhook, receiver, emit
 @pytest.mark.django_db
 def test_retry_refuses_a_switched_off_webhook(gql, staff, webhook, emit, run_tasks):
     [delivery] = emit(WebhookEventType.ORDER_CREATED, {})
-    services.webhook_update(webhook_id=webhook.pk, is_active=False)
+    services.webhook_update(principal=Principal.system(), webhook_id=webhook.pk, is_active=False)
     run_tasks()
     payload = gql(RETRY, {"id": gid("WebhookDelivery", delivery.pk)}, user=staff)["retryWebhookDelivery"]
     assert codes(payload) == ["WEBHOOK_INACTIVE"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
+from accounts.principal import Principal
 from commerce.models import Order, OrderStatus
 from partners import services
 from partners.models import AppScope, WebhookEventType
@@ -35,9 +36,9 @@ def paid_order(customer) -> Order:
 
 
 def test_a_shipment_is_delivered_signed_to_the_subscribed_app(gql, paid_order, staff, receiver, worker):
-    app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="ERP", scopes=[AppScope.ORDERS_READ])
     _, secret = services.webhook_create(
-        app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_FULFILLED]
+        principal=Principal.system(), app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_FULFILLED]
     )
     line = paid_order.lines.get()
     shipment = {
@@ -71,16 +72,22 @@ def test_a_shipment_is_delivered_signed_to_the_subscribed_app(gql, paid_order, s
 
 
 def test_apps_not_subscribed_to_it_get_nothing(gql, paid_order, staff, receiver, worker):
-    app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
-    services.webhook_create(app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_STATUS_CHANGED])
+    app, _ = services.app_create(principal=Principal.system(), name="ERP", scopes=[AppScope.ORDERS_READ])
+    services.webhook_create(
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url=receiver.url,
+        events=[WebhookEventType.ORDER_STATUS_CHANGED],
+    )
     gql(ADD, {"orderId": gid("Order", paid_order.pk), "input": {"carrier": "DHL", "trackingNumber": "1"}}, user=staff)
     worker()
     assert receiver.requests == []
 
 
 def test_a_query_over_order_fulfilled_shapes_the_payload(gql, paid_order, staff, receiver, worker):
-    app, _ = services.app_create(name="ERP", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="ERP", scopes=[AppScope.ORDERS_READ])
     services.webhook_create(
+        principal=Principal.system(),
         app_id=app.pk,
         target_url=receiver.url,
         events=[WebhookEventType.ORDER_FULFILLED],

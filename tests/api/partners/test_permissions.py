@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from accounts.principal import Principal
 from commerce.order_visibility import may_read_all_orders
 from commerce.orders.policy import may_manage_orders
 from partners import services
@@ -72,10 +73,10 @@ def _clear_recorded():
     ],
 )
 def test_who_passes(customer, staff, caller, sees_orders, may_write, mutation_codes):
-    reader, _ = services.app_create(name="reader", scopes=[AppScope.ORDERS_READ])
-    writer, _ = services.app_create(name="writer", scopes=[AppScope.ORDERS_WRITE])
-    inactive, _ = services.app_create(name="inactive", scopes=list(AppScope.values))
-    inactive = services.app_update(app_id=inactive.pk, is_active=False)
+    reader, _ = services.app_create(principal=Principal.system(), name="reader", scopes=[AppScope.ORDERS_READ])
+    writer, _ = services.app_create(principal=Principal.system(), name="writer", scopes=[AppScope.ORDERS_WRITE])
+    inactive, _ = services.app_create(principal=Principal.system(), name="inactive", scopes=list(AppScope.values))
+    inactive = services.app_update(principal=Principal.system(), app_id=inactive.pk, is_active=False)
     auth = {
         "anonymous": {},
         "customer": {"user": customer},
@@ -94,14 +95,14 @@ def test_who_passes(customer, staff, caller, sees_orders, may_write, mutation_co
 
 @pytest.mark.django_db
 def test_user_only_operations_refuse_apps_as_permission_denied(app_gql):
-    _, token = services.app_create(name="reader", scopes=list(AppScope.values))
+    _, token = services.app_create(principal=Principal.system(), name="reader", scopes=list(AppScope.values))
     query = 'mutation { updateProfile(input: {firstName: "X"}) { ... on OperationInfo { messages { code } } } }'
     assert codes(app_gql(query, token=token)["updateProfile"]) == ["PERMISSION_DENIED"]
 
 
 @pytest.mark.django_db
 def test_a_refused_app_is_told_which_scope_it_lacks(app_gql):
-    _, token = services.app_create(name="reader", scopes=[AppScope.ORDERS_READ])
+    _, token = services.app_create(principal=Principal.system(), name="reader", scopes=[AppScope.ORDERS_READ])
     category = (
         'mutation { createCategory(input: {name: "Tea"}) { ... on OperationInfo { messages { code message } } } }'
     )

@@ -3,6 +3,7 @@ apps are refused with a code, and nothing changes."""
 
 import pytest
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import App, AppScope, Webhook, WebhookDelivery, WebhookEventType
 from tests.conftest import codes
@@ -12,9 +13,12 @@ from tests.factories import gid
 @pytest.fixture
 def existing(db, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    app, token = services.app_create(name="Existing", scopes=[AppScope.ORDERS_READ])
+    app, token = services.app_create(principal=Principal.system(), name="Existing", scopes=[AppScope.ORDERS_READ])
     webhook, _ = services.webhook_create(
-        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url="http://127.0.0.1:9/hook",
+        events=[WebhookEventType.ORDER_CREATED],
     )
     delivery = WebhookDelivery.objects.create(webhook=webhook, event=WebhookEventType.ORDER_CREATED, payload={})
     return {"app": app, "token": token, "webhook": webhook, "delivery": delivery}

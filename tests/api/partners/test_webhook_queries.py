@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.models import Cart, CartLine, Order, PaymentMethod
 from partners import services
 from partners.models import AppScope, Webhook, WebhookDelivery
@@ -68,7 +69,7 @@ def order(customer) -> Order:
 
 
 def _app_id(scopes: list[str]) -> str:
-    app, _ = services.app_create(name="Fulfilment", scopes=scopes)
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=scopes)
     return gid("App", app.pk)
 
 

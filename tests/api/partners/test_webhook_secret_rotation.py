@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import AppScope, Webhook, WebhookEventType
 from partners.outgoing_webhooks import webhook_event_emit
@@ -44,7 +45,7 @@ WEBHOOK_FIELDS = """
 @pytest.fixture
 def created(gql, staff, receiver) -> tuple[str, str]:
     """A webhook made through the API: its global id and its first secret."""
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     app_id = gid("App", app.pk)
     variables = {"input": {"appId": app_id, "targetUrl": receiver.url, "events": ["ORDER_STATUS_CHANGED"]}}
     payload = gql(CREATE, variables, user=staff)["createWebhook"]

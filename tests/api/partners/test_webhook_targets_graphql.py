@@ -3,6 +3,7 @@
 
 import pytest
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import Webhook
 from tests.conftest import codes
@@ -93,7 +94,10 @@ def test_a_public_target_is_accepted_and_the_secret_shown_once(gql, staff, webho
 @pytest.mark.django_db
 def test_updating_to_a_private_target_is_refused(gql, staff, webhook_app, fake_dns):
     webhook, _ = services.webhook_create(
-        app_id=webhook_app.pk, target_url="https://93.184.215.14/x", events=["ORDER_CREATED"]
+        principal=Principal.system(),
+        app_id=webhook_app.pk,
+        target_url="https://93.184.215.14/x",
+        events=["ORDER_CREATED"],
     )
     webhook_id = gid("Webhook", webhook.pk)
     payload = gql(UPDATE, {"id": webhook_id, "input": {"targetUrl": "http://169.254.169.254/"}}, user=staff)

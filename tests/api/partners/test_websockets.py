@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 
+from accounts.principal import Principal
 from accounts.tokens import token_pair_issue
 from fmcore.asgi import application
 from infra.connections import CLOSE_CODE
@@ -42,7 +43,7 @@ def _acked(output: dict) -> bool:
 
 @pytest.fixture
 def app_and_token():
-    return services.app_create(name="Live", scopes=[AppScope.ORDERS_READ])
+    return services.app_create(principal=Principal.system(), name="Live", scopes=[AppScope.ORDERS_READ])
 
 
 async def test_an_app_connects_with_its_token(app_and_token):
@@ -80,7 +81,7 @@ async def test_deactivating_the_app_closes_its_connection(app_and_token):
     app, token = app_and_token
     communicator, output = await _connect(f"App {token}")
     assert _acked(output)
-    await sync_to_async(services.app_update)(app_id=app.pk, is_active=False)
+    await sync_to_async(services.app_update)(principal=Principal.system(), app_id=app.pk, is_active=False)
     await _assert_closed(communicator)
     # ...and it cannot come back.
     communicator, output = await _connect(f"App {token}")
@@ -92,7 +93,7 @@ async def test_rotating_the_token_closes_connections_made_with_it(app_and_token)
     app, token = app_and_token
     communicator, output = await _connect(f"App {token}")
     assert _acked(output)
-    _, new_token = await sync_to_async(services.app_token_rotate)(app_id=app.pk)
+    _, new_token = await sync_to_async(services.app_token_rotate)(principal=Principal.system(), app_id=app.pk)
     await _assert_closed(communicator)
     communicator, output = await _connect(f"App {new_token}")
     assert _acked(output)
@@ -103,12 +104,12 @@ async def test_removing_a_scope_or_deleting_the_app_closes_its_connection(app_an
     app, token = app_and_token
     communicator, output = await _connect(f"App {token}")
     assert _acked(output)
-    await sync_to_async(services.app_update)(app_id=app.pk, scopes=[])
+    await sync_to_async(services.app_update)(principal=Principal.system(), app_id=app.pk, scopes=[])
     await _assert_closed(communicator)
 
     communicator, output = await _connect(f"App {token}")
     assert _acked(output)
-    await sync_to_async(services.app_delete)(app_id=app.pk)
+    await sync_to_async(services.app_delete)(principal=Principal.system(), app_id=app.pk)
     await _assert_closed(communicator)
 
 
@@ -116,7 +117,9 @@ async def test_a_rename_keeps_the_connection_open(app_and_token):
     app, token = app_and_token
     communicator, output = await _connect(f"App {token}")
     assert _acked(output)
-    await sync_to_async(services.app_update)(app_id=app.pk, name="Renamed", scopes=[AppScope.ORDERS_READ])
+    await sync_to_async(services.app_update)(
+        principal=Principal.system(), app_id=app.pk, name="Renamed", scopes=[AppScope.ORDERS_READ]
+    )
     assert await communicator.receive_nothing(timeout=0.3)
     assert await _query(communicator, CURRENT_APP) == {"currentApp": {"name": "Live"}, "me": None}
     await communicator.disconnect()

@@ -3,6 +3,7 @@
 import pytest
 import responses
 
+from accounts.principal import Principal
 from commerce.models import OrderStatus, Payment, PaymentMethod, PaymentStatus
 from tests.api.payments.operations import CONFIRM, INITIATE, ORDER_PAYMENTS, REFUND
 from tests.conftest import codes
@@ -57,7 +58,7 @@ def test_staff_and_partner_apps_see_the_payments_of_orders(gql, customer, staff,
 
     order = place_order(customer)
     payment_id = initiate(gql, order, customer)["payment"]["id"]
-    _, token = app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    _, token = app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
 
     by_staff = gql(ORDER_PAYMENTS, {"id": gid("Order", order.pk)}, user=staff)["order"]
     by_app = gql(ORDER_PAYMENTS, {"id": gid("Order", order.pk)}, headers={"Authorization": f"App {token}"})["order"]
@@ -150,8 +151,8 @@ def test_a_paid_or_cancelled_order_is_not_payable(gql, customer, place_order, st
 
     order = place_order(customer)
     if status == OrderStatus.PAID:
-        order = order_transition(order=order, to=OrderStatus.CONFIRMED, actor=None)
-    order = order_transition(order=order, to=status, actor=None)
+        order = order_transition(order=order, to=OrderStatus.CONFIRMED, principal=Principal.system())
+    order = order_transition(order=order, to=status, principal=Principal.system())
 
     assert codes(initiate(gql, order, customer)) == ["ORDER_NOT_PAYABLE"]
     assert not Payment.objects.exists()

@@ -7,6 +7,7 @@ import json
 import pytest
 import responses
 
+from accounts.principal import Principal
 from commerce.models import Notification, OrderStatus, Payment, PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.providers.dummy import dummy_signature
 from commerce.payments.providers.epayco import epayco_signature
@@ -285,7 +286,7 @@ def test_payment_succeeded_partner_webhook_is_recorded_for_a_subscribed_app(gql,
     from partners.models import AppScope, Webhook
     from partners.services import app_create
 
-    app, _ = app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     hook = Webhook.objects.create(
         app=app, target_url="https://partner.example.com/hook", events=[WebhookEventType.PAYMENT_SUCCEEDED], secret="s"
     )

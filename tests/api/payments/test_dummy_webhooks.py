@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderError
 from commerce.payments.providers.dummy import dummy_signature
@@ -154,7 +155,7 @@ def test_provider_error_on_refund_records_a_failed_refund_and_nothing_else(make_
     payment.refresh_from_db()
 
     with pytest.raises(ProviderError):
-        payment_refund(payment=payment)
+        payment_refund(principal=Principal.system(), payment=payment)
 
     payment.refresh_from_db()
     assert payment.refunded_amount == 0 and payment.status == PaymentStatus.SUCCEEDED

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pytest
 import responses
 
+from accounts.principal import Principal
 from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus
 from commerce.payments.base import ProviderError, ProviderUnavailable
 from commerce.payments.providers.epayco import epayco_signature
@@ -132,7 +133,7 @@ def test_refund_is_made_in_the_dashboard(epayco_payment, post_webhook):
     post_webhook("epayco", urlencode(confirmation(epayco_payment)), content_type=FORM)
     epayco_payment.refresh_from_db()
     with pytest.raises(ProviderError) as error:
-        payment_refund(payment=epayco_payment)
+        payment_refund(principal=Principal.system(), payment=epayco_payment)
     assert "dashboard" in error.value.message
     epayco_payment.refresh_from_db()
     assert epayco_payment.status == PaymentStatus.SUCCEEDED and epayco_payment.refunded_amount == 0

@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 
+from accounts.principal import Principal
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import PaymentMethod
 from commerce.payments.sessions import payment_create
@@ -56,7 +57,7 @@ async def test_a_resumed_payment_subscriber_gets_what_it_missed_then_live_events
     payment = await sync_to_async(payment_confirm)(payment=payment)
     other = await sync_to_async(make_user)()
     await create(await sync_to_async(make_order)("5.00", user=other))  # not theirs
-    await sync_to_async(payment_refund)(payment=payment)
+    await sync_to_async(payment_refund)(principal=Principal.system(), payment=payment)
 
     client = await connect(customer)
     await subscribe(client, after=opened["cursor"])
@@ -75,8 +76,12 @@ async def test_payment_events_reach_the_owner_staff_and_order_reading_apps_only(
     dummy_settings, customer, staff, make_user, make_order
 ):
     order = await sync_to_async(make_order)("20.00")
-    _, reader = await sync_to_async(partners.app_create)(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
-    _, catalog_app = await sync_to_async(partners.app_create)(name="Catalog", scopes=[AppScope.CATALOG_WRITE])
+    _, reader = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ]
+    )
+    _, catalog_app = await sync_to_async(partners.app_create)(
+        principal=Principal.system(), name="Catalog", scopes=[AppScope.CATALOG_WRITE]
+    )
     intruder = await sync_to_async(make_user)()
 
     owner, staff_client, app_client, other = (

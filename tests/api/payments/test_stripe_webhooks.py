@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 import responses
 
+from accounts.principal import Principal
 from commerce.models import PaymentEvent, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.sessions import payment_create
 from commerce.settlement.services import payment_refund
@@ -133,7 +134,7 @@ def test_refund_sends_minor_units_and_an_idempotency_key(card_payment, http, pos
     card_payment.refresh_from_db()
     http.add(responses.POST, f"{STRIPE_API}/refunds", json={"id": "re_1", "object": "refund", "status": "succeeded"})
 
-    refund = payment_refund(payment=card_payment, amount=Decimal("5.00"))
+    refund = payment_refund(principal=Principal.system(), payment=card_payment, amount=Decimal("5.00"))
 
     (call,) = http.calls
     assert call.request.headers["Idempotency-Key"] == f"fmcore-refund-{refund.reference}"

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.principal import Principal
 from commerce.models import SentEmail
 from fmcore.tasks import housekeeping
 from infra.models import OutboxMessage
@@ -29,7 +30,7 @@ def outbox_message(*, created: int, sent: int | None) -> OutboxMessage:
 
 @pytest.fixture
 def webhook(db) -> Webhook:
-    app, _ = app_create(name="Fulfilment", scopes=["orders:read"])
+    app, _ = app_create(principal=Principal.system(), name="Fulfilment", scopes=["orders:read"])
     return Webhook.objects.create(app=app, target_url="https://example.com/hook", events=["order.created"])
 
 

@@ -5,6 +5,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import call_command
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import AppScope, Webhook, WebhookEventType
 
@@ -13,9 +14,12 @@ from partners.models import AppScope, Webhook, WebhookEventType
 def test_rows_reencrypted_with_the_new_key_are_readable_without_the_old_one(settings):
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [old_key]
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     _, secret = services.webhook_create(
-        app_id=app.pk, target_url="https://93.184.215.14/hook", events=[WebhookEventType.ORDER_CREATED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url="https://93.184.215.14/hook",
+        events=[WebhookEventType.ORDER_CREATED],
     )
 
     settings.FIELD_ENCRYPTION_KEYS = [new_key]

@@ -12,6 +12,7 @@ import dramatiq
 import pytest
 from dramatiq import Worker
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import App, AppScope
 
@@ -19,7 +20,7 @@ from partners.models import App, AppScope
 @pytest.fixture
 def make_app(db) -> Callable[..., tuple[App, str]]:
     def make(name: str = "Fulfilment", scopes: tuple[str, ...] = (AppScope.ORDERS_READ,)) -> tuple[App, str]:
-        return services.app_create(name=name, scopes=list(scopes))
+        return services.app_create(principal=Principal.system(), name=name, scopes=list(scopes))
 
     return make
 
@@ -148,5 +149,5 @@ def fake_dns(monkeypatch):
 @pytest.fixture
 def webhook_app(db) -> App:
     """An app that may receive order webhooks."""
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     return app

@@ -12,6 +12,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import AppScope, WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from partners.outgoing_webhooks import webhook_event_emit
@@ -22,9 +23,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def hook(receiver):
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     webhook, secret = services.webhook_create(
-        app_id=app.pk, target_url=receiver.url, events=[WebhookEventType.ORDER_STATUS_CHANGED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url=receiver.url,
+        events=[WebhookEventType.ORDER_STATUS_CHANGED],
     )
     return webhook, secret
 
@@ -119,9 +123,11 @@ def test_a_receiver_that_never_answers_does_not_slow_the_transaction(hook, recei
 
 def test_a_receiver_that_is_down_is_recorded(receiver, worker, settings):
     settings.WEBHOOK_MAX_RETRIES = 1
-    app, _ = services.app_create(name="Down", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Down", scopes=[AppScope.ORDERS_READ])
     # Port 1 (tcpmux) is privileged and unused: a port freed by a probe could be taken by another process.
-    services.webhook_create(app_id=app.pk, target_url="http://127.0.0.1:1/", events=["ORDER_CREATED"])
+    services.webhook_create(
+        principal=Principal.system(), app_id=app.pk, target_url="http://127.0.0.1:1/", events=["ORDER_CREATED"]
+    )
     webhook_event_emit(event=WebhookEventType.ORDER_CREATED, payload={})
     worker()
 
@@ -143,7 +149,7 @@ def test_a_webhook_switched_off_before_delivery_fails_without_a_request(hook, re
     webhook, _ = hook
     with transaction.atomic():
         [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={})
-        services.webhook_update(webhook_id=webhook.pk, is_active=False)
+        services.webhook_update(principal=Principal.system(), webhook_id=webhook.pk, is_active=False)
     worker()
     delivery.refresh_from_db()
     assert delivery.status == WebhookDeliveryStatus.FAILED

@@ -6,6 +6,7 @@ from decimal import Decimal
 import dramatiq
 import pytest
 
+from accounts.principal import Principal
 from partners import payloads, services
 from partners.models import AppScope, WebhookDelivery, WebhookEventType
 from tests.factories import gid, order_pinned_for_payloads
@@ -16,11 +17,15 @@ def hooks(db, settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
 
     def hook(name, scopes, events, *, app_active=True, hook_active=True):
-        app, _ = services.app_create(name=name, scopes=scopes)
+        app, _ = services.app_create(principal=Principal.system(), name=name, scopes=scopes)
         if not app_active:
-            services.app_update(app_id=app.pk, is_active=False)
+            services.app_update(principal=Principal.system(), app_id=app.pk, is_active=False)
         webhook, _ = services.webhook_create(
-            app_id=app.pk, target_url=f"http://127.0.0.1:9/{name}", events=events, is_active=hook_active
+            principal=Principal.system(),
+            app_id=app.pk,
+            target_url=f"http://127.0.0.1:9/{name}",
+            events=events,
+            is_active=hook_active,
         )
         return webhook
 
@@ -112,7 +117,7 @@ def test_an_app_is_recorded_as_the_actor_of_a_status_change(order, staff):
     from commerce.models import OrderStatusChange
     from partners.change_actor import actor_fields
 
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_WRITE])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_WRITE])
     by_app = OrderStatusChange.objects.create(
         order=order, from_status="PAID", to_status="COMPLETED", **actor_fields(app)
     )
@@ -121,7 +126,7 @@ def test_an_app_is_recorded_as_the_actor_of_a_status_change(order, staff):
     )
     assert (by_app.actor, by_app.actor_app) == (None, app)
     assert (by_staff.actor, by_staff.actor_app) == (staff, None)
-    services.app_delete(app_id=app.pk)
+    services.app_delete(principal=Principal.system(), app_id=app.pk)
     by_app.refresh_from_db()
     assert by_app.actor_app is None  # history stays when an app is deleted
 

@@ -4,6 +4,7 @@ side: test_webhook_targets_graphql.py)."""
 
 import pytest
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import WebhookAttempt, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 
@@ -13,7 +14,10 @@ def test_a_name_with_one_private_answer_is_refused(webhook_app, fake_dns):
     fake_dns["mixed.partner.test"] = "10.0.0.1"
     with pytest.raises(Exception, match="private"):
         services.webhook_create(
-            app_id=webhook_app.pk, target_url="https://mixed.partner.test/x", events=["ORDER_CREATED"]
+            principal=Principal.system(),
+            app_id=webhook_app.pk,
+            target_url="https://mixed.partner.test/x",
+            events=["ORDER_CREATED"],
         )
 
 
@@ -23,6 +27,7 @@ def test_dns_rebinding_is_refused_at_delivery_time(webhook_app, fake_dns, receiv
     settings.WEBHOOK_ALLOW_PRIVATE = False
     port = receiver.url.split(":")[2].split("/")[0]
     services.webhook_create(
+        principal=Principal.system(),
         app_id=webhook_app.pk,
         target_url=f"http://rebind.partner.test:{port}/hook",
         events=[WebhookEventType.ORDER_CREATED],
@@ -45,6 +50,7 @@ def test_the_delivery_connects_to_the_checked_address(webhook_app, fake_dns, rec
     fake_dns["pinned.partner.test"] = "127.0.0.1"
     port = receiver.url.split(":")[2].split("/")[0]
     services.webhook_create(
+        principal=Principal.system(),
         app_id=webhook_app.pk,
         target_url=f"http://pinned.partner.test:{port}/hook",
         events=[WebhookEventType.ORDER_CREATED],

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from accounts.principal import Principal
 from commerce.event_stream import ORDER_EVENTS
 from commerce.models import OrderStatus, OrderStatusChange, PaymentMethod
 from commerce.orders.status import order_transition
@@ -77,7 +78,7 @@ def change(customer, staff) -> Callable[[], tuple[str, str]]:
             state["moves"] = 0
             return state["order"].number, OrderStatus.PENDING
         to = MOVES[state["moves"]]
-        state["order"] = order_transition(order=state["order"], to=to, actor=staff)
+        state["order"] = order_transition(order=state["order"], to=to, principal=Principal.for_user(staff))
         state["moves"] += 1
         return state["order"].number, to
 
@@ -109,7 +110,7 @@ def wait_for(condition: Callable[[], bool], client: RunningProcess, what: str, t
 
 @pytest.mark.parametrize("client_command", ["python", "node"], indirect=True)
 def test_the_documented_client_resumes_after_a_kill_with_exactly_the_missed_events(client_command, change, tmp_path):
-    _, token = services.app_create(name="Follower", scopes=[AppScope.ORDERS_READ])
+    _, token = services.app_create(principal=Principal.system(), name="Follower", scopes=[AppScope.ORDERS_READ])
     cursor_file = tmp_path / "cursor.txt"
     change()
     cursor_file.write_text(latest_cursor())  # the client handled this one last time it ran

@@ -16,6 +16,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from accounts.models import User
+from accounts.principal import Principal
 from commerce.orders import events
 from commerce.orders.status import order_transition
 from tests.conftest import access_token
@@ -78,7 +79,9 @@ def test_sigterm_closes_websockets_with_1001_and_finishes_requests_in_flight(cus
             wait_until_serving(web, path="/graphql/", timeout=60)
             with connect(f"ws://127.0.0.1:{port}/graphql/", subprotocols=["graphql-transport-ws"]) as ws:
                 subscribe(ws, customer, gid("Order", order.pk))
-                order_transition(order=order, to="CANCELLED", actor=customer, note="changed my mind")
+                order_transition(
+                    order=order, to="CANCELLED", principal=Principal.for_user(customer), note="changed my mind"
+                )
                 event = json.loads(ws.recv(timeout=30))
                 assert event["payload"]["data"]["orderStatusChanged"]["toStatus"] == "CANCELLED", event
 

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from dramatiq.brokers.redis import RedisBroker
 
+from accounts.principal import Principal
 from partners import services
 from partners.models import AppScope, WebhookDelivery, WebhookDeliveryStatus, WebhookEventType
 from partners.outgoing_webhooks import webhook_event_emit
@@ -38,9 +39,12 @@ def redis_broker():
 
 def delivery_to(receiver: HeldEndpoint, django_settings) -> WebhookDelivery:
     django_settings.WEBHOOK_ALLOW_PRIVATE = True
-    app, _ = services.app_create(name="Fulfilment", scopes=[AppScope.ORDERS_READ])
+    app, _ = services.app_create(principal=Principal.system(), name="Fulfilment", scopes=[AppScope.ORDERS_READ])
     services.webhook_create(
-        app_id=app.pk, target_url=f"{receiver.url}/hooks", events=[WebhookEventType.ORDER_STATUS_CHANGED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url=f"{receiver.url}/hooks",
+        events=[WebhookEventType.ORDER_STATUS_CHANGED],
     )
     [delivery] = webhook_event_emit(event=WebhookEventType.ORDER_STATUS_CHANGED, payload={"toStatus": "PAID"})
     return delivery

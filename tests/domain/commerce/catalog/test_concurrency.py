@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from django.db import connection, connections
 
+from accounts.principal import Principal
 from commerce.cart.services import cart_line_add
 from commerce.catalog.services import product_create, stock_adjust
 from commerce.models import CartLine, Product, StockMovement
@@ -46,7 +47,9 @@ def race(n: int, work: Callable[[], object]) -> list[object]:
 
 def test_concurrent_stock_removals_never_go_below_zero():
     product = make_product(stock=3)
-    results = race(6, lambda: stock_adjust(product_id=product.pk, delta=-1, reason="race"))
+    results = race(
+        6, lambda: stock_adjust(principal=Principal.system(), product_id=product.pk, delta=-1, reason="race")
+    )
     assert sum(isinstance(r, Product) for r in results) == 3
     assert Product.objects.get(pk=product.pk).stock_quantity == 0
     assert StockMovement.objects.filter(product=product).count() == 3
@@ -60,6 +63,11 @@ def test_concurrent_adds_never_exceed_the_stock(customer):
 
 def test_concurrent_same_name_products_get_distinct_slugs():
     category = make_category()
-    race(4, lambda: product_create(name="Twin", price="1.00", stock_quantity=0, category_id=category.pk))
+    race(
+        4,
+        lambda: product_create(
+            principal=Principal.system(), name="Twin", price="1.00", stock_quantity=0, category_id=category.pk
+        ),
+    )
     slugs = sorted(Product.objects.filter(name="Twin").values_list("slug", flat=True))
     assert slugs == ["twin", "twin-2", "twin-3", "twin-4"]

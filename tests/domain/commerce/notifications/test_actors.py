@@ -4,6 +4,7 @@ import dramatiq
 import pytest
 from django.core import mail
 
+from accounts.principal import Principal
 from commerce.checkout.services import order_checkout
 from commerce.models import Notification, SentEmail
 from commerce.notifications import tasks
@@ -52,7 +53,7 @@ def test_cancellation_notifies_in_app_and_mails_once(
     run_tasks()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        order_transition(order=order, to="CANCELLED", actor=customer, note="too slow")
+        order_transition(order=order, to="CANCELLED", principal=Principal.for_user(customer), note="too slow")
     duplicate_queued_messages()
 
     assert run_tasks() == 4

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.models import RefreshToken, ThrottleCounter
+from accounts.principal import Principal
 from commerce import tasks
 from commerce.cleanup import cleanup_run
 from commerce.models import Order, Product
@@ -29,7 +30,7 @@ def test_cleanup_deletes_expired_tokens_and_cancels_stale_pending_orders(
     stale = place_order(customer, product=product, quantity=3)
     fresh = place_order(customer, product=product, quantity=1)
     confirmed = place_order(customer, product=product, quantity=1)
-    order_transition(order=confirmed, to="CONFIRMED", actor=staff)
+    order_transition(order=confirmed, to="CONFIRMED", principal=Principal.for_user(staff))
     for order in (stale, confirmed):
         _age(order, 31)
     _age(fresh, 29)

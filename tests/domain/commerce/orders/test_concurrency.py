@@ -71,7 +71,12 @@ def test_five_concurrent_cancels_restore_stock_once(customer, staff, make_produc
     order = order_checkout(user=customer, payment_method="DUMMY")
 
     actors = [customer, staff, customer, staff, customer]
-    results = race([lambda a=actor: order_transition(order=order, to="CANCELLED", actor=a) for actor in actors])
+    results = race(
+        [
+            lambda a=actor: order_transition(order=order, to="CANCELLED", principal=Principal.for_user(a))
+            for actor in actors
+        ]
+    )
 
     assert sum(isinstance(r, Order) for r in results) == 1, results
     assert sum(isinstance(r, InvalidTransition) for r in results) == 4, results
@@ -97,6 +102,7 @@ def test_two_concurrent_checkouts_with_one_key_make_one_order(customer, make_pro
 
 def _sized_product(category, stock: dict[str, int]) -> Product:
     product = product_create(
+        principal=Principal.system(),
         name="Race T-shirt",
         price=Decimal("20.00"),
         stock_quantity=0,
@@ -104,7 +110,13 @@ def _sized_product(category, stock: dict[str, int]) -> Product:
         options=[OptionData(name="Size", values=list(stock))],
     )
     for size, units in stock.items():
-        variant_create(product_id=product.pk, sku=f"RACE-{size}", options=[("Size", size)], stock_quantity=units)
+        variant_create(
+            principal=Principal.system(),
+            product_id=product.pk,
+            sku=f"RACE-{size}",
+            options=[("Size", size)],
+            stock_quantity=units,
+        )
     return product
 
 
@@ -144,10 +156,12 @@ def test_checkouts_stock_edits_and_cancels_on_one_product_never_deadlock(make_us
         lambda b=buyer: order_checkout(user=b, payment_method="DUMMY") for buyer in buyers
     ]
     calls += [
-        lambda v=variant: stock_adjust(product_id=product.pk, variant_id=v.pk, delta=1, actor=staff)
+        lambda v=variant: stock_adjust(
+            principal=Principal.for_user(staff), product_id=product.pk, variant_id=v.pk, delta=1
+        )
         for variant in sizes
     ]
-    calls.append(lambda: order_transition(order=cancelled, to="CANCELLED", actor=staff))
+    calls.append(lambda: order_transition(order=cancelled, to="CANCELLED", principal=Principal.for_user(staff)))
     results = race(calls)
 
     assert not [r for r in results if isinstance(r, Exception)], results

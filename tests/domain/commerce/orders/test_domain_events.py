@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 
+from accounts.principal import Principal
 from commerce.checkout.services import order_checkout
 from commerce.models import Order
 from infra.domain_events import DomainEvent, Handler, handlers_register, record
@@ -53,9 +54,12 @@ def test_an_event_is_recorded_only_inside_a_transaction(transactional_db):
 @pytest.fixture
 def webhook(settings):
     settings.WEBHOOK_ALLOW_PRIVATE = True
-    app, _ = partners.app_create(name="Shop floor", scopes=[AppScope.ORDERS_READ])
+    app, _ = partners.app_create(principal=Principal.system(), name="Shop floor", scopes=[AppScope.ORDERS_READ])
     hook, _ = partners.webhook_create(
-        app_id=app.pk, target_url="http://127.0.0.1:9/hook", events=[WebhookEventType.ORDER_CREATED]
+        principal=Principal.system(),
+        app_id=app.pk,
+        target_url="http://127.0.0.1:9/hook",
+        events=[WebhookEventType.ORDER_CREATED],
     )
     return hook
 

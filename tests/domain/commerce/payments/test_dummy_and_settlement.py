@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.principal import Principal
 from commerce.errors import (
     InvalidPaymentState,
     InvalidRefundAmount,
@@ -156,7 +157,9 @@ def test_cod_can_be_switched_off(make_order, settings):
 def test_partial_then_full_refund(make_order, staff):
     payment = payment_confirm(payment=payment_create(order=make_order("30.00"), method=PaymentMethod.DUMMY))
 
-    first = payment_refund(payment=payment, amount=Decimal("10.00"), actor=staff, reason="damaged")
+    first = payment_refund(
+        principal=Principal.for_user(staff), payment=payment, amount=Decimal("10.00"), reason="damaged"
+    )
     payment.refresh_from_db()
     assert (first.status, payment.status, payment.refunded_amount) == (
         RefundStatus.SUCCEEDED,
@@ -164,7 +167,7 @@ def test_partial_then_full_refund(make_order, staff):
         Decimal("10.00"),
     )
 
-    rest = payment_refund(payment=payment, actor=staff)
+    rest = payment_refund(principal=Principal.for_user(staff), payment=payment)
     payment.refresh_from_db()
     assert rest.amount == Decimal("20.00")
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.REFUNDED, Decimal("30.00"))
@@ -174,7 +177,7 @@ def test_partial_then_full_refund(make_order, staff):
 def test_refund_amount_must_fit(make_order, amount):
     payment = payment_confirm(payment=payment_create(order=make_order("30.00"), method=PaymentMethod.DUMMY))
     with pytest.raises(InvalidRefundAmount):
-        payment_refund(payment=payment, amount=Decimal(amount))
+        payment_refund(principal=Principal.system(), payment=payment, amount=Decimal(amount))
     payment.refresh_from_db()
     assert payment.refunded_amount == 0 and not payment.refunds.exists()
 
@@ -182,7 +185,7 @@ def test_refund_amount_must_fit(make_order, amount):
 def test_unpaid_payment_is_not_refundable(make_order):
     payment = payment_create(order=make_order(), method=PaymentMethod.DUMMY)
     with pytest.raises(PaymentNotRefundable):
-        payment_refund(payment=payment)
+        payment_refund(principal=Principal.system(), payment=payment)
 
 
 def test_order_payments_refund_refunds_what_is_left_once(make_order):
@@ -190,13 +193,13 @@ def test_order_payments_refund_refunds_what_is_left_once(make_order):
 
     order = make_order("30.00")
     paid = payment_confirm(payment=payment_create(order=order, method=PaymentMethod.DUMMY))
-    payment_refund(payment=paid, amount=Decimal("10.00"))
+    payment_refund(principal=Principal.system(), payment=paid, amount=Decimal("10.00"))
     pending = Payment.objects.create(  # another attempt, not settled: nothing to refund
         order=order, method=PaymentMethod.DUMMY, provider="dummy", amount=order.total, currency="USD"
     )
 
-    (refund,) = order_payments_refund(order_id=order.pk)
-    again = order_payments_refund(order_id=order.pk)
+    (refund,) = order_payments_refund(order_id=order.pk, principal=Principal.system())
+    again = order_payments_refund(order_id=order.pk, principal=Principal.system())
 
     paid.refresh_from_db()
     assert refund.amount == Decimal("20.00")

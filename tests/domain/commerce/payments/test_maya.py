@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import responses
 
+from accounts.principal import Principal
 from commerce.models import PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderUnavailable
 from commerce.payments.registry import method_availability
@@ -53,7 +54,7 @@ def test_refund_with_the_secret_key(maya_payment, http):
         json={"id": "rf-1", "status": "SUCCESS"},
     )
 
-    refund = payment_refund(payment=payment, amount=Decimal("50.00"), reason="late")
+    refund = payment_refund(principal=Principal.system(), payment=payment, amount=Decimal("50.00"), reason="late")
 
     call = http.calls[-1]
     assert call.request.headers["Authorization"] == basic("sk-maya-secret")

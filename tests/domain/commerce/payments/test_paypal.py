@@ -9,6 +9,7 @@ import pytest
 import responses
 from responses import matchers
 
+from accounts.principal import Principal
 from commerce.models import Payment, PaymentMethod, PaymentStatus, RefundStatus
 from commerce.payments.base import ProviderError
 from commerce.payments.sessions import payment_create
@@ -96,7 +97,7 @@ def test_refund_uses_the_capture(paypal_payment, paypal_http):
         match=[matchers.json_params_matcher({"amount": {"value": "4.99", "currency_code": "USD"}}, strict_match=False)],
     )
 
-    refund = payment_refund(payment=payment, amount=Decimal("4.99"))
+    refund = payment_refund(principal=Principal.system(), payment=payment, amount=Decimal("4.99"))
 
     assert paypal_http.calls[-1].request.headers["PayPal-Request-Id"] == f"fmcore-refund-{refund.reference}"
     assert (refund.status, refund.provider_reference) == (RefundStatus.SUCCEEDED, "REF-1")
