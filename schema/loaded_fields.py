@@ -9,15 +9,18 @@ descriptor and, for a property, wraps the read in `sync_to_async` in case it
 runs in an event loop. Most of a product list's fields are such reads, and
 that chain was a fifth of its instructions.
 
+A resolver that only hands back the list its field's `Prefetch(to_attr=...)`
+loaded says so with `@returns_prefetched_list`; that field reads the list too.
+
 Each resolver here reads the value only when the row already holds what it
 needs (the optimizer loaded it); otherwise it hands over to the field's own
 resolver, which loads it the async-safe way, exactly as before.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import Model
+from django.db.models import Model, Prefetch
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
@@ -31,6 +34,15 @@ from strawberry_django.relay.utils import resolve_model_id
 
 # Reads a field's value from a model instance, or raises KeyError when the instance lacks it.
 Reader = Callable[[Model], Any]
+
+_RETURNS_PREFETCHED_LIST = "_returns_prefetched_list"
+_Resolver = TypeVar("_Resolver", bound=Callable[..., Any])
+
+
+def returns_prefetched_list(resolver: _Resolver) -> _Resolver:
+    """Marks a resolver that returns the list its field's one `Prefetch(to_attr=...)` loads, when loaded."""
+    setattr(resolver, _RETURNS_PREFETCHED_LIST, True)
+    return resolver
 
 
 def _column_reader(attname: str) -> Reader:
@@ -58,6 +70,25 @@ def _property_reader(name: str, columns: tuple[str, ...]) -> Reader:
         return getattr(instance, name)
 
     return read
+
+
+def _attribute_reader(name: str) -> Reader:
+    def read(instance: Model) -> Any:
+        return instance.__dict__[name]
+
+    return read
+
+
+def _prefetched_list_attr(field: StrawberryDjangoField) -> str | None:
+    """The `to_attr` a marked resolver returns as it is."""
+    resolver = field.base_resolver
+    if resolver is None or not getattr(resolver.wrapped_func, _RETURNS_PREFETCHED_LIST, False):
+        return None
+    store = field.store
+    match store.prefetch_related:
+        case [Prefetch(to_attr=str(to_attr))] if not (store.only or store.select_related or store.annotate):
+            return to_attr
+    return None
 
 
 def _node_id_reader(type_name: str, attname: str) -> Reader:
@@ -89,8 +120,11 @@ def _reader(graphql_type: GraphQLObjectType, field: object) -> Reader | None:
     """How to read `field` from a loaded row, when it needs no resolver of its own."""
     if (attname := _node_id_attname(graphql_type, field)) is not None:
         return _node_id_reader(graphql_type.name, attname)
-    if not isinstance(field, StrawberryDjangoField) or field.base_resolver or field.extensions or field.is_async:
+    if not isinstance(field, StrawberryDjangoField) or field.extensions or field.is_async:
         return None
+    if field.base_resolver is not None:
+        to_attr = _prefetched_list_attr(field)
+        return None if to_attr is None else _attribute_reader(to_attr)
     if field.origin_django_type is None:
         return None
     name = field.django_name or field.python_name

@@ -12,6 +12,7 @@ from commerce.catalog.search import product_search
 from commerce.catalog.selectors import images_prefetch, product_images
 from commerce.models import Category, Product, ProductImage, ProductVariant
 from schema.enums import Availability
+from schema.loaded_fields import returns_prefetched_list
 
 
 @strawberry_django.filter_type(Category)
@@ -165,6 +166,7 @@ class ProductType(relay.Node):
         description="Pictures of the product, in display order.",
         prefetch_related=[images_prefetch()],
     )
+    @returns_prefetched_list
     def images(self, root: Product) -> list[ProductImage]:
         return product_images(root)
 

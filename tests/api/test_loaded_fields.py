@@ -7,7 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from commerce.models import Product
+from commerce.catalog.selectors import images_prefetch
+from commerce.models import Product, ProductImage
 from schema import schema
 from tests.factories import gid, make_product
 
@@ -56,3 +57,17 @@ def test_a_relation_not_selected_is_loaded_by_the_field_s_own_resolver():
     product = make_product()
     loaded = Product.objects.get(pk=product.pk)
     assert _resolver("Product", "category")(loaded, None) == product.category
+
+
+def test_prefetched_images_are_read_as_loaded_and_otherwise_by_their_resolver():
+    product = make_product(images=3)
+    ProductImage.objects.filter(product=product, position=0).update(position=5)
+    expected = list(ProductImage.objects.filter(product=product).order_by("position", "id"))
+    loaded = Product.objects.prefetch_related(images_prefetch()).get(pk=product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert _resolver("Product", "images")(loaded, None) == expected
+    assert len(queries) == 0
+    plain = Product.objects.get(pk=product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert _resolver("Product", "images")(plain, None) == expected
+    assert len(queries) == 1
