@@ -27,7 +27,7 @@ from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .fulfilment.mutations import FulfilmentMutations
 from .fulfilment.subscriptions import FulfilmentSubscriptions
-from .loaded_fields import loaded_fields_read_directly
+from .loaded_fields import loaded_fields_read_directly, model_rows_type_checked_directly
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -146,3 +146,4 @@ def _memoize_node_id_attrs() -> None:
 
 _memoize_node_id_attrs()
 loaded_fields_read_directly(schema._schema)
+model_rows_type_checked_directly(schema._schema)

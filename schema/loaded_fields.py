@@ -12,6 +12,11 @@ that chain was a fifth of its instructions.
 A resolver that only hands back the list its field's `Prefetch(to_attr=...)`
 loaded says so with `@returns_prefetched_list`; that field reads the list too.
 
+graphql-core also asks each object's type whether the object is of it; a
+Django type's check (strawberry-django's) walks the class's parents every
+time. `model_rows_type_checked_directly` answers "a row of the type's own
+model, not cast to another type" by itself and leaves every other case to it.
+
 Each resolver here reads the value only when the row already holds what it
 needs (the optimizer loaded it); otherwise it hands over to the field's own
 resolver, which loads it the async-safe way, exactly as before.
@@ -28,6 +33,7 @@ from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo,
 from strawberry import relay
 from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.relay.utils import resolve_model_id
@@ -166,3 +172,31 @@ def loaded_fields_read_directly(graphql_schema: GraphQLSchema) -> None:
             read = _reader(graphql_type, field)
             if read is not None and graphql_field.resolve is not None:
                 graphql_field.resolve = _resolver(read, graphql_field.resolve)
+
+
+def _row_type_check(model: type[Model], is_type_of: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    def check(source: Any, info: Any) -> bool:
+        if type(source) is model and TYPE_CAST_ATTRIBUTE not in source.__dict__:
+            return True
+        return is_type_of(source, info)
+
+    return check
+
+
+def model_rows_type_checked_directly(graphql_schema: GraphQLSchema) -> None:
+    """Django types whose check is strawberry-django's plain one accept a row of their model directly."""
+    for graphql_type in graphql_schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.is_type_of is None:
+            continue
+        definition = (graphql_type.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+        origin = getattr(definition, "origin", None)
+        django_definition = getattr(origin, "__strawberry_django_definition__", None)
+        check = getattr(graphql_type.is_type_of, "__func__", None)
+        if (
+            django_definition is None
+            or getattr(check, "__module__", None) != "strawberry_django.type"
+            or getattr(super(origin, origin), "is_type_of", None) is not None  # type: ignore[arg-type]
+            or TYPE_CAST_ATTRIBUTE in vars(django_definition.model)
+        ):
+            continue
+        graphql_type.is_type_of = _row_type_check(django_definition.model, graphql_type.is_type_of)

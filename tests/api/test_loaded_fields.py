@@ -4,12 +4,14 @@ import asyncio
 import inspect
 
 import pytest
+import strawberry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from commerce.catalog.selectors import images_prefetch
 from commerce.models import Product, ProductImage
 from schema import schema
+from schema.catalog.types import CategoryType
 from tests.factories import gid, make_product
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +73,11 @@ def test_prefetched_images_are_read_as_loaded_and_otherwise_by_their_resolver():
     with CaptureQueriesContext(connection) as queries:
         assert _resolver("Product", "images")(plain, None) == expected
     assert len(queries) == 1
+
+
+def test_a_row_is_of_its_model_s_type_unless_cast_to_another():
+    product = make_product()
+    is_product = schema._schema.get_type("Product").is_type_of  # type: ignore[union-attr]
+    assert is_product(Product.objects.get(pk=product.pk), None) is True
+    assert is_product(product.category, None) is False
+    assert is_product(strawberry.cast(CategoryType, Product.objects.get(pk=product.pk)), None) is False
