@@ -29,7 +29,7 @@ from django.db.models import Model, Prefetch
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
-from graphql import GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLFieldResolver, GraphQLIsTypeOfFn, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry import relay
 from strawberry.relay import GlobalID
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -174,8 +174,8 @@ def loaded_fields_read_directly(graphql_schema: GraphQLSchema) -> None:
                 graphql_field.resolve = _resolver(read, graphql_field.resolve)
 
 
-def _row_type_check(model: type[Model], is_type_of: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    def check(source: Any, info: Any) -> bool:
+def _row_type_check(model: type[Model], is_type_of: GraphQLIsTypeOfFn) -> GraphQLIsTypeOfFn:
+    def check(source: Any, info: GraphQLResolveInfo) -> Any:
         if type(source) is model and TYPE_CAST_ATTRIBUTE not in source.__dict__:
             return True
         return is_type_of(source, info)
@@ -195,7 +195,7 @@ def model_rows_type_checked_directly(graphql_schema: GraphQLSchema) -> None:
         if (
             django_definition is None
             or getattr(check, "__module__", None) != "strawberry_django.type"
-            or getattr(super(origin, origin), "is_type_of", None) is not None  # type: ignore[arg-type]
+            or getattr(super(origin, origin), "is_type_of", None) is not None
             or TYPE_CAST_ATTRIBUTE in vars(django_definition.model)
         ):
             continue
