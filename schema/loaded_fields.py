@@ -17,6 +17,11 @@ Django type's check (strawberry-django's) walks the class's parents every
 time. `model_rows_type_checked_directly` answers "a row of the type's own
 model, not cast to another type" by itself and leaves every other case to it.
 
+`LoadedLeavesExecutor` goes one step further for a scalar such a field
+reads: it coerces the value it read without building the field's resolve
+info, and takes graphql-core's own path whenever anything is off (a value
+missing, null or not coercible, arguments, field middleware).
+
 Each resolver here reads the value only when the row already holds what it
 needs (the optimizer loaded it); otherwise it hands over to the field's own
 resolver, which loads it the async-safe way, exactly as before.
@@ -29,9 +34,22 @@ from django.db.models import Model, Prefetch
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
-from graphql import GraphQLFieldResolver, GraphQLIsTypeOfFn, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import (
+    GraphQLField,
+    GraphQLFieldResolver,
+    GraphQLIsTypeOfFn,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
 from strawberry import relay
 from strawberry.relay import GlobalID
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
 from strawberry.types.field import StrawberryField
@@ -152,14 +170,48 @@ def _reader(graphql_type: GraphQLObjectType, field: object) -> Reader | None:
     return None
 
 
-def _resolver(read: Reader, field_resolver: GraphQLFieldResolver) -> GraphQLFieldResolver:
+# The resolver of a field reading a scalar carries (its reader, the scalar type) under this name.
+_LEAF_READ = "_loaded_leaf_read"
+
+
+def _resolver(read: Reader, field_resolver: GraphQLFieldResolver, graphql_field: GraphQLField) -> GraphQLFieldResolver:
     def resolve(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
         try:
             return read(source)
         except KeyError:
             return field_resolver(source, info, **kwargs)
 
+    leaf_type = get_nullable_type(graphql_field.type)
+    if is_leaf_type(leaf_type):
+        setattr(resolve, _LEAF_READ, (read, leaf_type))
     return resolve
+
+
+class LoadedLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, completing a scalar read from a loaded row without its resolve info."""
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        node = field_details_list[0].node
+        field_def = parent_type.fields.get(node.name.value)
+        leaf_read = getattr(field_def.resolve, _LEAF_READ, None) if field_def is not None else None
+        middleware = self.middleware_manager
+        if leaf_read is not None and not node.arguments and not (middleware and middleware.middlewares):
+            read, leaf_type = leaf_read
+            try:
+                value = read(source)
+                coerced = None if value is None else leaf_type.coerce_output_value(value)
+            except Exception:
+                coerced = None
+            if coerced is not None and coerced is not Undefined:
+                return coerced
+        return super().execute_field(parent_type, source, field_details_list, path, position_context)
 
 
 def loaded_fields_read_directly(graphql_schema: GraphQLSchema) -> None:
@@ -171,7 +223,7 @@ def loaded_fields_read_directly(graphql_schema: GraphQLSchema) -> None:
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             read = _reader(graphql_type, field)
             if read is not None and graphql_field.resolve is not None:
-                graphql_field.resolve = _resolver(read, graphql_field.resolve)
+                graphql_field.resolve = _resolver(read, graphql_field.resolve, graphql_field)
 
 
 def _row_type_check(model: type[Model], is_type_of: GraphQLIsTypeOfFn) -> GraphQLIsTypeOfFn:

@@ -7,11 +7,14 @@ import pytest
 import strawberry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from graphql import GraphQLField, GraphQLInt, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, execute, parse
 
 from commerce.catalog.selectors import images_prefetch
 from commerce.models import Product, ProductImage
 from schema import schema
 from schema.catalog.types import CategoryType
+from schema.loaded_fields import LoadedLeavesExecutor
+from schema.loaded_fields import _resolver as _read_directly
 from tests.factories import gid, make_product
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +84,27 @@ def test_a_row_is_of_its_model_s_type_unless_cast_to_another():
     assert is_product(Product.objects.get(pk=product.pk), None) is True
     assert is_product(product.category, None) is False
     assert is_product(strawberry.cast(CategoryType, Product.objects.get(pk=product.pk)), None) is False
+
+
+def test_a_scalar_read_as_null_or_not_coercible_is_reported_by_graphql_core():
+    def read(row):
+        return row["n"]
+
+    def own_resolver(row, info):
+        raise AssertionError("the reader had the value")
+
+    n = GraphQLField(GraphQLNonNull(GraphQLInt))
+    n.resolve = _read_directly(read, own_resolver, n)
+    tiny = GraphQLSchema(GraphQLObjectType("Query", {"n": n}))
+
+    def run(value):
+        return execute(tiny, parse("{ n }"), root_value={"n": value}, executor_class=LoadedLeavesExecutor)
+
+    assert run(3).data == {"n": 3}
+    null = run(None)
+    assert null.data is None
+    assert null.errors[0].message == "Cannot return null for non-nullable field Query.n."
+    assert null.errors[0].path == ["n"]
+    wrong = run("three")
+    assert wrong.errors[0].message == "Int cannot represent non-integer value: 'three'"
+    assert wrong.errors[0].locations is not None
