@@ -67,9 +67,10 @@ def images_prefetch(lookup: str = "images") -> Prefetch:
 
 
 def product_images(product: Product) -> list[ProductImage]:
-    """The product's images in display order: the list `images_prefetch` loaded, else a query."""
+    """The product's images in display order (the model's ordering): the list `images_prefetch` loaded,
+    else the related manager's (a plain `images` prefetch, e.g. a product cached before, or a query)."""
     loaded = product.__dict__.get(_LOADED_IMAGES)
-    return loaded if loaded is not None else list(product.images.order_by("position", "id"))
+    return loaded if loaded is not None else list(product.images.all())
 
 
 def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:

@@ -108,3 +108,12 @@ def test_a_scalar_read_as_null_or_not_coercible_is_reported_by_graphql_core():
     wrong = run("three")
     assert wrong.errors[0].message == "Int cannot represent non-integer value: 'three'"
     assert wrong.errors[0].locations is not None
+
+
+def test_images_prefetched_the_plain_way_are_read_without_a_query():
+    product = make_product(images=2)
+    expected = list(product.images.order_by("position", "id"))
+    loaded = Product.objects.prefetch_related("images").get(pk=product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert _resolver("Product", "images")(loaded, None) == expected
+    assert len(queries) == 0
