@@ -27,7 +27,7 @@ from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .fulfilment.mutations import FulfilmentMutations
 from .fulfilment.subscriptions import FulfilmentSubscriptions
-from .loaded_fields import loaded_fields_read_directly
+from .loaded_fields import LoadedLeavesExecutor, loaded_fields_read_directly, model_rows_type_checked_directly
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -105,6 +105,10 @@ class Schema(strawberry.Schema):
         errors_log(errors)
 
 
+class Executor(SharedResultExecutor, LoadedLeavesExecutor):
+    """Shares subscription events' results; completes scalars read from loaded rows directly."""
+
+
 schema = Schema(
     query=Query,
     mutation=Mutation,
@@ -123,7 +127,7 @@ schema = Schema(
         OptimizerExtension,
     ],
     scalar_overrides=SCALAR_OVERRIDES,
-    execution_context_class=SharedResultExecutor,
+    execution_context_class=Executor,
 )
 
 
@@ -146,3 +150,4 @@ def _memoize_node_id_attrs() -> None:
 
 _memoize_node_id_attrs()
 loaded_fields_read_directly(schema._schema)
+model_rows_type_checked_directly(schema._schema)

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from commerce import pricing
 from commerce.cart.guests import CartOwner, owner_carts
-from commerce.catalog.selectors import product_is_available, visible_products
-from commerce.models import Cart, CartLine, ProductImage, WishlistItem
+from commerce.catalog.selectors import images_prefetch, product_is_available, visible_products
+from commerce.models import Cart, CartLine, WishlistItem
 from commerce.shipping.selectors import shipping_terms
 from commerce.vouchers.selectors import voucher_applicable_terms
 
@@ -37,7 +37,7 @@ def cart_load(*, owner: CartOwner) -> Cart | None:
     """The owner's cart (a user's or a guest's) with everything it shows, straight from the database."""
     lines = (
         CartLine.objects.select_related("product__category", "variant")
-        .prefetch_related(Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "id")))
+        .prefetch_related(images_prefetch("product__images"))
         .order_by("added_at", "id")
     )
     cart = (

@@ -57,14 +57,26 @@ def category_by_slug(*, principal: Principal, slug: str) -> Category | None:
     return category
 
 
+_LOADED_IMAGES = "loaded_images"
+
+
+def images_prefetch(lookup: str = "images") -> Prefetch:
+    """Loads products' images in display order (one query for any number) as a plain list,
+    `lookup` being the path to the images (e.g. `product__images` from a cart line)."""
+    return Prefetch(lookup, queryset=ProductImage.objects.order_by("position", "id"), to_attr=_LOADED_IMAGES)
+
+
+def product_images(product: Product) -> list[ProductImage]:
+    """The product's images in display order (the model's ordering): the list `images_prefetch` loaded,
+    else the related manager's (a plain `images` prefetch, e.g. a product cached before, or a query)."""
+    loaded = product.__dict__.get(_LOADED_IMAGES)
+    return loaded if loaded is not None else list(product.images.all())
+
+
 def product_with_relations(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Products with their category and images loaded (two queries for any number);
     not the search document, which only the database reads."""
-    return (
-        queryset.defer("search_vector")
-        .select_related("category")
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")))
-    )
+    return queryset.defer("search_vector").select_related("category").prefetch_related(images_prefetch())
 
 
 def product_by_slug(*, principal: Principal, slug: str) -> Product | None:

@@ -9,6 +9,7 @@ from strawberry import relay
 
 from accounts.authentication import client_ip
 from commerce.cart import guests, selectors, services
+from commerce.catalog.selectors import images_prefetch
 from schema.context import Info
 from schema.errors import mutation
 from schema.ids import node_pk
@@ -19,7 +20,9 @@ from .types import CartPayload, CartResult, GuestCartPayload, GuestCartResult, W
 
 def _wishlist(user) -> list:
     return list(
-        selectors.wishlist_items(user=user).select_related("product__category").prefetch_related("product__images")
+        selectors.wishlist_items(user=user)
+        .select_related("product__category")
+        .prefetch_related(images_prefetch("product__images"))
     )
 
 

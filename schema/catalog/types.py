@@ -9,8 +9,10 @@ from strawberry import auto, relay
 from strawberry_django.fields.types import OperationInfo
 
 from commerce.catalog.search import product_search
+from commerce.catalog.selectors import images_prefetch, product_images
 from commerce.models import Category, Product, ProductImage, ProductVariant
 from schema.enums import Availability
+from schema.loaded_fields import returns_prefetched_list
 
 
 @strawberry_django.filter_type(Category)
@@ -157,15 +159,16 @@ class ProductType(relay.Node):
     created_at: auto
     deleted_at: auto = strawberry_django.field(description="When staff deleted it (staff only ever see this set).")
 
-    # A resolver reading the prefetched rows: strawberry-django's own relation field
+    # A resolver reading the prefetched list: strawberry-django's own relation field
     # rebuilds a filtered queryset for each product even when the rows are prefetched.
     @strawberry_django.field(
         graphql_type=list[ProductImageType],
         description="Pictures of the product, in display order.",
-        prefetch_related=[Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))],
+        prefetch_related=[images_prefetch()],
     )
+    @returns_prefetched_list
     def images(self, root: Product) -> list[ProductImage]:
-        return list(root.images.all())
+        return product_images(root)
 
     @strawberry_django.field(
         description="The options its variants choose from; empty for a product with one default variant.",
