@@ -238,7 +238,7 @@ def _checkout_locked(
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)
     # The answer shows the lines just written: no need to read them back.
-    order._prefetched_objects_cache = {"lines": order_lines}
+    order._prefetched_objects_cache = {"lines": order_lines}  # type: ignore[attr-defined]  # what prefetch sets
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
     # The voucher and shipping method were for this order; the next starts afresh.
