@@ -61,8 +61,16 @@ class EventStream(Generic[StreamRow]):
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SEQUENCE_LOCK])
         # SQLite already lets one writer at a time through, and this one has written.
-        row.sequence = self.latest_sequence() + 1
-        self.model.objects.filter(pk=row.pk).update(sequence=row.sequence)
+        # The MAX is read in this statement, after the lock: on PostgreSQL a statement's
+        # snapshot is taken when it starts, so it sees every sequence committed before.
+        table = connection.ops.quote_name(self.model._meta.db_table)  # a model's, not input
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET sequence = (SELECT COALESCE(MAX(sequence), 0) + 1 FROM {table})"  # noqa: S608
+                " WHERE id = %s RETURNING sequence",
+                [row.pk],
+            )
+            (row.sequence,) = cursor.fetchone()
         return row.sequence
 
     def latest_sequence(self) -> int:

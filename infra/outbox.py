@@ -48,26 +48,27 @@ def enqueue_with_options(
         # The row is sent after commit or by the relay, outside this request: keep its id now.
         options=with_request_id(options or {}),
     )
-    transaction.on_commit(lambda: _send_committed(row))
+    transaction.on_commit(lambda: _send_committed([row]))
     return row
 
 
-def enqueue_batch(actor: dramatiq.Actor, *, args_list: list[tuple], options: dict | None = None) -> int:
-    """`enqueue_with_options` for many messages of one actor: one insert, sent after commit."""
+def enqueue_many(messages: list[tuple[dramatiq.Actor, tuple]], *, options: dict | None = None) -> int:
+    """`enqueue` for several `(actor, args)` messages: one insert, and after commit
+    one update marking the sent ones."""
     options = with_request_id(options or {})
     rows = OutboxMessage.objects.bulk_create(
         [
             OutboxMessage(actor_name=actor.actor_name, queue_name=actor.queue_name, args=list(args), options=options)
-            for args in args_list
+            for actor, args in messages
         ]
     )
-
-    def send_all() -> None:
-        for row in rows:
-            _send_committed(row)
-
-    transaction.on_commit(send_all)
+    transaction.on_commit(lambda: _send_committed(rows))
     return len(rows)
+
+
+def enqueue_batch(actor: dramatiq.Actor, *, args_list: list[tuple], options: dict | None = None) -> int:
+    """`enqueue_many` for many messages of one actor."""
+    return enqueue_many([(actor, args) for args in args_list], options=options)
 
 
 def _broker_send(row: OutboxMessage) -> None:
@@ -86,15 +87,19 @@ def _failed(row: OutboxMessage, exc: Exception) -> None:
     OutboxMessage.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=str(exc)[:1000])
 
 
-def _send_committed(row: OutboxMessage) -> None:
-    try:
-        _broker_send(row)
-    except Exception as exc:  # the broker is down or refuses: the relay retries
-        _failed(row, exc)
-        return
-    OutboxMessage.objects.filter(pk=row.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now(), attempts=F("attempts") + 1
-    )
+def _send_committed(rows: list[OutboxMessage]) -> None:
+    sent_ids = []
+    for row in rows:
+        try:
+            _broker_send(row)
+        except Exception as exc:  # the broker is down or refuses: the relay retries
+            _failed(row, exc)
+            continue
+        sent_ids.append(row.pk)
+    if sent_ids:
+        OutboxMessage.objects.filter(pk__in=sent_ids, sent_at__isnull=True).update(
+            sent_at=timezone.now(), attempts=F("attempts") + 1
+        )
 
 
 def _event_row_relay(row: OutboxMessage) -> bool:

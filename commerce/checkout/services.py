@@ -237,6 +237,12 @@ def _checkout_locked(
     for order_line in order_lines:
         order_line.order = order
     OrderLine.objects.bulk_create(order_lines)
+    # The answer shows the lines just written: no need to read them back. As
+    # prefetch_related leaves it: a queryset of the relation holding its rows.
+    lines_written = order.lines.all()
+    lines_written._result_cache = order_lines
+    lines_written._prefetch_done = True  # type: ignore[attr-defined]
+    order._prefetched_objects_cache = {"lines": lines_written}  # type: ignore[attr-defined]
     change = OrderStatusChange.objects.create(order=order, from_status="", to_status=OrderStatus.PENDING, actor=user)
     CartLine.objects.filter(cart=cart).delete()
     # The voucher and shipping method were for this order; the next starts afresh.

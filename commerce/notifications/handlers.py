@@ -2,32 +2,35 @@
 
 from typing import Any
 
+from dramatiq import Actor
+
 from commerce.fulfilment.events import OrderFulfilled
 from commerce.models import OrderStatus
 from commerce.orders.events import OrderPlaced, OrderStatusChanged
 from commerce.payments.events import PaymentMismatched
 from infra.domain_events import Handler
-from infra.outbox import enqueue
+from infra.outbox import enqueue, enqueue_many
 
 from . import tasks
 
 
 def _order_placed(event: OrderPlaced) -> None:
-    enqueue(tasks.notify_order_placed, event.order_id)
-    enqueue(tasks.email_order_placed, event.order_id)
+    enqueue_many([(tasks.notify_order_placed, (event.order_id,)), (tasks.email_order_placed, (event.order_id,))])
 
 
 def _order_status_changed(event: OrderStatusChanged) -> None:
-    enqueue(tasks.notify_order_status_changed, event.change_id)
+    messages: list[tuple[Actor, tuple]] = [(tasks.notify_order_status_changed, (event.change_id,))]
     if event.to_status == OrderStatus.CANCELLED:
-        enqueue(tasks.email_order_cancelled, event.order_id)
+        messages.append((tasks.email_order_cancelled, (event.order_id,)))
     elif event.to_status == OrderStatus.PAID:
-        enqueue(tasks.email_order_paid, event.order_id)
+        messages.append((tasks.email_order_paid, (event.order_id,)))
+    enqueue_many(messages)
 
 
 def _order_fulfilled(event: OrderFulfilled) -> None:
-    enqueue(tasks.email_order_fulfilled, event.fulfilment_id)
-    enqueue(tasks.notify_order_fulfilled, event.fulfilment_id)
+    enqueue_many(
+        [(tasks.email_order_fulfilled, (event.fulfilment_id,)), (tasks.notify_order_fulfilled, (event.fulfilment_id,))]
+    )
 
 
 def _payment_mismatched(event: PaymentMismatched) -> None:

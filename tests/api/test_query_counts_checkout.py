@@ -4,7 +4,7 @@ stock update per table, one insert per table (the database numbers the order its
 
 Counts include authenticating the token, the order-placed event (written to
 the outbox in the transaction) and its dispatch after commit: the two
-notification messages it queues, which are marked sent after that.
+notification messages it queues in one insert, marked sent in one update after that.
 """
 
 from decimal import Decimal
@@ -21,14 +21,15 @@ pytestmark = pytest.mark.django_db
 # token (2); savepoint; cart locked; lines; default address; products locked, then
 # their variants (catalog/stock.py's lock order); the shipping methods; order; stock
 # update of the variants and of the products' totals; stock movements; lines, PENDING
-# step; cart emptied, touched; the OrderPlaced event; the event's sequence (latest,
-# update; on PostgreSQL first its advisory lock); release; the answer's lines; after
-# commit: the subscription push reads the sequence; the dispatch (a savepoint here, a
-# transaction outside tests) claims the event, queues 2 outbox messages, reads the
-# webhooks wanting ORDER_CREATED, releases; 2 outbox messages marked sent.
+# step; cart emptied, touched; the OrderPlaced event; the event's sequence (one update
+# taking MAX + 1; on PostgreSQL first its advisory lock); release (the answer's lines
+# are the ones written, not read back); after commit: the subscription push reads the
+# sequence; the dispatch (a savepoint here, a transaction outside tests) claims the
+# event, queues the 2 notification messages in one insert, reads the webhooks wanting
+# ORDER_CREATED, releases; the 2 messages marked sent in one update.
 # (26 before variants and shipping: one locked read of lines with products, one stock
 # update, and a read of the products' stock for the availability announcement.)
-CHECKOUT_STATEMENTS = 31
+CHECKOUT_STATEMENTS = 27
 # With a voucher limited in uses: it locked, its uses counted, its categories, its use recorded.
 VOUCHER_STATEMENTS = 4
 
