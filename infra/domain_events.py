@@ -34,8 +34,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 
 from .models import OutboxMessage
 
@@ -127,14 +125,12 @@ def _committed(event: DomainEvent, handlers: list[Handler[Any]], row_id: int | N
         return
     try:
         with transaction.atomic():
-            claimed = OutboxMessage.objects.filter(pk=row_id, sent_at__isnull=True).update(
-                sent_at=timezone.now(), attempts=F("attempts") + 1
-            )
+            claimed = OutboxMessage.objects.filter(pk=row_id, sent_at__isnull=True).mark_sent()
             if claimed:
                 _durable_run(event, handlers)
     except Exception as exc:  # the relay dispatches it later
         logger.exception("Dispatch of %s %s failed; the outbox relay retries it", event.name, event.id)
-        OutboxMessage.objects.filter(pk=row_id).update(attempts=F("attempts") + 1, last_error=str(exc)[:1000])
+        OutboxMessage.objects.filter(pk=row_id).mark_failed(exc)
 
 
 def _durable_run(event: DomainEvent, handlers: list[Handler[Any]]) -> None:

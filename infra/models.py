@@ -1,4 +1,16 @@
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
+
+
+class OutboxQuerySet(models.QuerySet["OutboxMessage"]):
+    def mark_sent(self) -> int:
+        """Record one more attempt, which succeeded: the rows are sent (or their event dispatched)."""
+        return self.update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+
+    def mark_failed(self, exc: Exception) -> int:
+        """Record one more attempt, which failed with `exc`: the relay tries again."""
+        return self.update(attempts=F("attempts") + 1, last_error=str(exc)[:1000])
 
 
 class OutboxMessage(models.Model):
@@ -18,6 +30,8 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+
+    objects = OutboxQuerySet.as_manager()
 
     class Meta:
         indexes = [

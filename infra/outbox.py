@@ -19,7 +19,7 @@ from typing import Any
 
 import dramatiq
 from django.db import transaction
-from django.db.models import Count, F, Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from observability.actors import with_request_id
@@ -84,7 +84,7 @@ def _broker_send(row: OutboxMessage) -> None:
 
 def _failed(row: OutboxMessage, exc: Exception) -> None:
     logger.warning("outbox message %s not sent: %s", row.pk, exc)
-    OutboxMessage.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1, last_error=str(exc)[:1000])
+    OutboxMessage.objects.filter(pk=row.pk).mark_failed(exc)
 
 
 def _send_committed(rows: list[OutboxMessage]) -> None:
@@ -97,9 +97,7 @@ def _send_committed(rows: list[OutboxMessage]) -> None:
             continue
         sent_ids.append(row.pk)
     if sent_ids:
-        OutboxMessage.objects.filter(pk__in=sent_ids, sent_at__isnull=True).update(
-            sent_at=timezone.now(), attempts=F("attempts") + 1
-        )
+        OutboxMessage.objects.filter(pk__in=sent_ids, sent_at__isnull=True).mark_sent()
 
 
 def _event_row_relay(row: OutboxMessage) -> bool:
@@ -135,7 +133,7 @@ def _relay_batch(cutoff, batch_size: int) -> tuple[int, bool]:
                 broker_up = False
                 break
             sent_ids.append(row.pk)
-        OutboxMessage.objects.filter(pk__in=sent_ids).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+        OutboxMessage.objects.filter(pk__in=sent_ids).mark_sent()
     return len(sent_ids), broker_up and len(rows) == batch_size
 
 
