@@ -121,13 +121,12 @@ def _token_user_sql() -> str:
     )
 
 
-def access_token_user(token: str) -> User:
-    """The active user an access token stands for, in one query.
-
-    Fails for a revoked login (`sid`: reuse detection, revokeToken, logout),
-    a deactivated user and a token issued before the user's tokens were
-    revoked (password change or reset, deactivation).
-    """
+def access_token_check(token: str) -> tuple[dict, str, list]:
+    """The claims of an access token, and the statement with its parameters that
+    loads the token's user: a row only for an active user whose tokens were not
+    revoked since, with `login_revoked` (the token is valid when it is false).
+    `InvalidToken` for anything but an access token. The front cache
+    (schema/front_cache.py) runs the same check outside Django."""
     claims = access_token_decode(token)
     # The revocation is read in the query that loads the user anyway (an
     # indexed EXISTS, see RefreshToken.Meta), so it costs no extra round trip
@@ -138,7 +137,18 @@ def access_token_user(token: str) -> User:
         True,
         claims["ver"],
     ]
-    user: Any = next(iter(User.objects.raw(_token_user_sql(), params)), None)  # a User, with login_revoked
+    return claims, _token_user_sql(), params
+
+
+def access_token_user(token: str) -> User:
+    """The active user an access token stands for, in one query.
+
+    Fails for a revoked login (`sid`: reuse detection, revokeToken, logout),
+    a deactivated user and a token issued before the user's tokens were
+    revoked (password change or reset, deactivation).
+    """
+    claims, sql, params = access_token_check(token)
+    user: Any = next(iter(User.objects.raw(sql, params)), None)  # a User, with login_revoked
     if user is None or user.login_revoked:
         raise InvalidToken()
     user.token_claims = claims

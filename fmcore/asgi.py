@@ -16,16 +16,26 @@ from django.urls import re_path  # noqa: E402
 
 from infra.graceful_shutdown import GracefulShutdown  # noqa: E402
 from schema import schema  # noqa: E402
-from schema.front_cache import AnonymousAnswerFront  # noqa: E402
+from schema.front_cache import AnswerFront, CustomerTokenCheck  # noqa: E402
 from schema.views import FmGraphQLWSConsumer  # noqa: E402
 
 websocket_application = URLRouter([re_path(r"^graphql/?$", FmGraphQLWSConsumer.as_asgi(schema=schema))])
 
-# With Redis, shared anonymous answers are served before Django runs (schema/front_cache.py).
-http_application = (
-    AnonymousAnswerFront(django_application, settings.REDIS_URL) if settings.REDIS_URL else django_application
+# With Redis, cached anonymous answers (and, on PostgreSQL, customers' cart and
+# orders answers) are served before Django runs (schema/front_cache.py).
+front = (
+    AnswerFront(
+        django_application,
+        settings.REDIS_URL,
+        CustomerTokenCheck(settings.DATABASES["default"]) if settings.IS_POSTGRES else None,
+    )
+    if settings.REDIS_URL
+    else None
 )
-application = GracefulShutdown(ProtocolTypeRouter({"http": http_application, "websocket": websocket_application}))
+application = GracefulShutdown(
+    ProtocolTypeRouter({"http": front or django_application, "websocket": websocket_application}),
+    on_shutdown=[front.close] if front else [],
+)
 
 if settings.DRAMATIQ_IN_PROCESS_WORKER:
     from infra.inprocess_worker import start_in_process_worker

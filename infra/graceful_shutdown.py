@@ -12,7 +12,7 @@ import asyncio
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from types import FrameType
 from typing import Any, Protocol
 
@@ -91,8 +91,9 @@ def _install_signal_handlers() -> None:
 class GracefulShutdown:
     """ASGI middleware answering the lifespan protocol (Django and Channels do not)."""
 
-    def __init__(self, app: Callable) -> None:
+    def __init__(self, app: Callable, *, on_shutdown: Sequence[Callable[[], Awaitable[None]]] = ()) -> None:
         self.app = app
+        self.on_shutdown = on_shutdown  # run after the websockets closed (resources the app opened)
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "lifespan":
@@ -104,5 +105,7 @@ class GracefulShutdown:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await websockets_close()
+                for close in self.on_shutdown:
+                    await close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -19,6 +19,7 @@ answers with errors are never cached.
 """
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import orjson
 from graphql import ExecutionResult, OperationType
@@ -27,7 +28,7 @@ from strawberry.extensions import SchemaExtension
 
 from commerce.cache import cart_scope, catalog_scope, orders_scope, pricing_scope, versioned_get, versioned_set
 
-from .front_cache import MAX_CACHED_BYTES
+from .front_cache import MAX_CACHED_BYTES, customer_account, customer_answer_mark
 from .response_cache import _operation, answer_digest
 
 CART_ROOT_FIELDS = frozenset({"cart"})
@@ -44,9 +45,11 @@ def _selects(selection_set: SelectionSetNode | None, names: frozenset[str]) -> b
     return False
 
 
-def _account_digest(user) -> bytes:
-    fields = (user.email, user.first_name, user.last_name, user.phone, user.email_verified, user.date_joined)
-    return orjson.dumps([str(value) for value in fields])
+@dataclass(frozen=True)
+class _Entry:
+    key: str
+    scopes: tuple[str, ...]  # whose versions the answer is valid for
+    caller: bytes  # whom it is for (`customer_account`)
 
 
 class CustomerAnswerCache(SchemaExtension):
@@ -54,20 +57,27 @@ class CustomerAnswerCache(SchemaExtension):
 
     def on_execute(self) -> Iterator[None]:
         entry = self._entry()
-        versions = None
-        if entry is not None:
-            # Versions are read before executing: an answer computed while a write
-            # commits is stored for the old versions and never served after the bump.
-            data, versions = versioned_get(*entry)
-            if data is not None:
-                self.execution_context.result = ExecutionResult(data=orjson.loads(data))
-                entry = None
+        if entry is None:
+            yield
+            return
+        # Versions are read before executing: an answer computed while a write
+        # commits is stored for the old versions and never served after the bump.
+        data, versions = versioned_get(entry.key, entry.scopes)
+        if data is not None:
+            self.execution_context.result = ExecutionResult(data=orjson.loads(data))
         yield
-        if entry is not None and versions is not None:
-            self._store(entry[0], versions)
+        if data is None:
+            data = self._answer_data()
+            if data is None:
+                return
+            versioned_set(entry.key, versions, data)
+        context = self.execution_context
+        customer_answer_mark(
+            context.context.request, operation_name=context.operation_name, scopes=entry.scopes, caller=entry.caller
+        )
 
-    def _entry(self) -> tuple[str, tuple[str, ...]] | None:
-        """The answer's key and the scopes whose versions it is valid for; None when not cached."""
+    def _entry(self) -> _Entry | None:
+        """Where the answer is cached; None when it is not."""
         context = self.execution_context
         request_context = context.context
         user = getattr(request_context, "user", None)
@@ -85,7 +95,8 @@ class CustomerAnswerCache(SchemaExtension):
             return None
         if _selects(operation.selection_set, UNCACHED_FIELDS) or len(context.graphql_document.definitions) > 1:
             return None  # payments, or fragments this check does not follow
-        digest = answer_digest(context, _account_digest(user))
+        caller = customer_account(vars(user))
+        digest = answer_digest(context, caller)
         if digest is None:
             return None
         scopes = [catalog_scope()]
@@ -93,12 +104,12 @@ class CustomerAnswerCache(SchemaExtension):
             scopes += [cart_scope(user.pk), pricing_scope()]
         if roots & ORDER_ROOT_FIELDS:
             scopes.append(orders_scope(user.pk))
-        return f"gql:customer:{user.pk}:{digest}", tuple(scopes)
+        return _Entry(f"gql:customer:{user.pk}:{digest}", tuple(scopes), caller)
 
-    def _store(self, key: str, versions: str) -> None:
+    def _answer_data(self) -> bytes | None:
+        """The answer to cache (orjson bytes of its `data`), None when it has errors or is too large."""
         result = self.execution_context.result
         if not isinstance(result, ExecutionResult) or result.errors or result.data is None:
-            return
+            return None
         data = orjson.dumps(result.data)
-        if len(data) <= MAX_CACHED_BYTES:
-            versioned_set(key, versions, data)
+        return data if len(data) <= MAX_CACHED_BYTES else None

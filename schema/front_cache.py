@@ -1,32 +1,55 @@
-"""Anonymous catalog answers served as bytes in front of Django.
+"""Cached answers served as bytes in front of Django.
 
-`AnonymousCatalogCache` (response_cache.py) decides which answers every
-anonymous visitor shares. The first time such an answer is computed, this
-ASGI layer stores the whole HTTP response (status, headers, body) under the
-request's method, URL, body and the headers the answer depends on (Host,
-Accept, Origin for CORS, Content-Type, the TLS proxy header); the next
-identical request is answered from Redis without entering Django, with its
-own X-Request-ID, its access-log line and its metrics.
+Two audiences share the layer, each with its own key and versions:
+- anonymous catalog answers that every visitor shares (`AnonymousCatalogCache`,
+  response_cache.py), keyed on the request, valid for the catalog's version;
+- a customer's cart and orders answers (`CustomerAnswerCache`,
+  customer_cache.py), for a request with `Authorization: JWT <token>` (or
+  `Bearer`), keyed on the request and on whom the token's check found (the
+  user and their account fields), valid for the versions of the scopes the
+  answer depends on (the user's cart/orders, the catalog, pricing).
 
-Invalidation is the catalog's version token (commerce/cache.py): an entry
-records the token read *before* Django computed it and is served only while
-the token is unchanged, so one MGET both finds the entry and checks it.
-Requests with credentials (Authorization, Cookie, X-Cart-Token) always go to
-Django. Without Redis (the embedded default) the layer is not installed.
+The extensions decide what may be cached and mark the request; the first
+time such an answer is computed, this ASGI layer stores the whole HTTP
+response (status, headers, body) under the request's method, URL, body, the
+headers the answer depends on (Host, Accept, Origin for CORS, Content-Type,
+the TLS proxy header) and the caller; the next identical request is answered
+from Redis without entering Django, with its own X-Request-ID, its
+access-log line and its metrics.
+
+A customer's token is checked here exactly as Django checks it
+(`access_token_check`: signature, expiry, active user, token version, login
+not revoked), over a small psycopg pool of this layer's own; a token that
+fails, cookies, `X-Cart-Token` and partner app tokens go to Django, which
+answers or refuses them as always. Without Redis the layer is not installed,
+and without PostgreSQL it serves anonymous answers only.
+
+Invalidation is by version tokens (commerce/cache.py): an entry records the
+tokens read *before* Django computed it and is served only while each is
+unchanged, so one MGET finds the entry and checks it.
 """
 
+import asyncio
 import hashlib
 import logging
 import re
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
+import psycopg
 import redis.asyncio
 from django.conf import settings
 from django.core.cache import cache
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from commerce.cache import CACHE_TTL, catalog_scope, version_key
+from accounts.authentication import token_from_authorization
+from accounts.tokens import access_token_check
+from commerce.cache import CACHE_TTL, cart_scope, catalog_scope, orders_scope, pricing_scope, version_key
 from observability import metrics
 from observability.context import REQUEST_ID_HEADER, request_begin, request_end, request_id_for
 from observability.middleware import http_request_record
@@ -34,18 +57,50 @@ from observability.middleware import http_request_record
 logger = logging.getLogger(__name__)
 
 GRAPHQL_PATH = re.compile(r"^/graphql/?$")
-CREDENTIAL_HEADERS = frozenset({b"authorization", b"cookie", b"x-cart-token"})
 MAX_CACHED_BYTES = 256 * 1024  # the largest answer any answer cache keeps
 MAX_BODY_BYTES = 64 * 1024
-_SHAREABLE = "fmcore.shareable_answer"
+# Who a customer's answer is for: the token check's row, beyond its id and `is_staff`
+# (staff answers are never marked; a promoted customer's key changes).
+ACCOUNT_FIELDS = ("email", "first_name", "last_name", "phone", "email_verified", "date_joined")
+_MARK = "fmcore.cacheable_answer"
 _REQUEST_ID = REQUEST_ID_HEADER.lower().encode()
+# Django's handling of these is not repeated here.
+_DJANGO_CREDENTIALS = frozenset({b"cookie", b"x-cart-token"})
+_AUTHORIZATION = b"authorization"
+# Connection options Django's PostgreSQL backend takes for itself, not libpq's.
+_DJANGO_DATABASE_OPTIONS = frozenset({"pool", "isolation_level", "server_side_binding", "assume_role"})
+
+
+@dataclass(frozen=True)
+class AnswerMark:
+    """What an extension tells the front about a cacheable answer."""
+
+    operation_name: str | None
+    scopes: tuple[str, ...]  # whose version tokens the answer is valid for
+    caller: bytes | None  # `customer_account` of the user it was computed for; None: every anonymous caller
+
+
+def customer_account(user: Mapping[str, Any]) -> bytes:
+    """The part of a customer answer's key that says whom it is for: a user's (or a
+    token check row's) id, staff flag and account fields."""
+    return orjson.dumps([user["id"], user["is_staff"], *(str(user[name]) for name in ACCOUNT_FIELDS)])
+
+
+def _mark(request: Any, mark: AnswerMark) -> None:
+    scope = getattr(request, "scope", None)  # absent outside ASGI (Django's test client)
+    if scope is not None:
+        scope[_MARK] = mark
 
 
 def shareable_answer_mark(request: Any, *, operation_name: str | None) -> None:
     """Tell the front layer that this request's answer may be served to every anonymous caller."""
-    scope = getattr(request, "scope", None)  # absent outside ASGI (Django's test client)
-    if scope is not None:
-        scope[_SHAREABLE] = operation_name
+    _mark(request, AnswerMark(operation_name, (catalog_scope(),), None))
+
+
+def customer_answer_mark(request: Any, *, operation_name: str | None, scopes: tuple[str, ...], caller: bytes) -> None:
+    """Tell the front layer that this request's answer may be served again to the same customer
+    (`caller`) while the versions of `scopes` are unchanged."""
+    _mark(request, AnswerMark(operation_name, scopes, caller))
 
 
 def _answer_headers() -> tuple[bytes, ...]:
@@ -55,14 +110,81 @@ def _answer_headers() -> tuple[bytes, ...]:
     return tuple(headers)
 
 
-class AnonymousAnswerFront:
+def _conninfo(database: Mapping[str, Any]) -> str:
+    """libpq's connection string for Django's database settings (parsed from DATABASE_URL)."""
+    options = {
+        name: value for name, value in database.get("OPTIONS", {}).items() if name not in _DJANGO_DATABASE_OPTIONS
+    }
+    params = {"dbname": database["NAME"], "user": database["USER"], "password": database["PASSWORD"]}
+    params |= {"host": database["HOST"], "port": database["PORT"]}
+    return make_conninfo(**{name: value for name, value in params.items() if value}, **options)
+
+
+class CustomerTokenCheck:
+    """`access_token_check`'s statement run on an asyncio psycopg pool, opened at the first
+    customer request and closed at shutdown (`close`)."""
+
+    MAX_CONNECTIONS = 4
+    WAIT_SECONDS = 1.0  # then Django answers
+
+    def __init__(self, database: Mapping[str, Any]):
+        self.conninfo = _conninfo(database)
+        self._pool: AsyncConnectionPool | None = None
+        self._opening = asyncio.Lock()
+
+    async def caller(self, token: str) -> Mapping[str, Any] | None:
+        """The token check's row of a valid access token, None for any other (or when the check cannot run)."""
+        try:
+            _, sql, params = access_token_check(token)
+        except Exception:
+            return None
+        try:
+            pool = await self._open()
+            async with (
+                pool.connection(timeout=self.WAIT_SECONDS) as connection,
+                connection.cursor(row_factory=dict_row) as cursor,
+            ):
+                await cursor.execute(sql, params)
+                row = await cursor.fetchone()
+        except (psycopg.Error, PoolTimeout, OSError):
+            logger.warning("token check unavailable", exc_info=True)
+            return None
+        return row if row is not None and not row["login_revoked"] else None
+
+    async def _open(self) -> AsyncConnectionPool:
+        async with self._opening:
+            if self._pool is None:
+                pool: AsyncConnectionPool = AsyncConnectionPool(
+                    self.conninfo,
+                    min_size=1,
+                    max_size=self.MAX_CONNECTIONS,
+                    kwargs={"autocommit": True},
+                    configure=_utc,
+                    open=False,
+                )
+                await pool.open()
+                self._pool = pool
+            return self._pool
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+
+async def _utc(connection: psycopg.AsyncConnection) -> None:
+    # As Django's connections: `date_joined` reads as a UTC datetime, part of `customer_account`.
+    await connection.execute("SET TIME ZONE 'UTC'")
+
+
+class AnswerFront:
     """ASGI middleware in front of Django's HTTP handler (fmcore/asgi.py)."""
 
-    def __init__(self, app: Any, redis_url: str):
+    def __init__(self, app: Any, redis_url: str, token_check: CustomerTokenCheck | None = None):
         self.app = app
         self.redis_url = redis_url
+        self.token_check = token_check
         self.answer_headers = _answer_headers()
-        self.version_key = cache.make_key(version_key(catalog_scope()))
         self._client: redis.asyncio.Redis | None = None
 
     @property
@@ -71,45 +193,75 @@ class AnonymousAnswerFront:
             self._client = redis.asyncio.Redis.from_url(self.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5)
         return self._client
 
+    async def close(self) -> None:
+        if self.token_check is not None:
+            await self.token_check.close()
+
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if not self._may_share(scope):
+        token = self._token(scope)
+        if token is None:
             await self.app(scope, receive, send)
             return
         started = time.monotonic()
         body = await _read_body(receive)
         if body is None:  # the client went away
             return
+        replayed = _replay(body, receive)
         if len(body) > MAX_BODY_BYTES:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replayed, send)
             return
-        key = cache.make_key("gql:front:" + self._digest(scope, body))
+        user: Mapping[str, Any] | None = None
+        if token:
+            assert self.token_check is not None  # `_token` finds none without it
+            user = await self.token_check.caller(token)
+            if user is None:  # Django refuses it, or answers it as it should
+                await self.app(scope, replayed, send)
+                return
+        caller = customer_account(user) if user is not None else None
+        version_keys = {name: cache.make_key(version_key(name)) for name in _scopes_of(user)}
+        key = cache.make_key("gql:answer:" + self._digest(scope, body, caller))
         try:
             # The client answers bytes (no decode_responses).
-            version, entry = cast(list[bytes | None], await self.client.mget(self.version_key, key))
+            *versions, entry = cast(list[bytes | None], await self.client.mget(*version_keys.values(), key))
         except (redis.RedisError, OSError):  # Redis unavailable: Django answers, from the database
             logger.warning("cache unavailable", exc_info=True)
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replayed, send)
             return
-        if entry is not None and version is not None:
+        found = zip(version_keys, versions, strict=True)
+        current = {name: version.decode("latin-1") for name, version in found if version}
+        if entry is not None:
             meta, content = _entry_read(entry)
-            if meta["version"] == version.decode("latin-1"):
+            if all(current.get(name) == version for name, version in meta["versions"].items()):
                 headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in meta["headers"]]
-                await self._serve(scope, send, meta["status"], headers, content, meta["operation_name"], started)
+                await self._serve(scope, send, meta["status"], headers, content, meta["operation_name"], user, started)
                 return
-        await self._answer_and_store(scope, _replay(body, receive), send, key, version)
+        await self._answer_and_store(scope, replayed, send, key, caller, current)
 
-    def _may_share(self, scope: dict) -> bool:
+    def _token(self, scope: dict) -> str | None:
+        """ "" for an anonymous request this layer may answer, the access token of a customer's,
+        None for any other request (Django answers it)."""
         if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
-            return False
+            return None
         if not GRAPHQL_PATH.match(scope["path"]):
-            return False
-        return not any(name in CREDENTIAL_HEADERS for name, _ in scope["headers"])
+            return None
+        authorizations = []
+        for name, value in scope["headers"]:
+            if name in _DJANGO_CREDENTIALS:
+                return None
+            if name == _AUTHORIZATION:
+                authorizations.append(value)
+        if not authorizations:
+            return ""
+        if self.token_check is None or len(authorizations) > 1:  # Django joins repeated headers
+            return None
+        return token_from_authorization(authorizations[0].decode("latin-1"))
 
-    def _digest(self, scope: dict, body: bytes) -> str:
+    def _digest(self, scope: dict, body: bytes, caller: bytes | None) -> str:
         headers = dict(scope["headers"])
         parts = [scope["method"].encode(), scope.get("scheme", "http").encode(), scope["path"].encode()]
         parts += [scope.get("query_string", b""), body]
         parts += [headers.get(name, b"") for name in self.answer_headers]
+        parts += [caller or b""]
         return hashlib.sha256(b"\0".join(parts)).hexdigest()
 
     async def _serve(
@@ -120,6 +272,7 @@ class AnonymousAnswerFront:
         headers: list[tuple[bytes, bytes]],
         content: bytes,
         operation_name: str | None,
+        user: Mapping[str, Any] | None,
         started: float,
     ) -> None:
         request_id = request_id_for(dict(scope["headers"]).get(_REQUEST_ID, b"").decode("latin-1"))
@@ -134,6 +287,8 @@ class AnonymousAnswerFront:
         info = request_begin(request_id)
         try:
             info.operation_name, info.operation_type = operation_name, "query"
+            if user is not None:
+                info.user_id, info.sql_queries = user["id"], 1  # the token check
             metrics.answer_cache.labels("hit").inc()
             name = metrics.operation_label(operation_name)
             metrics.graphql_operations.labels(name, "query", "success").inc()
@@ -150,7 +305,9 @@ class AnonymousAnswerFront:
         finally:
             request_end()
 
-    async def _answer_and_store(self, scope: dict, receive: Any, send: Any, key: str, version: bytes | None) -> None:
+    async def _answer_and_store(
+        self, scope: dict, receive: Any, send: Any, key: str, caller: bytes | None, versions: dict[str, str]
+    ) -> None:
         start: dict = {}
         chunks: list[bytes] = []
 
@@ -162,7 +319,10 @@ class AnonymousAnswerFront:
             await send(message)
 
         await self.app(scope, receive, capture)
-        if version is None or start.get("status") != 200 or _SHAREABLE not in scope:
+        mark = scope.get(_MARK)
+        if start.get("status") != 200 or not isinstance(mark, AnswerMark) or mark.caller != caller:
+            return
+        if not all(name in versions for name in mark.scopes):  # a version minted while Django ran
             return
         content = b"".join(chunks)
         if len(content) > MAX_CACHED_BYTES:
@@ -170,17 +330,26 @@ class AnonymousAnswerFront:
         headers = [(name, value) for name, value in start["headers"] if name.lower() != _REQUEST_ID]
         if any(name.lower() == b"set-cookie" for name, _ in headers):
             return
-        entry = _entry(version, headers, content, scope[_SHAREABLE])
+        entry = _entry({name: versions[name] for name in mark.scopes}, headers, content, mark.operation_name)
         try:
             await self.client.set(key, entry, ex=CACHE_TTL)
         except (redis.RedisError, OSError):
             logger.warning("cache unavailable", exc_info=True)
 
 
-def _entry(version: bytes, headers: list[tuple[bytes, bytes]], content: bytes, operation_name: str | None) -> bytes:
+def _scopes_of(user: Mapping[str, Any] | None) -> tuple[str, ...]:
+    """The scopes whose versions an answer for `user` (None: anonymous) may depend on, read with the entry."""
+    if user is None:
+        return (catalog_scope(),)
+    return catalog_scope(), pricing_scope(), cart_scope(user["id"]), orders_scope(user["id"])
+
+
+def _entry(
+    versions: dict[str, str], headers: list[tuple[bytes, bytes]], content: bytes, operation_name: str | None
+) -> bytes:
     """A JSON line of what the response is (orjson escapes newlines), then its body as is."""
     meta = {
-        "version": version.decode("latin-1"),
+        "versions": versions,
         "status": 200,
         "headers": [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers],
         "operation_name": operation_name,
