@@ -48,7 +48,11 @@ sql_queries = Histogram(
     "SQL queries run by one HTTP request.",
     buckets=(0, 1, 2, 5, 10, 20, 50, 100, 200),
 )
-answer_cache = Counter(f"{PREFIX}answer_cache", "Anonymous catalog answer cache lookups, by result.", ["result"])
+answer_cache = Counter(
+    f"{PREFIX}answer_cache",
+    "Answer cache lookups (anonymous catalog answers; any answer served in front of Django), by result.",
+    ["result"],
+)
 websocket_connections = Gauge(
     f"{PREFIX}websocket_connections", "Open GraphQL websocket connections.", multiprocess_mode="livesum"
 )

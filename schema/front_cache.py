@@ -43,7 +43,6 @@ import psycopg
 import redis.asyncio
 from django.conf import settings
 from django.core.cache import cache
-from psycopg.conninfo import make_conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
@@ -110,25 +109,25 @@ def _answer_headers() -> tuple[bytes, ...]:
     return tuple(headers)
 
 
-def _conninfo(database: Mapping[str, Any]) -> str:
-    """libpq's connection string for Django's database settings (parsed from DATABASE_URL)."""
-    options = {
-        name: value for name, value in database.get("OPTIONS", {}).items() if name not in _DJANGO_DATABASE_OPTIONS
-    }
+def _connection_params(database: Mapping[str, Any]) -> dict[str, Any]:
+    """psycopg's connection parameters for Django's database settings (parsed from DATABASE_URL),
+    its OPTIONS included as Django passes them."""
+    options = database.get("OPTIONS", {})
     params = {"dbname": database["NAME"], "user": database["USER"], "password": database["PASSWORD"]}
     params |= {"host": database["HOST"], "port": database["PORT"]}
-    return make_conninfo(**{name: value for name, value in params.items() if value}, **options)
+    params = {name: value for name, value in params.items() if value}
+    return params | {name: value for name, value in options.items() if name not in _DJANGO_DATABASE_OPTIONS}
 
 
 class CustomerTokenCheck:
     """`access_token_check`'s statement run on an asyncio psycopg pool, opened at the first
     customer request and closed at shutdown (`close`)."""
 
-    MAX_CONNECTIONS = 4
+    MAX_CONNECTIONS = 2  # docs/operations.md, "Connection budget"
     WAIT_SECONDS = 1.0  # then Django answers
 
     def __init__(self, database: Mapping[str, Any]):
-        self.conninfo = _conninfo(database)
+        self.connection_params = _connection_params(database)
         self._pool: AsyncConnectionPool | None = None
         self._opening = asyncio.Lock()
 
@@ -155,10 +154,9 @@ class CustomerTokenCheck:
         async with self._opening:
             if self._pool is None:
                 pool: AsyncConnectionPool = AsyncConnectionPool(
-                    self.conninfo,
                     min_size=1,
                     max_size=self.MAX_CONNECTIONS,
-                    kwargs={"autocommit": True},
+                    kwargs=self.connection_params | {"autocommit": True},
                     configure=_utc,
                     open=False,
                 )

@@ -10,6 +10,7 @@ import pytest
 import yaml
 from django.utils.module_loading import autodiscover_modules
 
+from schema.front_cache import CustomerTokenCheck
 from tests.system.deploy.definitions import CADDYFILE, PROMETHEUS_CONFIG, compose, image_cmd, image_env, interpolate
 
 LONG_RUNNING = ("proxy", "web", "worker", "scheduler", "postgres", "redis")
@@ -104,7 +105,8 @@ def test_connections_fit_postgres_with_three_web_replicas():
     threads = option(worker_command, "--threads")
     assert int(worker["DB_POOL_MAX_SIZE"]) >= threads  # else threads queue for a connection
     budget = (
-        3 * int(web["WEB_CONCURRENCY"]) * int(web["DB_POOL_MAX_SIZE"])
+        # Each web process also has the front cache's token-check connections.
+        3 * int(web["WEB_CONCURRENCY"]) * (int(web["DB_POOL_MAX_SIZE"]) + CustomerTokenCheck.MAX_CONNECTIONS)
         + option(worker_command, "--processes") * int(worker["DB_POOL_MAX_SIZE"])
         + int(scheduler["DB_POOL_MAX_SIZE"])
         + 1  # migrate, or an operator's psql
