@@ -9,13 +9,17 @@ answer is cached shows its discount until `CACHE_TTL` at most; checkout
 checks it again. The answer (the `data` dict, never
 model instances) is cached for the user's `cart`/`orders` version tokens and
 the catalog's (commerce/cache.py), read with them in one round trip, under a
-digest of the document, its variables and the account fields, so
+digest of the document, its variables and whom it is for (`customer_account`), so
 every cart edit, checkout, status change and catalog write is seen by the
 next read. Answers that show payments are not cached: payment rows change
 in provider callbacks that do not touch the order's version.
 
 Staff and partner apps (who read every order), mutations, websockets and
 answers with errors are never cached.
+
+A cached answer also marks the request (`customer_answer_mark`): over ASGI
+with Redis and PostgreSQL, front_cache.py then serves the whole response
+again before Django runs, for the same versions and the same caller.
 """
 
 from collections.abc import Iterator
