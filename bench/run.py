@@ -44,8 +44,9 @@ SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20"))
 # Connect/close waves of SUBSCRIBERS after the fan-out, to tell memory kept per connection from the allocator's.
 WS_WAVES = int(os.environ.get("BENCH_WS_WAVES", "3"))
-# permessage-deflate on websockets (uvicorn's default, as fm-core's Dockerfile serves it); 0 turns it off.
-WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "1") != "0"
+# permessage-deflate on websockets: off, as fm-core's Dockerfile serves them (README, Deploy); 1 turns
+# uvicorn's default (on) back.
+WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "0") == "1"
 # After the last group member left, before RSS is read: the workers trim freed heap memory a second
 # after closes (infra/memory.py).
 CLOSE_SETTLE_SECONDS = 2.0
@@ -236,7 +237,7 @@ class Server:
                 python, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", port,
                 "--workers", str(self.workers), "--ws", "websockets-sansio", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
-                *([] if WS_DEFLATE else ["--ws-per-message-deflate", "false"]),
+                "--ws-per-message-deflate", "true" if WS_DEFLATE else "false",
             ], ()  # fmt: skip
         if self.kind == "granian":
             return [
