@@ -30,4 +30,4 @@ ENV DJANGO_SETTINGS_MODULE=fmcore.settings PORT=8000 WEB_CONCURRENCY=2 \
 HEALTHCHECK --interval=15s --timeout=3s --retries=5 \
   CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/health/live').status == 200 else 1)"
 
-CMD ["sh", "-c", "exec uvicorn fmcore.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets-sansio --proxy-headers --timeout-graceful-shutdown ${SHUTDOWN_TIMEOUT}"]
+CMD ["sh", "-c", "exec uvicorn fmcore.asgi:application --host 0.0.0.0 --port ${PORT} --workers ${WEB_CONCURRENCY} --ws websockets-sansio --ws-per-message-deflate false --proxy-headers --timeout-graceful-shutdown ${SHUTDOWN_TIMEOUT}"]

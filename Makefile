@@ -24,7 +24,7 @@ demo: migrate
 
 run: demo
 	@echo "GraphiQL: http://127.0.0.1:$(PORT)/graphql/"
-	$(VENV)/bin/uvicorn fmcore.asgi:application --host 127.0.0.1 --port $(PORT) --ws websockets-sansio
+	$(VENV)/bin/uvicorn fmcore.asgi:application --host 127.0.0.1 --port $(PORT) --ws websockets-sansio --ws-per-message-deflate false
 
 worker: install
 	$(PY) manage.py rundramatiq --processes 1 --threads 4

@@ -282,6 +282,19 @@ def _websockets(fan: dict) -> list[str]:
         f"{_met(fan['p95_ms'] < 250 and fan['deliveries'] == fan['expected'])} |",
         f"| server CPU per delivery (workers' utime + stime over the events) | {fan['server_cpu_ms_per_delivery']} ms "
         "| - |",
+        *(
+            [
+                f"| load generator CPU per event (its {fan['subscribers']} receives share the cores) "
+                f"| {fan['loadgen_cpu_ms_per_event']} ms | - |"
+            ]
+            if "loadgen_cpu_ms_per_event" in fan
+            else []
+        ),
+        *(
+            [f"| permessage-deflate | {'on' if fan['ws_per_message_deflate'] else 'off'} | - |"]
+            if "ws_per_message_deflate" in fan
+            else []
+        ),
         f"| memory per idle subscriber (workers' RSS, connected - before) | {memory['idle_kb_per_subscriber']} KB "
         f"| <= {WS_IDLE_TARGET_KB} KB: {_met(idle_ok)} |",
         f"| kept after all closed (RSS closed - before) | {memory['kept_after_close_kb']} KB | returned |",

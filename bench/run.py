@@ -44,8 +44,9 @@ SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "100"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20"))
 # Connect/close waves of SUBSCRIBERS after the fan-out, to tell memory kept per connection from the allocator's.
 WS_WAVES = int(os.environ.get("BENCH_WS_WAVES", "3"))
-# permessage-deflate on websockets (uvicorn's default, as fm-core's Dockerfile serves it); 0 turns it off.
-WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "1") != "0"
+# permessage-deflate on websockets: off, as fm-core's Dockerfile serves them (README, Deploy); 1 turns
+# uvicorn's default (on) back.
+WS_DEFLATE = os.environ.get("BENCH_WS_DEFLATE", "0") == "1"
 # After the last group member left, before RSS is read: the workers trim freed heap memory a second
 # after closes (infra/memory.py).
 CLOSE_SETTLE_SECONDS = 2.0
@@ -236,7 +237,7 @@ class Server:
                 python, "-m", "uvicorn", self.app, "--host", "127.0.0.1", "--port", port,
                 "--workers", str(self.workers), "--ws", "websockets-sansio", "--loop", "uvloop", "--http", "httptools",
                 "--no-access-log", "--log-level", "warning",
-                *([] if WS_DEFLATE else ["--ws-per-message-deflate", "false"]),
+                "--ws-per-message-deflate", "true" if WS_DEFLATE else "false",
             ], ()  # fmt: skip
         if self.kind == "granian":
             return [
@@ -603,11 +604,14 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
 
     uri = f"ws://127.0.0.1:{PORT}/graphql/"
     wanted = {gid("Order", pk): pk for pk in order_ids}
-    deliveries: dict[str, list[tuple[float, float]]] = {key: [] for key in wanted}
-    complete: dict[str, asyncio.Event] = {key: asyncio.Event() for key in wanted}
+    # Each frame is timestamped on receipt and parsed after the event phase: the load generator shares
+    # the 2 cores, and parsing 1,000 frames per event ahead of the next receive delayed the later ones.
+    frames: list[tuple[float, bytes]] = []
+    expected: dict[bytes, int] = {}
+    pending: dict[bytes, asyncio.Event] = {}
     ready = asyncio.Semaphore(0)
-    stop = asyncio.Event()
-    failures: list[str] = []
+    sockets: list = []
+    failures: list[Any] = []
     groups = _Groups()
 
     # A first wave warms the workers up (imports, pools, caches) before memory is measured.
@@ -616,27 +620,23 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     rss = {"before": _workers_rss_bytes(server)}
 
     async def subscriber(index: int) -> None:
+        from websockets.exceptions import ConnectionClosed
+
         try:
             async with _connect(uri) as socket_:
                 await _subscribe(socket_, staff_token)
+                sockets.append(socket_)
                 ready.release()
-                while not stop.is_set():
-                    try:
-                        raw = await asyncio.wait_for(socket_.recv(), 0.5)
-                    except TimeoutError:
-                        continue
-                    received = time.time()
-                    message = json.loads(raw)
-                    if message.get("type") != "next":
-                        failures.append(message)
-                        continue
-                    event = message["payload"]["data"]["orderStatusChanged"]
-                    key = event["order"]["id"]
-                    if key in deliveries and event["toStatus"] == "CONFIRMED":
-                        changed = datetime.fromisoformat(event["changedAt"]).timestamp()
-                        deliveries[key].append((received, changed))
-                        if len(deliveries[key]) >= SUBSCRIBERS:
-                            complete[key].set()
+                with contextlib.suppress(ConnectionClosed):  # closed at the end of the event phase
+                    while True:
+                        raw = await socket_.recv(decode=False)
+                        frames.append((time.time(), raw))
+                        # Only paces the events (the next is sent once every subscriber got this one).
+                        for key, event in pending.items():
+                            if key in raw:
+                                expected[key] -= 1
+                                if not expected[key]:
+                                    event.set()
         except Exception as error:  # a subscriber that could not connect counts as missing deliveries
             failures.append(repr(error))
             ready.release()
@@ -654,8 +654,11 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     connection = loadgen.Connection(PORT)
     returned: dict[str, float] = {}
     mutation_ms = []
-    cpu_before = server.cpu_seconds()
+    log("fan-out: events")
+    cpu_before, loadgen_cpu_before = server.cpu_seconds(), time.process_time()
     for key, _pk in wanted.items():
+        key_bytes = json.dumps(key).encode()
+        expected[key_bytes], pending[key_bytes] = len(sockets), asyncio.Event()
         body = graphql_body(operations.UPDATE_ORDER_STATUS, {"orderId": key, "status": "CONFIRMED"})
         started = time.time()
         try:
@@ -670,12 +673,23 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
         if status != 200 or b'"OrderPayload"' not in answer:
             failures.append(answer.decode()[:300])
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(complete[key].wait(), 5)
+            await asyncio.wait_for(pending[key_bytes].wait(), 5)
+        del pending[key_bytes]
         await asyncio.sleep(0.05)
+    loadgen_cpu_seconds = time.process_time() - loadgen_cpu_before
     cpu_seconds = server.cpu_seconds() - cpu_before
     connection.close()
-    stop.set()
+    await asyncio.gather(*(socket_.close() for socket_ in sockets))
     await asyncio.gather(*tasks)
+    deliveries: dict[str, list[tuple[float, float]]] = {key: [] for key in wanted}
+    for received, raw in frames:
+        message = json.loads(raw)
+        if message.get("type") != "next":
+            failures.append(message)
+            continue
+        event = message["payload"]["data"]["orderStatusChanged"]
+        if event["order"]["id"] in deliveries and event["toStatus"] == "CONFIRMED":
+            deliveries[event["order"]["id"]].append((received, datetime.fromisoformat(event["changedAt"]).timestamp()))
     await groups.until(lambda: groups.members() == 0)
     await asyncio.sleep(CLOSE_SETTLE_SECONDS)
     rss["closed"] = _workers_rss_bytes(server)
@@ -709,6 +723,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
         "after_response_p95_ms": round(pct(from_return, 95), 1),
         "mutation_p50_ms": round(pct(sorted(mutation_ms), 50), 1),
         "server_cpu_ms_per_delivery": round(cpu_seconds * 1000 / len(from_commit), 3) if from_commit else None,
+        "loadgen_cpu_ms_per_event": round(loadgen_cpu_seconds * 1000 / len(wanted), 1),
         "workers": WORKERS,
         "ws_per_message_deflate": WS_DEFLATE,
         "memory": {
@@ -737,7 +752,8 @@ def run_fanout(fixtures: Fixtures, server: "Server") -> dict:
     log(
         f"fan-out {result['subscribers']} subscribers x {result['events']} events: "
         f"{result['deliveries']}/{result['expected']} delivered, p95 {result['p95_ms']} ms, "
-        f"{result['server_cpu_ms_per_delivery']} ms server CPU per delivery; "
+        f"{result['server_cpu_ms_per_delivery']} ms server CPU per delivery, "
+        f"{result['loadgen_cpu_ms_per_event']} ms loadgen CPU per event; "
         f"{memory['idle_kb_per_subscriber']} KB per idle subscriber, {memory['kept_after_close_kb']} KB kept "
         f"after close, {memory['growth_per_wave_kb']} KB growth per wave; "
         f"{result['stale_group_members_after_waves']} stale group members, {result['failure_count']} failures"

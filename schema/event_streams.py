@@ -14,7 +14,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.layers import BaseChannelLayer
 from graphql import GraphQLError
 from strawberry import relay
@@ -78,12 +78,12 @@ async def order_stream_scope(
             wanted = node_pk(order_id, "Order")
         except NotFound:
             wanted = None
-        if wanted is None or not await sync_to_async(order_visible)(principal=principal, order_id=wanted):
+        if wanted is None or not await database_sync_to_async(order_visible)(principal=principal, order_id=wanted):
             raise subscription_refusal("No order with this id.", "NOT_FOUND")
     resume_from: int | None = None
     if after is not None:
         try:
-            resume_from = await sync_to_async(stream.cursor_decode)(after)
+            resume_from = await database_sync_to_async(stream.cursor_decode)(after)
         except DomainError as error:
             raise subscription_refusal(error.message, error.code) from None
     return OrderStreamScope(
@@ -111,11 +111,11 @@ async def replay_then_live(
     from_message: Callable[[dict], Awaitable[Event | None]],
     sees_whole_stream: bool,
 ) -> AsyncGenerator[Event, None]:
-    load = sync_to_async(rows_between)
+    load = database_sync_to_async(rows_between)
     async with group_messages(layer, group=group, message_type=message_type) as messages:
         delivered = after
         if delivered is not None:
-            horizon = await sync_to_async(stream.latest_sequence)()
+            horizon = await database_sync_to_async(stream.latest_sequence)()
             while delivered < horizon:
                 page = await load(delivered, horizon, REPLAY_PAGE)
                 for row in page:

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from cross_web import HTTPException
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -345,13 +346,13 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
         elif authorization:
             # A payload is client JSON: anything but a string is an invalid token.
             token = token_from_authorization(authorization) if isinstance(authorization, str) else None
-            user = await sync_to_async(user_for_token)(token)
+            user = await database_sync_to_async(user_for_token)(token)
             if not user.is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             await self._join(user_connections_group(user.pk), session_group(user.token_claims["sid"]))
             # A revocation committed between the check and joining the groups
             # told nobody: check the token again.
-            if not (await sync_to_async(user_for_token)(token)).is_authenticated:
+            if not (await database_sync_to_async(user_for_token)(token)).is_authenticated:
                 raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
             self.user = context.user = self.scope["user"] = user
             context.principal = Principal.for_user(user)
@@ -365,13 +366,13 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
         await self._close(TRY_AGAIN_LATER if code == SERVICE_UNAVAILABLE else INTERNAL_ERROR_CLOSE, reason)
 
     async def _app_connect(self, context: Context, authorization: str) -> None:
-        app = await sync_to_async(app_for_authorization)(authorization)
+        app = await database_sync_to_async(app_for_authorization)(authorization)
         if app is None:
             raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
         await self._join(app_group(app.pk))
         # A rotation or deactivation committed between the lookup and joining
         # the group sent its close message to nobody: look again.
-        if not await sync_to_async(_app_still_valid)(app):
+        if not await database_sync_to_async(_app_still_valid)(app):
             raise ConnectionRejectionError({"code": "INVALID_TOKEN"})
         self.app = context.app = app
         context.principal = Principal.for_app(app)
@@ -387,10 +388,22 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
         await self._close_revoked()
 
     async def dispatch(self, message):
-        if message.get("type") == CLOSE_MESSAGE_TYPE:
+        message_type = message.get("type", "")
+        if message_type == CLOSE_MESSAGE_TYPE:
             await self._close_revoked()
-            return
-        await super().dispatch(message)
+        elif message_type == "websocket.connect":
+            # Channels' dispatch first closes the thread's old database connections, a thread
+            # hop; opening a socket touches no database (authentication waits for connection_init).
+            await self.websocket_connect(message)
+        else:
+            await super().dispatch(message)
+
+    async def websocket_disconnect(self, message) -> None:
+        # Channels' own closes old database connections too (a thread hop): ending the subscriptions
+        # touches no database, and their own database work runs in `database_sync_to_async`,
+        # which closes its connection in its thread. This consumer joins no `groups` of channels'.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def _close_revoked(self) -> None:
         """The user or app lost access: close the socket and end its subscriptions now."""

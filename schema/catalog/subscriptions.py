@@ -4,7 +4,7 @@ from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from django.conf import settings
 from graphql import GraphQLError
 from strawberry import relay
@@ -60,7 +60,7 @@ class CatalogSubscriptions:
                     now = time.monotonic()
                     for product_id in [pk for pk in pending if now - last_sent.get(pk, -interval) >= interval]:
                         message = pending.pop(product_id)
-                        product = await sync_to_async(_visible_product)(product_id)
+                        product = await database_sync_to_async(_visible_product)(product_id)
                         if product is None:
                             continue
                         last_sent[product_id] = now

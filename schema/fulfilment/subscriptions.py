@@ -1,7 +1,7 @@
 from collections.abc import AsyncGenerator
 
 import strawberry
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 
 from commerce.event_stream import ORDER_EVENTS
 from commerce.fulfilment import events
@@ -33,6 +33,6 @@ class FulfilmentSubscriptions:
             async for message in messages:
                 if not scope.wants(message):
                     continue
-                fulfilment = await sync_to_async(fulfilment_for_event)(message["fulfilment_id"])
+                fulfilment = await database_sync_to_async(fulfilment_for_event)(message["fulfilment_id"])
                 if fulfilment is not None:
                     yield OrderFulfilledEvent(order=fulfilment.order, fulfilment=fulfilment)

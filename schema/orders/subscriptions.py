@@ -3,7 +3,7 @@ from contextlib import aclosing
 from datetime import datetime
 
 import strawberry
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from strawberry import relay
 
 from commerce.event_stream import ORDER_EVENTS
@@ -31,7 +31,7 @@ _event_loads = ShortLived()
 async def _order_for_message(message: dict) -> Order | None:
     """The order an event is about, loaded once for all the subscribers of this process."""
     key = (message["change_id"], message["order_id"], message["changed_at"])
-    return await _event_loads.get(key, lambda: sync_to_async(_order_for_event)(message["order_id"]))
+    return await _event_loads.get(key, lambda: database_sync_to_async(_order_for_event)(message["order_id"]))
 
 
 def _event_from_message(message: dict, order: Order) -> OrderStatusEvent:

@@ -2,7 +2,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 
 import strawberry
-from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from strawberry import relay
 
 from commerce.event_stream import PAYMENT_EVENTS
@@ -36,7 +36,7 @@ class PaymentSubscriptions:
 
         # The payment as it is now, as the replay shows it: one row read per live event.
         async def event_from_message(message: dict) -> PaymentStatusEvent | None:
-            rows = await sync_to_async(changes_between)(message["sequence"] - 1, message["sequence"], 1)
+            rows = await database_sync_to_async(changes_between)(message["sequence"] - 1, message["sequence"], 1)
             return PaymentStatusEvent.from_change(rows[0]) if rows else None
 
         stream = replay_then_live(

@@ -78,6 +78,8 @@ def test_sigterm_closes_websockets_with_1001_and_finishes_requests_in_flight(cus
             web.url = f"http://127.0.0.1:{port}"
             wait_until_serving(web, path="/graphql/", timeout=60)
             with connect(f"ws://127.0.0.1:{port}/graphql/", subprotocols=["graphql-transport-ws"]) as ws:
+                # The client offers permessage-deflate; the image serves websockets without it (README, Deploy).
+                assert "Sec-WebSocket-Extensions" not in ws.response.headers
                 subscribe(ws, customer, gid("Order", order.pk))
                 order_transition(
                     order=order, to="CANCELLED", principal=Principal.for_user(customer), note="changed my mind"
