@@ -302,6 +302,12 @@ class LoadedFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         # id(grouped field set) -> (the set, kept alive so the id stays its own; its plan)
         self._plans: dict[int, tuple[GroupedFieldSet, PartialPlan]] = {}
 
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # Each event collects its fields anew: plans shared with the subscription's executor would pile up.
+        executor = cast(LoadedFieldsExecutor, super().build_per_event_executor(payload))
+        executor._plans = {}
+        return executor
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
