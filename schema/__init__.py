@@ -27,7 +27,7 @@ from .checkout.mutations import CheckoutMutations
 from .customer_cache import CustomerAnswerCache
 from .fulfilment.mutations import FulfilmentMutations
 from .fulfilment.subscriptions import FulfilmentSubscriptions
-from .loaded_fields import LoadedLeavesExecutor, loaded_fields_read_directly, model_rows_type_checked_directly
+from .loaded_fields import LoadedFieldsExecutor, loaded_fields_read_directly, model_rows_type_checked_directly
 from .notifications.mutations import NotificationMutations
 from .notifications.queries import NotificationQueries
 from .orders.mutations import OrderMutations
@@ -105,8 +105,8 @@ class Schema(strawberry.Schema):
         errors_log(errors)
 
 
-class Executor(SharedResultExecutor, LoadedLeavesExecutor):
-    """Shares subscription events' results; completes scalars read from loaded rows directly."""
+class Executor(SharedResultExecutor, LoadedFieldsExecutor):
+    """Shares subscription events' results; completes fields read from loaded rows directly."""
 
 
 schema = Schema(

@@ -17,18 +17,20 @@ Django type's check (strawberry-django's) walks the class's parents every
 time. `model_rows_type_checked_directly` answers "a row of the type's own
 model, not cast to another type" by itself and leaves every other case to it.
 
-`LoadedLeavesExecutor` goes one step further for a scalar such a field
-reads: it coerces the value it read without building the field's resolve
-info, and takes graphql-core's own path whenever anything is off (a value
-missing, null or not coercible, arguments, field middleware).
+`LoadedFieldsExecutor` goes further: it completes such fields, and the
+plain attributes of strawberry's own types (a connection's edges and page
+info), without graphql-core's per-field work (a `Path`, a resolve info, the
+chain of `complete_value`), and takes graphql-core's own path whenever
+anything is off (a value missing, null for a non-null field, not coercible,
+of another type; arguments, field middleware, `@defer`/`@stream`).
 
 Each resolver here reads the value only when the row already holds what it
 needs (the optimizer loaded it); otherwise it hands over to the field's own
 resolver, which loads it the async-safe way, exactly as before.
 """
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from django.db.models import Model, Prefetch
 from django.db.models.fields.files import FileDescriptor
@@ -38,6 +40,9 @@ from graphql import (
     GraphQLField,
     GraphQLFieldResolver,
     GraphQLIsTypeOfFn,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLResolveInfo,
     GraphQLSchema,
@@ -45,7 +50,7 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
-from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import Path
 from strawberry import relay
 from strawberry.relay import GlobalID
@@ -170,48 +175,227 @@ def _reader(graphql_type: GraphQLObjectType, field: object) -> Reader | None:
     return None
 
 
-# The resolver of a field reading a scalar carries (its reader, the scalar type) under this name.
-_LEAF_READ = "_loaded_leaf_read"
+# The resolver of a field reading a loaded row carries its reader under this name.
+_LOADED_READ = "_loaded_read"
 
 
-def _resolver(read: Reader, field_resolver: GraphQLFieldResolver, graphql_field: GraphQLField) -> GraphQLFieldResolver:
+def _resolver(read: Reader, field_resolver: GraphQLFieldResolver) -> GraphQLFieldResolver:
     def resolve(source: Any, info: GraphQLResolveInfo, **kwargs: Any) -> Any:
         try:
             return read(source)
         except KeyError:
             return field_resolver(source, info, **kwargs)
 
-    leaf_type = get_nullable_type(graphql_field.type)
-    if is_leaf_type(leaf_type):
-        setattr(resolve, _LEAF_READ, (read, leaf_type))
+    setattr(resolve, _LOADED_READ, read)
     return resolve
 
 
-class LoadedLeavesExecutor(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, completing a scalar read from a loaded row without its resolve info."""
+def _plain_read(field: GraphQLField) -> Callable[[Any], Any] | None:
+    """How the executor reads `field` without its resolve info, when it can."""
+    resolve = field.resolve
+    if resolve is None or field.args:
+        return None
+    if (read := getattr(resolve, _LOADED_READ, None)) is not None:
+        return cast(Callable[[Any], Any], read)
+    if getattr(resolve, "_is_default", False):  # strawberry's attribute read, which ignores its info
+        return lambda source: resolve(source, None)
+    return None
 
-    def execute_field(
+
+class _Unplanned(Exception):
+    """A value its plan does not cover: graphql-core completes the field instead, errors and all."""
+
+
+# Completes one field of a source object, or raises _Unplanned.
+Step = Callable[[Any], Any]
+
+
+def _leaf_step(read: Callable[[Any], Any], leaf_type: GraphQLLeafType, non_null: bool) -> Step:
+    coerce = leaf_type.coerce_output_value
+
+    def complete(source: Any) -> Any:
+        try:
+            value = read(source)
+            if value is None or value is Undefined:
+                if non_null:
+                    raise _Unplanned
+                return None
+            if isinstance(value, Exception):
+                raise _Unplanned
+            coerced = coerce(value)
+        except Exception as error:
+            raise _Unplanned from error
+        if coerced is None or coerced is Undefined:
+            raise _Unplanned
+        return coerced
+
+    return complete
+
+
+def _typename_step(type_name: str) -> Step:
+    return lambda source: type_name
+
+
+def _object_check(object_type: GraphQLObjectType, is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool] | None:
+    """Whether a value may be completed as `object_type` by its plan (None: its type check needs resolve info)."""
+    model = getattr(object_type.is_type_of, _ROW_MODEL, None)
+    if model is not None:
+        return lambda value: type(value) is model and TYPE_CAST_ATTRIBUTE not in value.__dict__
+    if object_type.is_type_of is None:
+        return lambda value: not (isinstance(value, Exception) or is_awaitable(value))
+    return None
+
+
+def _object_step(
+    read: Callable[[Any], Any],
+    check: Callable[[Any], bool],
+    fields: "Plan",
+    non_null: bool,
+    many: bool,
+    item_non_null: bool,
+) -> Step:
+    def complete_one(value: Any, value_non_null: bool) -> Any:
+        if value is None or value is Undefined:
+            if value_non_null:
+                raise _Unplanned
+            return None
+        if not check(value):
+            raise _Unplanned
+        return {name: step(value) for name, step in fields}
+
+    def complete(source: Any) -> Any:
+        try:
+            value = read(source)
+        except Exception as error:
+            raise _Unplanned from error
+        if not many or value is None or value is Undefined:
+            return complete_one(value, non_null)
+        if type(value) is not list:
+            raise _Unplanned
+        return [complete_one(item, item_non_null) for item in value]
+
+    return complete
+
+
+# (response name, step) for each field of a selection; None where graphql-core executes the field.
+Plan = list[tuple[str, Step]]
+PartialPlan = list[tuple[str, Step | None]]
+
+_PLAIN_DIRECTIVES = frozenset({"include", "skip"})
+
+
+class LoadedFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, completing fields read from loaded rows without their resolve info.
+
+    For each selection set and type it plans once per execution which fields
+    it completes itself: a scalar, object or list of objects read from a loaded
+    row or a plain attribute (strawberry's `Edge.node`, `PageInfo`), with no
+    arguments, no directive but `@include`/`@skip` (already applied), no
+    `@defer`, no field middleware, and objects whose type check needs no
+    resolve info. Anything else, and any value a plan does not cover (not
+    loaded, null for a non-null field, not coercible, of another type), is
+    executed by graphql-core, which reports it as before.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # id(grouped field set) -> (the set, kept alive so the id stays its own; its plan)
+        self._plans: dict[int, tuple[GroupedFieldSet, PartialPlan]] = {}
+
+    def build_per_event_executor(self, payload: Any) -> Any:
+        # Each event collects its fields anew: plans shared with the subscription's executor would pile up.
+        executor = cast(LoadedFieldsExecutor, super().build_per_event_executor(payload))
+        executor._plans = {}
+        return executor
+
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: FieldDetailsList,
-        path: Path,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
         position_context: Any,
     ) -> Any:
-        node = field_details_list[0].node
-        field_def = parent_type.fields.get(node.name.value)
-        leaf_read = getattr(field_def.resolve, _LEAF_READ, None) if field_def is not None else None
+        plan = self._plan(parent_type, grouped_field_set)
+        results: dict[str, Any] = {}
+        executed: GroupedFieldSet = {}
+        for response_name, step in plan:
+            if step is not None:
+                try:
+                    results[response_name] = step(source_value)
+                    continue
+                except _Unplanned:
+                    pass
+            executed[response_name] = grouped_field_set[response_name]
+        if not executed:
+            return results
+        if len(executed) == len(grouped_field_set):
+            return super().execute_fields(parent_type, source_value, path, grouped_field_set, position_context)
+        rest = super().execute_fields(parent_type, source_value, path, executed, position_context)
+
+        def merged(rest: dict[str, Any]) -> dict[str, Any]:
+            results.update(rest)
+            return {name: results[name] for name in grouped_field_set if name in results}
+
+        if self.is_awaitable(rest):
+
+            async def merge() -> dict[str, Any]:
+                return merged(await cast(Awaitable[dict[str, Any]], rest))
+
+            return merge()
+        return merged(cast(dict[str, Any], rest))
+
+    def _plan(self, parent_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> PartialPlan:
+        cached = self._plans.get(id(grouped_field_set))
+        if cached is not None:
+            return cached[1]
         middleware = self.middleware_manager
-        if leaf_read is not None and not node.arguments and not (middleware and middleware.middlewares):
-            read, leaf_type = leaf_read
-            try:
-                value = read(source)
-                coerced = None if value is None else leaf_type.coerce_output_value(value)
-            except Exception:
-                coerced = None
-            if coerced is not None and coerced is not Undefined:
-                return coerced
-        return super().execute_field(parent_type, source, field_details_list, path, position_context)
+        plan: PartialPlan = [
+            (name, None if middleware and middleware.middlewares else self._step(parent_type, details))
+            for name, details in grouped_field_set.items()
+        ]
+        self._plans[id(grouped_field_set)] = (grouped_field_set, plan)
+        return plan
+
+    def _full_plan(self, object_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Plan | None:
+        """The plan of an object's selection when it completes every field itself."""
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return None
+        plan = self._plan(object_type, grouped_field_set)
+        if any(step is None for _, step in plan):
+            return None
+        return cast(Plan, plan)
+
+    def _step(self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> Step | None:
+        for details in field_details_list:
+            node = details.node
+            if node.arguments or details.defer_usage is not None or details.fragment_variable_values is not None:
+                return None
+            if any(directive.name.value not in _PLAIN_DIRECTIVES for directive in node.directives or ()):
+                return None
+        field_name = field_details_list[0].node.name.value
+        if field_name == "__typename":
+            return _typename_step(parent_type.name)
+        field_def = parent_type.fields.get(field_name)
+        read = _plain_read(field_def) if field_def is not None else None
+        if field_def is None or read is None:
+            return None
+        non_null = isinstance(field_def.type, GraphQLNonNull)
+        return_type = get_nullable_type(field_def.type)
+        if is_leaf_type(return_type):
+            return _leaf_step(read, return_type, non_null)
+        many = isinstance(return_type, GraphQLList)
+        item_type = return_type.of_type if isinstance(return_type, GraphQLList) else return_type
+        item_non_null = many and isinstance(item_type, GraphQLNonNull)
+        object_type = get_nullable_type(item_type)
+        if not isinstance(object_type, GraphQLObjectType):
+            return None
+        check = _object_check(object_type, self.is_awaitable)
+        fields = self._full_plan(object_type, field_details_list) if check is not None else None
+        if check is None or fields is None:
+            return None
+        return _object_step(read, check, fields, non_null, many, item_non_null)
 
 
 def loaded_fields_read_directly(graphql_schema: GraphQLSchema) -> None:
@@ -223,7 +407,11 @@ def loaded_fields_read_directly(graphql_schema: GraphQLSchema) -> None:
             field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
             read = _reader(graphql_type, field)
             if read is not None and graphql_field.resolve is not None:
-                graphql_field.resolve = _resolver(read, graphql_field.resolve, graphql_field)
+                graphql_field.resolve = _resolver(read, graphql_field.resolve)
+
+
+# A type check accepting a row of its model directly carries the model under this name.
+_ROW_MODEL = "_row_model"
 
 
 def _row_type_check(model: type[Model], is_type_of: GraphQLIsTypeOfFn) -> GraphQLIsTypeOfFn:
@@ -232,6 +420,7 @@ def _row_type_check(model: type[Model], is_type_of: GraphQLIsTypeOfFn) -> GraphQ
             return True
         return is_type_of(source, info)
 
+    setattr(check, _ROW_MODEL, model)
     return check
 
 
