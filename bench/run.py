@@ -617,6 +617,7 @@ async def _fanout(staff_token: str, order_ids: list[int], server: "Server") -> d
     # A first wave warms the workers up (imports, pools, caches) before memory is measured.
     await _wave(staff_token, failures)
     await groups.until(lambda: groups.members() == 0)
+    await asyncio.sleep(CLOSE_SETTLE_SECONDS)  # read after the workers' trim, as after the closes below
     rss = {"before": _workers_rss_bytes(server)}
 
     async def subscriber(index: int) -> None:

@@ -74,6 +74,9 @@ class _Membership:
         for task in (self.reader, self.renewal):
             if task is not None:
                 task.cancel()
+        # A cancelled task's traceback holds its frames, and so this membership: kept, the
+        # membership and its tasks stayed in a reference cycle until a full collection.
+        self.reader = self.renewal = None
         if self.channel is not None:
             await self.layer.group_discard(self.group, self.channel)
 

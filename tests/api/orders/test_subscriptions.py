@@ -429,13 +429,14 @@ async def test_a_closed_connection_is_freed_without_waiting_for_the_garbage_coll
     import gc
 
     from schema.context import Context
+    from schema.process_listeners import _Membership
     from schema.shared_results import SharedResultExecutor
     from schema.views import FmGraphQLWSConsumer
 
-    kept = (FmGraphQLWSConsumer, SharedResultExecutor, Context)
+    kept = (FmGraphQLWSConsumer, SharedResultExecutor, Context, _Membership)
 
     def in_memory() -> dict[str, int]:
-        """This test's consumers, executors and contexts still in memory (not an earlier test's)."""
+        """This test's consumers, executors, contexts and group memberships still in memory (not an earlier test's)."""
         counts = dict.fromkeys((kind.__name__ for kind in kept), 0)
         for thing in gc.get_objects():
             if type(thing) in kept and id(thing) not in earlier:
