@@ -124,10 +124,11 @@ class CustomerTokenCheck:
     customer request and closed at shutdown (`close`)."""
 
     MAX_CONNECTIONS = 2  # docs/operations.md, "Connection budget"
+    APPLICATION_NAME = "fmcore-token-check"  # how its connections show in pg_stat_activity
     WAIT_SECONDS = 1.0  # then Django answers
 
     def __init__(self, database: Mapping[str, Any]):
-        self.connection_params = _connection_params(database)
+        self.connection_params = {"application_name": self.APPLICATION_NAME} | _connection_params(database)
         self._pool: AsyncConnectionPool | None = None
         self._opening = asyncio.Lock()
 

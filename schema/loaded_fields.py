@@ -29,7 +29,7 @@ needs (the optimizer loaded it); otherwise it hands over to the field's own
 resolver, which loads it the async-safe way, exactly as before.
 """
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar, cast
 
 from django.db.models import Model, Prefetch
@@ -210,12 +210,22 @@ class _Unplanned(Exception):
 Step = Callable[[Any], Any]
 
 
+def _planned_read(read: Callable[[Any], Any], source: Any) -> Any:
+    """`read(source)`, unless it handed over to an async resolver: that coroutine is closed unawaited
+    (graphql-core calls the resolver again)."""
+    value = read(source)
+    if isinstance(value, Coroutine):
+        value.close()
+        raise _Unplanned
+    return value
+
+
 def _leaf_step(read: Callable[[Any], Any], leaf_type: GraphQLLeafType, non_null: bool) -> Step:
     coerce = leaf_type.coerce_output_value
 
     def complete(source: Any) -> Any:
         try:
-            value = read(source)
+            value = _planned_read(read, source)
             if value is None or value is Undefined:
                 if non_null:
                     raise _Unplanned
@@ -265,7 +275,7 @@ def _object_step(
 
     def complete(source: Any) -> Any:
         try:
-            value = read(source)
+            value = _planned_read(read, source)
         except Exception as error:
             raise _Unplanned from error
         if not many or value is None or value is Undefined:

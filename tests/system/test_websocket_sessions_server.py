@@ -12,6 +12,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from accounts.tokens import token_pair_issue
 from commerce.models import PaymentMethod
+from schema.front_cache import CustomerTokenCheck
 from tests.factories import gid, make_product, order_place
 from tests.processes import running_server
 from tests.system.test_websockets_at_scale import METRICS_TOKEN, _stream_subscribers
@@ -62,10 +63,12 @@ def test_logout_closes_that_sessions_socket_on_a_real_server(customer, settings)
 
 
 def _server_connections() -> int:
-    """Connections to this session's database other than the test's own."""
+    """Connections to this session's database other than the test's own and the front's token check pool."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " AND application_name <> %s",
+            [CustomerTokenCheck.APPLICATION_NAME],
         )
         return cursor.fetchone()[0]
 
