@@ -130,9 +130,7 @@ async def replay_then_live(
                 replayed = page[-1].sequence if len(page) == REPLAY_PAGE else horizon
                 assert replayed is not None  # a replayed row has its sequence (> after)
                 delivered = replayed
-        async for message in messages:
-            if not wanted(message):
-                continue
+        async for message in messages:  # only those it `wanted`
             sequence = message["sequence"]
             if delivered is not None and sequence <= delivered:
                 continue
