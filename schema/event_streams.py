@@ -8,6 +8,9 @@ delivered is a duplicate; one further on than the next may have overtaken
 others on the channel layer, so the log is read up to it first. Sequences are
 dense and commit in order, so "the next" is `delivered + 1` on a stream the
 subscriber sees whole; a filtered stream always reads the log up to the event.
+
+A live event's shared answer is written to the socket from here when it can be
+(`sent_directly`), instead of being yielded to graphql-core and strawberry.
 """
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
@@ -26,6 +29,7 @@ from infra.errors import DomainError, NotFound
 from schema.context import Info
 from schema.ids import node_pk
 from schema.process_listeners import group_messages
+from schema.shared_results import sent_directly
 
 Event = TypeVar("Event")
 REPLAY_PAGE = 100
@@ -110,9 +114,12 @@ async def replay_then_live(
     from_row: Callable[[StreamRow], Event],
     from_message: Callable[[dict], Awaitable[Event | None]],
     sees_whole_stream: bool,
+    prepare: Callable[[dict], Awaitable[object]] | None = None,
 ) -> AsyncGenerator[Event, None]:
+    """`prepare`: what `from_message` awaits that is the same for every subscriber (an event's
+    order), done once per message by this process before waking any of them."""
     load = database_sync_to_async(rows_between)
-    async with group_messages(layer, group=group, message_type=message_type) as messages:
+    async with group_messages(layer, group=group, message_type=message_type, wants=wanted, prepare=prepare) as messages:
         delivered = after
         if delivered is not None:
             horizon = await database_sync_to_async(stream.latest_sequence)()
@@ -123,15 +130,13 @@ async def replay_then_live(
                 replayed = page[-1].sequence if len(page) == REPLAY_PAGE else horizon
                 assert replayed is not None  # a replayed row has its sequence (> after)
                 delivered = replayed
-        async for message in messages:
-            if not wanted(message):
-                continue
+        async for message in messages:  # only those it `wanted`
             sequence = message["sequence"]
             if delivered is not None and sequence <= delivered:
                 continue
             if delivered is None or (sees_whole_stream and sequence == delivered + 1):
                 event = await from_message(message)
-                if event is not None:
+                if event is not None and not await sent_directly(event):
                     yield event
             else:
                 for row in await load(delivered, sequence, None):

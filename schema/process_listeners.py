@@ -9,6 +9,12 @@ first subscription of a process to a group joins it with a channel of its own
 and one task reads that channel, handing each message to the queue of every
 local subscription; the last one to leave discards the membership.
 
+A subscription may say which messages it wants (only those reach its queue) and a
+process may prepare a message once before handing it out (`prepare`: an event's
+order loaded for all its subscribers): a subscriber woken for a message it would
+skip, or woken to wait for a load every other subscriber waits for too, was a
+task switch per subscriber and event.
+
 Joining and leaving run as tasks of their own: a subscription cancelled while
 a `group_add` or `group_discard` is in flight (its socket closed) cannot leave
 a member behind, and a subscription leaves its queue without waiting for Redis.
@@ -18,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from channels.layers import BaseChannelLayer
 
@@ -27,14 +33,20 @@ from observability import metrics
 logger = logging.getLogger(__name__)
 
 
-class _Membership:
-    """This process's one channel in `group`, and the queues of its local subscriptions."""
+Wants = Callable[[dict], bool]
+Prepare = Callable[[dict], Awaitable[object]]
 
-    def __init__(self, layer: BaseChannelLayer, group: str, message_type: str):
+
+class _Membership:
+    """This process's one channel in `group`, and the queues of its local subscriptions
+    with the messages each wants."""
+
+    def __init__(self, layer: BaseChannelLayer, group: str, message_type: str, prepare: Prepare | None):
         self.layer = layer
         self.group = group
         self.message_type = message_type
-        self.queues: set[asyncio.Queue[dict | BaseException]] = set()
+        self.prepare = prepare
+        self.queues: dict[asyncio.Queue[dict | BaseException], Wants] = {}
         self.channel: str | None = None
         self.reader: asyncio.Task | None = None
         self.renew_seconds = getattr(layer, "group_expiry", 86400) / 4
@@ -60,8 +72,13 @@ class _Membership:
                 message = await self.layer.receive(channel)
                 if message.get("type") != self.message_type:
                     continue
-                for queue in self.queues:
-                    queue.put_nowait(message)
+                if self.prepare is not None and any(wants(message) for wants in self.queues.values()):
+                    # A failure reaches the subscribers when they await the same preparation.
+                    with contextlib.suppress(Exception):
+                        await self.prepare(message)
+                for queue, wants in self.queues.items():
+                    if wants(message):
+                        queue.put_nowait(message)
         except Exception as error:
             # The channel layer failed (Redis down, ...): end every local subscription with it.
             logger.exception("listening to group %s failed", self.group)
@@ -92,22 +109,24 @@ def _serves(membership: _Membership) -> bool:
 
 class _ProcessListeners:
     def __init__(self) -> None:
-        self.memberships: dict[tuple[int, str, str], _Membership] = {}
+        self.memberships: dict[tuple[int, str, str, Prepare | None], _Membership] = {}
         self.leaving: set[asyncio.Task] = set()
 
-    def membership(self, layer: BaseChannelLayer, group: str, message_type: str) -> _Membership:
-        key = (id(layer), group, message_type)
+    def membership(
+        self, layer: BaseChannelLayer, group: str, message_type: str, prepare: Prepare | None
+    ) -> _Membership:
+        key = (id(layer), group, message_type, prepare)
         membership = self.memberships.get(key)
         if membership is None or not _serves(membership):
-            membership = self.memberships[key] = _Membership(layer, group, message_type)
+            membership = self.memberships[key] = _Membership(layer, group, message_type, prepare)
         return membership
 
     def release(self, membership: _Membership, queue: asyncio.Queue) -> None:
-        membership.queues.discard(queue)
+        membership.queues.pop(queue, None)
         if membership.queues:
             return
         # Forgotten at once: a subscription arriving while this one leaves joins afresh.
-        key = (id(membership.layer), membership.group, membership.message_type)
+        key = (id(membership.layer), membership.group, membership.message_type, membership.prepare)
         if self.memberships.get(key) is membership:
             del self.memberships[key]
         task = asyncio.ensure_future(membership.leave())
@@ -129,17 +148,24 @@ async def _messages(queue: asyncio.Queue[dict | BaseException]) -> AsyncIterator
 
 @contextlib.asynccontextmanager
 async def group_messages(
-    layer: BaseChannelLayer, *, group: str, message_type: str
+    layer: BaseChannelLayer,
+    *,
+    group: str,
+    message_type: str,
+    wants: Wants = lambda message: True,
+    prepare: Prepare | None = None,
 ) -> AsyncIterator[AsyncIterator[dict]]:
-    """The messages of `message_type` sent to `group` from the moment this is entered
-    (the process's membership of the group is in place when it returns), until it is left."""
+    """The messages of `message_type` sent to `group` that it `wants`, from the moment this
+    is entered (the process's membership of the group is in place when it returns), until
+    it is left. `prepare` (the same function for every subscription that passes it) is
+    awaited once per message this process hands out, before any subscriber gets it."""
     loop = asyncio.get_running_loop()
     listeners = _listeners.get(loop)
     if listeners is None:
         listeners = _listeners[loop] = _ProcessListeners()
-    membership = listeners.membership(layer, group, message_type)
+    membership = listeners.membership(layer, group, message_type, prepare)
     queue: asyncio.Queue[dict | BaseException] = asyncio.Queue()
-    membership.queues.add(queue)
+    membership.queues[queue] = wants
     counted = False
     try:
         await asyncio.shield(membership.joined)

@@ -2,9 +2,11 @@
 websockets (a Channels consumer), both building the same typed context."""
 
 import asyncio
+import functools
 import json
 import logging
 import time
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,10 +26,15 @@ from graphql import GraphQLError
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.django.views import GraphQLView
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.extensions import SchemaExtension
+from strawberry.extensions.mask_errors import MaskErrors
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema import Schema
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import NextMessage, NextMessagePayload
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
@@ -58,7 +65,7 @@ from partners.models import App
 from .authentication import TOKEN_CODES
 from .context import Context
 from .persisted_documents import DocumentRefused, request_document
-from .shared_results import next_frame
+from .shared_results import frame_writer, next_frame
 
 logger = logging.getLogger("fmcore.graphql")
 
@@ -280,6 +287,52 @@ def _app_still_valid(app: App) -> bool:
     return App.objects.filter(pk=app.pk, token_hash=app.token_hash, is_active=True).exists()
 
 
+@functools.cache
+def _results_left_as_executed(schema: Schema) -> bool:
+    """Whether strawberry sends a result without errors as executed: no extension of `schema`
+    adds to its payload (`get_results`) or handles it (`on_stream_result`; the masking
+    extension's only touches errors)."""
+    return all(
+        type(extension).get_results is SchemaExtension.get_results
+        and (isinstance(extension, MaskErrors) or type(extension).on_stream_result is SchemaExtension.on_stream_result)
+        for extension in schema.get_extensions()
+    )
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's graphql-transport-ws handler, letting a subscription's event stream send
+    the `next` frames of shared answers itself (schema/shared_results.py `sent_directly`)
+    when strawberry would send those answers unchanged."""
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        if isinstance(self.schema, Schema) and _results_left_as_executed(self.schema):
+            # Set in the operation's own task, so for this subscription only.
+            frame_writer.set(_NextFrames(self, operation))
+        await super().run_operation(operation)
+
+
+class _NextFrames:
+    """Sends `next` payloads as the frames of one operation, while it runs.
+
+    Every task started from the operation's task (a shared answer's execution, kept
+    for seconds) copies its context: this holds the handler weakly, so such a copy
+    does not keep a closed connection's handler and consumer in memory."""
+
+    def __init__(self, handler: TransportWSHandler, operation: Operation[Context, None]):
+        self.handler = weakref.ref(handler)
+        self.operation_id = operation.id
+        # Its running task holds the operation, so no other object has this id meanwhile
+        # (a client may reuse the operation id once this one completed).
+        self.operation_object = id(operation)
+
+    async def __call__(self, payload: NextMessagePayload) -> None:
+        handler = self.handler()
+        operation = handler.operations.get(self.operation_id) if handler is not None else None
+        if operation is not None and id(operation) == self.operation_object:  # else completed
+            message: NextMessage = {"id": operation.id, "type": "next", "payload": payload}
+            await operation.send_operation_message(message)
+
+
 class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
     """Websocket clients authenticate in `connection_init`: `{"authorization": "JWT <token>"}`,
     or `{"authorization": "App <token>"}` for partner apps.
@@ -296,6 +349,8 @@ class FmGraphQLWSConsumer(GraphQLWSConsumer[Context, None]):
     again later) for SERVICE_UNAVAILABLE or 1011 for INTERNAL_ERROR, the
     reason `{"code": ..., "requestId": ...}`.
     """
+
+    graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("allowed_origins", settings.CORS_ALLOWED_ORIGINS)

@@ -79,6 +79,7 @@ class OrderSubscriptions:
             from_row=OrderStatusEvent.from_change,
             from_message=event_from_message,
             sees_whole_stream=scope.sees_whole_stream,
+            prepare=_order_for_message,
         )
         async with aclosing(events_stream):
             async for event in events_stream:

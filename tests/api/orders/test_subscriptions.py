@@ -460,3 +460,69 @@ async def test_a_closed_connection_is_freed_without_waiting_for_the_garbage_coll
         assert in_memory() == dict.fromkeys((kind.__name__ for kind in kept), 0)
     finally:
         gc.enable()
+
+
+RESUMABLE_FULL = """
+subscription($id: ID, $after: String) {
+  orderStatusChanged(orderId: $id, after: $after) {
+    cursor fromStatus toStatus changedAt
+    order { number status availableTransitions lines { productName quantity } history { toStatus actor { email } } }
+  }
+}
+"""
+
+
+async def full_subscription(user, *, after: str | None = None, order_id: str | None = None) -> Client:
+    client = await connect(user)
+    variables = {"after": after, "id": order_id}
+    await client.ws.send_json_to(
+        {"id": "1", "type": "subscribe", "payload": {"query": RESUMABLE_FULL, "variables": variables}}
+    )
+    await asyncio.sleep(SETTLE)
+    return client
+
+
+async def first_change_cursor(order) -> str:
+    from commerce.event_stream import ORDER_EVENTS
+
+    change = await OrderStatusChange.objects.filter(order=order).order_by("sequence").afirst()
+    return ORDER_EVENTS.cursor_encode(change.sequence)
+
+
+async def test_a_live_shared_frame_is_byte_for_byte_the_frame_of_its_replay(staff, customer, place_order):
+    # Live events are written from the shared answer; replayed ones go through strawberry's own pipeline.
+    order = await sync_to_async(place_order)(customer)
+    viewers = {"staff": staff, "owner": customer}
+    live = {name: [await full_subscription(user) for _ in range(2)] for name, user in viewers.items()}
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff), note="checked")
+    frames = {name: [await client.ws.receive_from(timeout=3) for client in pair] for name, pair in live.items()}
+    for pair in live.values():
+        for client in pair:
+            await client.ws.disconnect()
+
+    after = await first_change_cursor(order)
+    for name, user in viewers.items():
+        resumed = await full_subscription(user, after=after)
+        replayed = await resumed.ws.receive_from(timeout=3)
+        assert frames[name] == [replayed, replayed]
+        await resumed.ws.disconnect()
+    assert frames["staff"] != frames["owner"]  # what each may see differs (transitions, actors)
+
+
+async def test_a_resumed_subscriber_gets_its_replay_then_the_live_frames_in_order_once(staff, customer, place_order):
+    other = await sync_to_async(place_order)(customer)  # before: its event is not in the replay
+    order = await sync_to_async(place_order)(customer)
+    watcher = await full_subscription(staff)
+    following_other = await full_subscription(staff, order_id=gid("Order", other.pk))
+    await move(order=order, to="CONFIRMED", principal=Principal.for_user(staff))
+    confirmed = await watcher.ws.receive_from(timeout=3)
+
+    resumer = await full_subscription(staff, after=await first_change_cursor(order))
+    assert await resumer.ws.receive_from(timeout=3) == confirmed
+    await move(order=order, to="PAID", principal=Principal.for_user(staff))
+    paid = await watcher.ws.receive_from(timeout=3)
+    assert '"toStatus":"PAID"' in paid
+    assert await resumer.ws.receive_from(timeout=3) == paid
+    for client in (watcher, resumer, following_other):
+        assert await client.nothing_arrives()
+        await client.ws.disconnect()
