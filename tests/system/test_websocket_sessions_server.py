@@ -12,7 +12,6 @@ from websockets.sync.client import ClientConnection, connect
 
 from accounts.tokens import token_pair_issue
 from commerce.models import PaymentMethod
-from schema.front_cache import CustomerTokenCheck
 from tests.factories import gid, make_product, order_place
 from tests.processes import running_server
 from tests.system.test_websockets_at_scale import METRICS_TOKEN, _stream_subscribers
@@ -62,13 +61,16 @@ def test_logout_closes_that_sessions_socket_on_a_real_server(customer, settings)
             assert answer["payload"]["data"] == {"me": {"email": "customer@example.com"}}
 
 
+# libpq names the server's connections by it; the front's token check pool names its own.
+SERVER_APPLICATION_NAME = "fmcore-websocket-test-server"
+
+
 def _server_connections() -> int:
-    """Connections to this session's database other than the test's own and the front's token check pool."""
+    """The server's Django connections to this session's database."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            " AND application_name <> %s",
-            [CustomerTokenCheck.APPLICATION_NAME],
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            [SERVER_APPLICATION_NAME],
         )
         return cursor.fetchone()[0]
 
@@ -82,6 +84,7 @@ def test_a_subscription_holds_no_database_connection_between_events(customer, st
     subscribe["variables"] = {"id": gid("Order", order.pk)}
 
     env = {"DB_POOL": "0", "METRICS_TOKEN": METRICS_TOKEN, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    env["PGAPPNAME"] = SERVER_APPLICATION_NAME
     with running_server("--ws", "websockets", JWT_SECRET_KEY=settings.JWT_SECRET_KEY, **env) as server:
         url = server.url.replace("http://", "ws://") + "/graphql/"
         with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=TIMEOUT) as socket:
