@@ -19,7 +19,10 @@ access-log line and its metrics.
 
 A customer's token is checked here exactly as Django checks it
 (`access_token_check`: signature, expiry, active user, token version, login
-not revoked), over a small psycopg pool of this layer's own; a token that
+not revoked), over a small psycopg pool of this layer's own, and only for a
+request (document, variables, headers) that Django marked cacheable for some
+customer before: every other logged-in request goes straight to Django,
+without a second token check. A token that
 fails, cookies, `X-Cart-Token` and partner app tokens go to Django, which
 answers or refuses them as always. Without Redis the layer is not installed,
 and without PostgreSQL it serves anonymous answers only.
@@ -34,6 +37,7 @@ import hashlib
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
@@ -58,6 +62,7 @@ logger = logging.getLogger(__name__)
 GRAPHQL_PATH = re.compile(r"^/graphql/?$")
 MAX_CACHED_BYTES = 256 * 1024  # the largest answer any answer cache keeps
 MAX_BODY_BYTES = 64 * 1024
+MAX_CUSTOMER_REQUESTS = 4096  # cacheable customer requests a process remembers
 # Who a customer's answer is for: the token check's row, beyond its id and `is_staff`
 # (staff answers are never marked; a promoted customer's key changes).
 ACCOUNT_FIELDS = ("email", "first_name", "last_name", "phone", "email_verified", "date_joined")
@@ -185,6 +190,8 @@ class AnswerFront:
         self.token_check = token_check
         self.answer_headers = _answer_headers()
         self._client: redis.asyncio.Redis | None = None
+        # Digests of the customer requests Django marked cacheable (without the caller), least recent first.
+        self._customer_requests: OrderedDict[str, None] = OrderedDict()
 
     @property
     def client(self) -> redis.asyncio.Redis:
@@ -209,8 +216,15 @@ class AnswerFront:
         if len(body) > MAX_BODY_BYTES:
             await self.app(scope, replayed, send)
             return
+        request_digest = self._digest(scope, body, None)
         user: Mapping[str, Any] | None = None
         if token:
+            if request_digest not in self._customer_requests:
+                # Most logged-in requests are never cached: only a request Django marked before pays for
+                # the token check and the cache read here.
+                await self._answer_and_learn(scope, replayed, send, request_digest)
+                return
+            self._customer_requests.move_to_end(request_digest)
             assert self.token_check is not None  # `_token` finds none without it
             user = await self.token_check.caller(token)
             if user is None:  # Django refuses it, or answers it as it should
@@ -218,7 +232,7 @@ class AnswerFront:
                 return
         caller = customer_account(user) if user is not None else None
         version_keys = {name: cache.make_key(version_key(name)) for name in _scopes_of(user)}
-        key = cache.make_key("gql:answer:" + self._digest(scope, body, caller))
+        key = cache.make_key("gql:answer:" + (request_digest if caller is None else self._digest(scope, body, caller)))
         try:
             # The client answers bytes (no decode_responses).
             *versions, entry = cast(list[bytes | None], await self.client.mget(*version_keys.values(), key))
@@ -303,6 +317,16 @@ class AnswerFront:
             )
         finally:
             request_end()
+
+    async def _answer_and_learn(self, scope: dict, receive: Any, send: Any, request_digest: str) -> None:
+        """Django answers a customer's request; if it marked the answer cacheable, the same request
+        (document, variables, headers) is tried here next time, by anyone."""
+        await self.app(scope, receive, send)
+        mark = scope.get(_MARK)
+        if isinstance(mark, AnswerMark) and mark.caller is not None:
+            self._customer_requests[request_digest] = None
+            if len(self._customer_requests) > MAX_CUSTOMER_REQUESTS:
+                self._customer_requests.popitem(last=False)
 
     async def _answer_and_store(
         self, scope: dict, receive: Any, send: Any, key: str, caller: bytes | None, versions: dict[str, str]

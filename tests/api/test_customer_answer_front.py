@@ -9,8 +9,10 @@ from itertools import count
 import redis
 import requests
 from django.contrib.auth.hashers import make_password
+from django.db import connection
 from django.test import override_settings
 
+from schema.front_cache import CustomerTokenCheck
 from tests.api.accounts.operations import CHANGE_PASSWORD, DEACTIVATE, LOGOUT, REVOKE, TOKEN_AUTH, UPDATE_PROFILE
 from tests.api.test_answer_front import access_line, answer_of
 from tests.conftest import DEFAULT_PASSWORD
@@ -42,6 +44,7 @@ UPDATE_SHIPPING = """mutation ($id: ID!, $input: ShippingMethodUpdateInput!) {
   updateShippingMethod(id: $id, input: $input) { __typename } }"""
 SET_SHIPPING = "mutation ($s: ID!) { setCartShippingMethod(shippingMethodId: $s) { __typename } }"
 CREATE_ADDRESS = "mutation ($input: AddressInput!) { createAddress(input: $input) { __typename } }"
+PRODUCT = 'query { product(slug: "lamp") { slug price } }'
 
 
 def execution_cache_forget() -> None:
@@ -91,6 +94,16 @@ class Client:
         return pair["token"], pair["refreshToken"]
 
 
+def token_check_connections() -> int:
+    """The front's token check connections to this session's database (opened at its first check)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = %s",
+            [CustomerTokenCheck.APPLICATION_NAME],
+        )
+        return cursor.fetchone()[0]
+
+
 def refused(response: requests.Response) -> str:
     assert response.json()["data"] is None, response.text
     return response.json()["errors"][0]["extensions"]["code"]
@@ -127,6 +140,19 @@ def test_a_front_hit_is_django_answer_for_that_customer_only(customer, make_user
             expired = process_token(customer)
         assert refused(client.post(CART, expired)) == "TOKEN_EXPIRED"
         assert refused(client.post(CART, token[:-2] + "xx")) == "INVALID_TOKEN"
+
+
+@real_processes
+def test_only_requests_marked_cacheable_before_are_checked_in_front(customer):
+    make_product(slug="lamp", price="10.00")
+    with running_server() as server:
+        client = Client(server)
+        token = process_token(customer)
+        for _ in range(3):  # a product read is never a customer answer: Django alone checks its token
+            assert client.read(PRODUCT, token)["product"]["slug"] == "lamp"
+        assert token_check_connections() == 0
+        client.front_served(CART, token)
+        assert token_check_connections() >= 1
 
 
 @real_processes
