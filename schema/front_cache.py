@@ -189,6 +189,7 @@ class AnswerFront:
         self.redis_url = redis_url
         self.token_check = token_check
         self.answer_headers = _answer_headers()
+        self.anonymous_version_keys = _version_keys((catalog_scope(),))
         self._client: redis.asyncio.Redis | None = None
         # Digests of the customer requests Django marked cacheable (without the caller), least recent first.
         self._customer_requests: OrderedDict[str, None] = OrderedDict()
@@ -231,7 +232,7 @@ class AnswerFront:
                 await self.app(scope, replayed, send)
                 return
         caller = customer_account(user) if user is not None else None
-        version_keys = {name: cache.make_key(version_key(name)) for name in _scopes_of(user)}
+        version_keys = self.anonymous_version_keys if user is None else _version_keys(_customer_scopes(user["id"]))
         key = cache.make_key("gql:answer:" + (request_digest if caller is None else self._digest(scope, body, caller)))
         try:
             # The client answers bytes (no decode_responses).
@@ -360,11 +361,14 @@ class AnswerFront:
             logger.warning("cache unavailable", exc_info=True)
 
 
-def _scopes_of(user: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """The scopes whose versions an answer for `user` (None: anonymous) may depend on, read with the entry."""
-    if user is None:
-        return (catalog_scope(),)
-    return catalog_scope(), pricing_scope(), cart_scope(user["id"]), orders_scope(user["id"])
+def _customer_scopes(user_id: int) -> tuple[str, ...]:
+    """The scopes whose versions a customer's answer may depend on, read with the entry."""
+    return catalog_scope(), pricing_scope(), cart_scope(user_id), orders_scope(user_id)
+
+
+def _version_keys(scopes: tuple[str, ...]) -> dict[str, str]:
+    """The cache keys of the version tokens of `scopes`, by scope."""
+    return {name: cache.make_key(version_key(name)) for name in scopes}
 
 
 def _entry(
