@@ -15,6 +15,7 @@ from django.test import override_settings
 from schema.front_cache import CustomerTokenCheck
 from tests.api.accounts.operations import CHANGE_PASSWORD, DEACTIVATE, LOGOUT, REVOKE, TOKEN_AUTH, UPDATE_PROFILE
 from tests.api.test_answer_front import access_line, answer_of
+from tests.api.test_customer_cache import ADD, ADJUST_STOCK, CHECKOUT, REMOVE_LINE, STATUS, UPDATE_LINE, UPDATE_PRODUCT
 from tests.conftest import DEFAULT_PASSWORD
 from tests.factories import gid, make_product
 from tests.processes import process_env, process_token, running_server
@@ -25,14 +26,6 @@ CART = """query Cart { cart { itemCount subtotal discount shipping voucherCode
   availableShippingMethods { name price } } }"""
 ORDERS = """query Orders { orders(first: 10) { totalCount edges { node { number status availableTransitions
   user { firstName } } } } }"""
-ADD = "mutation ($p: ID!, $q: Int!) { addToCart(productId: $p, quantity: $q) { __typename } }"
-UPDATE_LINE = "mutation ($l: ID!, $q: Int!) { updateCartLine(lineId: $l, quantity: $q) { __typename } }"
-REMOVE_LINE = "mutation ($l: ID!) { removeCartLine(lineId: $l) { __typename } }"
-CHECKOUT = "mutation { checkout(input: {paymentMethod: COD}) { __typename } }"
-STATUS = "mutation ($o: ID!, $s: OrderStatus!) { updateOrderStatus(orderId: $o, status: $s) { __typename } }"
-UPDATE_PRODUCT = """mutation ($id: ID!, $input: ProductUpdateInput!) {
-  updateProduct(id: $id, input: $input) { __typename } }"""
-ADJUST_STOCK = "mutation ($p: ID!, $d: Int!) { adjustStock(productId: $p, delta: $d) { __typename } }"
 CREATE_VOUCHER = """mutation ($input: VoucherInput!) {
   createVoucher(input: $input) { ... on VoucherPayload { voucher { id } } } }"""
 UPDATE_VOUCHER = """mutation ($id: ID!, $input: VoucherUpdateInput!) {
